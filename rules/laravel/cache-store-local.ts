@@ -1,0 +1,34 @@
+import { defineRule } from '../../src/engine/rule.js';
+import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, str } from './support/config.js';
+
+export default defineRule({
+  meta: {
+    id: 'laravel/cache-store-local',
+    ecosystem: 'laravel',
+    category: 'cache',
+    severity: 'warning',
+    summary: 'The default cache store keeps data on one server (file, array or apc driver)',
+    why:
+      'Each node gets its own cache: Cache::forget() on one node leaves stale data on the others, and everything that ' +
+      'rides on the cache (atomic locks, rate limiters, onOneServer() and withoutOverlapping() mutexes, ' +
+      'queue restart signals) silently works per node instead of cluster-wide.',
+    remediation: 'Set CACHE_STORE=redis (CACHE_DRIVER before Laravel 11), or memcached/dynamodb/database on a shared server, for production.',
+    examples: { bad: '# .env\nCACHE_STORE=file', good: '# .env\nCACHE_STORE=redis' },
+    fixable: false,
+  },
+
+  check({ facts, report }) {
+    const laravel = facts.laravel;
+    const store = laravel?.config.get('cache.default');
+    const name = str(store);
+    if (!laravel || !store || !name) return;
+    const driver = str(cacheStoreDriver(laravel, name));
+    if (!driver || !LOCAL_CACHE_DRIVERS.has(driver)) return;
+    const driverVal = cacheStoreDriver(laravel, name)!;
+    report({
+      value: store,
+      message: `The default cache store '${name}' uses the '${driver}' driver (cache.default = ${name}, from ${store.origin.note}): every node has its own cache, locks and rate limits.`,
+      related: driverVal.origin.file.startsWith('(') || driverVal.origin.line === store.origin.line ? [] : [{ file: driverVal.origin.file, line: driverVal.origin.line, message: `store '${name}' has driver '${driver}'` }],
+    });
+  },
+});

@@ -1,0 +1,47 @@
+import { defineRule } from '../../src/engine/rule.js';
+import { callArgs, fileImports, stringLiteral } from '../../src/lang/php.js';
+import { isAppCode } from './support/paths.js';
+
+export default defineRule({
+  meta: {
+    id: 'laravel/env-outside-config',
+    ecosystem: 'laravel',
+    category: 'config',
+    severity: 'warning',
+    summary: 'env() called outside the config directory',
+    why:
+      'After `php artisan config:cache` (which every multi-server deploy should run) Laravel no longer loads the .env ' +
+      'file, so env() outside config files returns null unless the variable is set in the real process environment. ' +
+      'The app then behaves differently on each node depending on how that node was started.',
+    remediation:
+      "Read the variable in a config file ('feature_x' => env('FEATURE_X', false) in config/app.php) and use config('app.feature_x') in code and views.",
+    examples: {
+      bad: "if (env('FEATURE_X')) { ... }",
+      good: "// config/app.php: 'feature_x' => env('FEATURE_X', false),\nif (config('app.feature_x')) { ... }",
+    },
+    fixable: false,
+  },
+
+  files: {
+    languages: ['php', 'blade'],
+    prefilter: /\benv\s*\(/,
+    include: (path, facts) => isAppCode(path, facts),
+  },
+  checkFile({ file, report }) {
+    const imports = fileImports(file.root);
+    // `use function Foo\env;` makes env() a different function; `use function x as env` too.
+    if (imports.functions.has('env')) return;
+    for (const node of file.nodesAt(/\benv\s*\(/)) {
+      const callee = node.parent?.type === 'qualified_name' ? node.parent : node;
+      const call = callee.parent;
+      if (!call || call.type !== 'function_call_expression' || call.childForFieldName('function')?.startIndex !== callee.startIndex) continue;
+      const name = callee.text;
+      if (name !== 'env' && name !== '\\env') continue;
+      const key = stringLiteral(callArgs(call)[0]?.value);
+      report({
+        node: call,
+        message: `${key ? `env('${key}')` : 'env()'} is called outside the config directory: once config is cached it returns null unless ${key ?? 'the variable'} is set in the server's real environment.`,
+      });
+    }
+  },
+});

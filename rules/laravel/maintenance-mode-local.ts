@@ -1,0 +1,27 @@
+import { defineRule } from '../../src/engine/rule.js';
+import { str } from './support/config.js';
+
+export default defineRule({
+  meta: {
+    id: 'laravel/maintenance-mode-local',
+    ecosystem: 'laravel',
+    category: 'config',
+    severity: 'info',
+    summary: 'Maintenance mode is kept in a local file',
+    why:
+      "With the file driver `php artisan down` writes storage/framework/down on the server it runs on; the other nodes " +
+      'keep serving traffic (and `up` must also be run everywhere).',
+    remediation: 'Set APP_MAINTENANCE_DRIVER=cache and APP_MAINTENANCE_STORE=redis (a store every node shares).',
+    examples: { bad: '# .env\nAPP_MAINTENANCE_DRIVER=file', good: '# .env\nAPP_MAINTENANCE_DRIVER=cache\nAPP_MAINTENANCE_STORE=redis' },
+    fixable: false,
+  },
+
+  check({ facts, report }) {
+    const driver = facts.laravel?.config.get('app.maintenance.driver');
+    if (!driver || str(driver) !== 'file') return;
+    report({
+      value: driver,
+      message: `Maintenance mode uses the file driver (app.maintenance.driver = file, from ${driver.origin.note}): \`php artisan down\` must be run on every server.`,
+    });
+  },
+});

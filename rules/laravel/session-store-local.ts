@@ -1,0 +1,54 @@
+import { defineRule } from '../../src/engine/rule.js';
+import { display, str } from './support/config.js';
+import { isAppCode } from './support/paths.js';
+
+const LOCAL_DRIVERS = new Set(['file', 'array', 'apc']);
+
+export default defineRule({
+  meta: {
+    id: 'laravel/session-store-local',
+    ecosystem: 'laravel',
+    category: 'sessions',
+    severity: 'error',
+    summary: 'Sessions are kept on one server (file, array or apc driver, or native PHP sessions)',
+    why:
+      'With the file driver each server keeps its own storage/framework/sessions folder, so a user whose next request ' +
+      'lands on another node has no session there and is logged out at random; array keeps sessions only for one ' +
+      'request and apc only in one server\'s memory. Native session_start()/$_SESSION bypasses Laravel and writes to ' +
+      'the PHP session.save_path on local disk.',
+    remediation:
+      'Set SESSION_DRIVER=redis (or database on a shared server, memcached, dynamodb, or cookie) in production, and ' +
+      'point every node at the same store. Replace session_start()/$_SESSION with Laravel\'s session() helper.',
+    examples: {
+      bad: "# .env\nSESSION_DRIVER=file",
+      good: "# .env\nSESSION_DRIVER=redis\nSESSION_CONNECTION=default",
+    },
+    fixable: false,
+  },
+
+  check({ facts, report }) {
+    const driver = facts.laravel?.config.get('session.driver');
+    const name = str(driver);
+    if (!driver || !name || !LOCAL_DRIVERS.has(name)) return;
+    const where = name === 'file' ? ` (${display(facts.laravel?.config.get('session.files'))})` : '';
+    report({
+      value: driver,
+      message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}, from ${driver.origin.note}): a user routed to another node is logged out.`,
+    });
+  },
+
+  files: {
+    languages: ['php', 'blade'],
+    prefilter: /session_start|\$_SESSION/,
+    include: (path, facts) => isAppCode(path, facts),
+  },
+  checkFile({ file, report }) {
+    for (const node of file.nodesAt(/session_start\s*\(|\$_SESSION\b/)) {
+      if (node.type === 'name' && node.text === 'session_start' && node.parent?.type === 'function_call_expression') {
+        report({ node: node.parent, message: 'session_start() starts a native PHP session stored in this server\'s session.save_path: other nodes cannot see it.' });
+      } else if (node.type === 'variable_name' && node.text === '$_SESSION') {
+        report({ node, message: '$_SESSION reads a native PHP session stored on this server\'s disk: other nodes cannot see it.' });
+      }
+    }
+  },
+});

@@ -1,0 +1,137 @@
+import { defineRule } from '../../src/engine/rule.js';
+import type { LaravelFacts } from '../../src/engine/project-facts.js';
+import type { SyntaxNode } from '../../src/lang/php.js';
+import { callArgs, callTarget, closest, enclosingFunction, fileImports, parameters, resolveClassName, stringLiteral } from '../../src/lang/php.js';
+import { diskDriver, str } from './support/config.js';
+import { isAppCode } from './support/paths.js';
+
+const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
+const DISK_WRITES = new Set(['put', 'putFile', 'putFileAs', 'writeStream']);
+const ANCHORS = /\b(?:store|storeAs|storePublicly|storePubliclyAs|put|putFile|putFileAs|writeStream|move|file_put_contents|fopen)\s*\(/;
+const REQUEST_DATA = /\$request\b|\brequest\s*\(|Request::|\$_(?:FILES|POST|GET|REQUEST)\b|->file\s*\(|->getContent\s*\(|php:\/\/input/;
+/** Paths that hold temporary or framework-owned files, not user data. */
+const NOT_USER_DATA = /sys_get_temp_dir|tempnam|tmpfile|['"](?:framework|cache|logs?|tmp|temp)\b/;
+const UPLOADED_FILE = /(^|\\)(UploadedFile|TemporaryUploadedFile)$/;
+
+/** Is `expr` an uploaded file: `$request->file('x')`, a variable holding one, or a Livewire upload property? */
+function isUpload(expr: SyntaxNode | null, root: SyntaxNode): boolean {
+  if (!expr) return false;
+  if ((expr.type === 'member_call_expression' || expr.type === 'nullsafe_member_call_expression' || expr.type === 'scoped_call_expression') && expr.childForFieldName('name')?.text === 'file') {
+    return callArgs(expr).length > 0;
+  }
+  if (expr.type === 'variable_name') return variableHoldsUpload(expr, root);
+  if (expr.type === 'member_access_expression' && expr.childForFieldName('object')?.text === '$this') {
+    const cls = closest(expr, 'class_declaration');
+    return !!cls && /\buse\s+[\w\\]*WithFileUploads\b/.test(cls.text);
+  }
+  return false;
+}
+
+function variableHoldsUpload(variable: SyntaxNode, root: SyntaxNode): boolean {
+  const fn = enclosingFunction(variable);
+  const imports = fileImports(root);
+  if (fn) {
+    const param = parameters(fn).find((p) => p.name === variable.text);
+    if (param?.type && UPLOADED_FILE.test(resolveClassName(param.type.replace(/^\?/, ''), imports))) return true;
+  }
+  const scope = fn ?? root;
+  const name = variable.text;
+  const stack: SyntaxNode[] = [scope];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.startIndex >= variable.startIndex) continue;
+    if (n.type === 'assignment_expression' && n.childForFieldName('left')?.text === name && isUpload(n.childForFieldName('right'), root)) return true;
+    if (n.type === 'foreach_statement') {
+      const [iterated, value] = n.namedChildren;
+      const target = value?.type === 'pair' ? value.namedChildren[1] : value;
+      if (target?.text === name && iterated && isUpload(iterated, root)) return true;
+    }
+    for (const c of n.namedChildren) if (c && c.startIndex < variable.startIndex) stack.push(c);
+  }
+  return false;
+}
+
+/** The disk named by store()'s options argument: 'disk' or ['disk' => 'disk'] (undefined = default disk, null = unknown). */
+function diskFromOptions(options: SyntaxNode | undefined): string | undefined | null {
+  if (!options) return undefined;
+  const literal = stringLiteral(options);
+  if (literal !== undefined) return literal;
+  if (options.type === 'array_creation_expression') {
+    for (const el of options.namedChildren) {
+      const [k, v] = el?.namedChildren ?? [];
+      if (k && v && stringLiteral(k) === 'disk') return stringLiteral(v) ?? null;
+    }
+    return undefined;
+  }
+  return null;
+}
+
+function localDisk(laravel: LaravelFacts, disk: string | undefined): string | undefined {
+  const name = disk ?? str(laravel.config.get('filesystems.default'));
+  if (!name) return undefined;
+  return str(diskDriver(laravel, name)) === 'local' ? name : undefined;
+}
+
+function mentionsLocalPath(n: SyntaxNode): boolean {
+  return /\b(?:storage_path|public_path)\s*\(/.test(n.text) && !NOT_USER_DATA.test(n.text);
+}
+
+export default defineRule({
+  meta: {
+    id: 'laravel/upload-to-local-disk',
+    ecosystem: 'laravel',
+    category: 'uploads',
+    severity: 'error',
+    summary: 'Uploaded files are written to a local disk',
+    why:
+      'A file stored on the local disk exists only on the node that received the upload. The next request for it goes ' +
+      'to another node and answers 404; the file is lost when the server is replaced.',
+    remediation: "Store uploads on a shared disk: $request->file('avatar')->store('avatars', 's3'), or make the default disk s3 (FILESYSTEM_DISK=s3).",
+    examples: {
+      bad: "$path = $request->file('avatar')->store('avatars'); // default disk is local",
+      good: "$path = $request->file('avatar')->store('avatars', 's3');",
+    },
+    fixable: false,
+  },
+
+  files: {
+    languages: ['php'],
+    prefilter: /->\s*(?:store|storeAs|storePublicly|storePubliclyAs|put|putFile|putFileAs|writeStream|move)\s*\(|file_put_contents|fopen/,
+    include: (path, facts) => isAppCode(path, facts),
+  },
+  checkFile({ facts, file, report }) {
+    const laravel = facts.laravel;
+    if (!laravel) return;
+    for (const name of file.nodesAt(ANCHORS)) {
+      const call = name.parent;
+      if (!call) continue;
+      const method = name.text;
+      if (call.type === 'function_call_expression' && call.childForFieldName('function')?.id === name.id) {
+        const args = callArgs(call).map((a) => a.value);
+        if (!args[0] || !mentionsLocalPath(args[0])) continue;
+        const writes = method === 'file_put_contents' ? !!args[1] : /[waxc]/.test(stringLiteral(args[1]) ?? '');
+        if (writes && args.some((a) => REQUEST_DATA.test(a.text))) {
+          report({ node: call, message: `${method}() writes request data under ${args[0].text.replace(/\s+/g, ' ').slice(0, 60)}, on this server's disk only.` });
+        }
+        continue;
+      }
+      if (call.childForFieldName('name')?.id !== name.id) continue;
+      const target = callTarget(call);
+      const args = callArgs(call).map((a) => a.value);
+      if (STORE_METHODS.has(method) && isUpload(target, file.root)) {
+        const disk = diskFromOptions(method === 'storeAs' || method === 'storePubliclyAs' ? args[2] : args[1]);
+        if (disk === null) continue;
+        const local = localDisk(laravel, disk);
+        if (local) report({ node: name, message: `Uploaded file is stored on the '${local}' disk (local driver${disk ? '' : ', the default disk'}): other nodes will not find it.` });
+      } else if (DISK_WRITES.has(method) && target?.type === 'scoped_call_expression' && target.childForFieldName('name')?.text === 'disk') {
+        const cls = resolveClassName(target.childForFieldName('scope')?.text ?? '', fileImports(file.root));
+        if (!/(^|\\)Storage$/.test(cls)) continue;
+        const disk = stringLiteral(callArgs(target)[0]?.value);
+        const local = disk ? localDisk(laravel, disk) : undefined;
+        if (local) report({ node: name, message: `Storage::disk('${local}')->${method}() writes to a local-driver disk: the file exists only on this server.` });
+      } else if (method === 'move' && isUpload(target, file.root) && args[0] && mentionsLocalPath(args[0])) {
+        report({ node: name, message: `Uploaded file is moved to ${args[0].text.replace(/\s+/g, ' ').slice(0, 60)}, on this server's disk only.` });
+      }
+    }
+  },
+});

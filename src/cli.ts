@@ -1,0 +1,227 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { Command, CommanderError, Option } from 'commander';
+import { ALL_RULES } from '../rules/index.js';
+import { runAudit, type AuditOptions } from './commands/audit.js';
+import { printConfig } from './commands/config.js';
+import { UsageError } from './commands/errors.js';
+import { explainRule, listRules } from './commands/rules.js';
+import { TOOL_VERSION } from './commands/version.js';
+import { SEVERITY_RANK, type Severity, type SeverityOrOff } from './engine/finding.js';
+import { formatJson } from './report/json.js';
+import type { FormatInput } from './report/model.js';
+import { formatPretty } from './report/pretty.js';
+import { formatSarif } from './report/sarif.js';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  stdoutIsTTY: boolean;
+}
+
+const defaultIO: CliIO = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+  stdoutIsTTY: !!process.stdout.isTTY,
+};
+
+type Format = 'pretty' | 'json' | 'sarif';
+type FailOn = Severity | 'never';
+
+/** --color/--no-color, then NO_COLOR, then FORCE_COLOR, then TTY (chalk 5 ignores NO_COLOR itself). */
+export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+  if (flag === false) return 0;
+  if (flag === true) return 1;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined) {
+    if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
+    const n = Number(env.FORCE_COLOR);
+    return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
+  }
+  return isTTY && env.TERM !== 'dumb' ? 1 : 0;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+function parseSeverities(items: string[] | undefined): Record<string, SeverityOrOff> {
+  const out: Record<string, SeverityOrOff> = {};
+  for (const [id, sev] of Object.entries(parseKeyValues(items, '--rule'))) {
+    if (!ALL_RULES.some((r) => r.meta.id === id)) throw new UsageError(`Unknown rule "${id}" in --rule (see \`statelint rules\`)`);
+    if (!['error', 'warning', 'info', 'off'].includes(sev)) throw new UsageError(`--rule ${id}= takes error, warning, info or off, got "${sev}"`);
+    out[id] = sev as SeverityOrOff;
+  }
+  return out;
+}
+
+function parseSize(value: string): number {
+  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`--max-file-size takes a size like 2048k or 4m, got "${value}"`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'k').toLowerCase();
+  return unit.startsWith('m') ? n * 1024 * 1024 : n * 1024;
+}
+
+export function exitCodeFor(severities: Severity[], failOn: FailOn): 0 | 1 {
+  if (failOn === 'never') return 0;
+  return severities.some((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn]) ? 1 : 0;
+}
+
+export function render(format: Format, input: FormatInput, chalk: ChalkInstance): string {
+  if (format === 'json') return formatJson(input);
+  if (format === 'sarif') return formatSarif(input);
+  return formatPretty(input, chalk);
+}
+
+/** Writes the report to -o FILE or stdout; stdout carries only the report. */
+export function emit(text: string, output: string | undefined, io: CliIO): void {
+  if (!output) {
+    io.stdout(text);
+    return;
+  }
+  try {
+    mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+    writeFileSync(output, text);
+  } catch (e) {
+    throw new UsageError(`Cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+const formatOption = () => new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty');
+const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('error');
+
+interface AuditFlags {
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  envFile?: string[];
+  env?: string[];
+  configDir?: string;
+  includeTests?: boolean;
+  maxFileSize?: string;
+  ignore?: string[];
+  rule?: string[];
+  color?: boolean;
+  showConfig?: boolean;
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('statelint')
+    .description('Finds state that lives on one server before you scale out (sessions, uploads, logs, cache, cron, env()).')
+    .version(TOOL_VERSION, '-v, --version')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (str, write) => write(str) })
+    .exitOverride()
+    .showHelpAfterError('(run statelint --help for usage)');
+
+  const audit = program
+    .command('audit', { isDefault: true })
+    .description('audit a project (default command)')
+    .argument('[path]', 'project folder', '.')
+    .addOption(formatOption())
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(failOnOption())
+    .option('--env-file <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
+    .option('--env <KEY=VALUE>', 'set an env variable on top of the env files (repeatable)', collect)
+    .option('--config-dir <dir>', 'the app\'s config directory when it is not detected')
+    .option('--include-tests', 'also report env() and code findings under tests/')
+    .option('--max-file-size <size>', 'skip source files larger than this (e.g. 2048k, 4m)', '2048k')
+    .option('--ignore <glob>', 'skip files matching this glob (repeatable)', collect)
+    .option('--rule <id=severity>', 'override a rule\'s severity: error, warning, info or off (repeatable)', collect)
+    .option('--show-config', 'print the resolved configuration instead of findings')
+    .option('--color', 'force colours')
+    .option('--no-color', 'disable colours');
+  audit.action(async (target: string, flags: AuditFlags) => {
+    const options: AuditOptions = {
+      path: target,
+      envFiles: flags.envFile,
+      env: parseKeyValues(flags.env, '--env'),
+      configDir: flags.configDir,
+      includeTests: flags.includeTests,
+      maxFileBytes: parseSize(flags.maxFileSize ?? '2048k'),
+      ignore: flags.ignore,
+      severities: parseSeverities(flags.rule),
+    };
+    const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
+    if (flags.showConfig) {
+      emit(await printConfig(options, flags.format, chalk), flags.output, io);
+      setExit(0);
+      return;
+    }
+    const result = await runAudit(options);
+    const text = render(flags.format, { report: result.report, rules: ALL_RULES.map((r) => r.meta), lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
+    emit(text, flags.output, io);
+    if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
+    setExit(exitCodeFor(result.report.findings.map((f) => f.severity), flags.failOn));
+  });
+
+  program
+    .command('config')
+    .description('print the resolved configuration (session, cache, filesystem, logging, database, queue, scheduler, maintenance) with the line each value came from')
+    .argument('[path]', 'project folder', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('--env-file <file>', 'env file (repeatable)', collect)
+    .option('--env <KEY=VALUE>', 'env variable on top (repeatable)', collect)
+    .option('--config-dir <dir>', 'config directory when it is not detected')
+    .option('--color', 'force colours')
+    .option('--no-color', 'disable colours')
+    .action(async (target: string, flags: { format: Format; envFile?: string[]; env?: string[]; configDir?: string; color?: boolean }) => {
+      const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
+      io.stdout(await printConfig({ path: target, envFiles: flags.envFile, env: parseKeyValues(flags.env, '--env'), configDir: flags.configDir }, flags.format, chalk));
+      setExit(0);
+    });
+
+  program
+    .command('rules')
+    .description('list every rule')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .action((flags: { format: Format }) => {
+      io.stdout(listRules(flags.format));
+      setExit(0);
+    });
+
+  program
+    .command('explain')
+    .description('print a rule\'s documentation')
+    .argument('<rule-id>', 'e.g. laravel/session-store-local')
+    .action((id: string) => {
+      io.stdout(explainRule(id));
+      setExit(0);
+    });
+
+  return program;
+}
+
+/** Parses argv, runs the command and returns the exit code (never calls process.exit). */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`statelint: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr(`statelint: internal error: ${(e as Error).message}\n${(e as Error).stack ?? ''}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,144 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ALL_RULES } from '../../rules/index.js';
+import type { SeverityOrOff } from '../engine/finding.js';
+import type { ProjectFacts } from '../engine/project-facts.js';
+import type { Rule } from '../engine/rule.js';
+import { runRules, type ReadResult } from '../engine/runner.js';
+import { display, type Val } from '../engine/values.js';
+import { LineIndex } from '../lang/source-text.js';
+import { discoverFiles } from '../project/discover.js';
+import { isSecretKey } from '../project/env-files.js';
+import { isLaravelProject, loadLaravelProject, type LaravelProject } from '../project/laravel/project.js';
+import { DEFAULT_MAX_FILE_BYTES, readSource } from '../project/read-source.js';
+import type { EffectiveValue, Report } from '../report/model.js';
+import { countBySeverity } from '../report/model.js';
+import { laravelChecklist } from './checklist.js';
+import { UsageError } from './errors.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface AuditOptions {
+  path: string;
+  envFiles?: string[];
+  env?: Record<string, string>;
+  configDir?: string;
+  includeTests?: boolean;
+  maxFileBytes?: number;
+  ignore?: string[];
+  severities?: Record<string, SeverityOrOff>;
+  rules?: Rule[];
+}
+
+export interface AuditResult {
+  report: Report;
+  rootAbsolute: string;
+  lineText(file: string, line: number): string | undefined;
+  laravel?: LaravelProject;
+}
+
+/** Keys shown in effectiveConfig and by `statelint config` (never secrets). */
+export const REPORTED_KEYS = [
+  'app.name',
+  'session.driver',
+  'session.connection',
+  'session.store',
+  'session.cookie',
+  'session.lifetime',
+  'session.files',
+  'cache.default',
+  'cache.prefix',
+  'filesystems.default',
+  'logging.default',
+  'database.default',
+  'queue.default',
+  'app.maintenance.driver',
+  'app.maintenance.store',
+];
+
+export function resolveRoot(p: string): string {
+  const abs = path.resolve(p);
+  if (!existsSync(abs)) throw new UsageError(`Path not found: ${p}`);
+  if (!statSync(abs).isDirectory()) throw new UsageError(`Not a directory: ${p} (statelint audits a project folder)`);
+  return abs;
+}
+
+export async function loadProject(root: string, opts: AuditOptions): Promise<{ facts: ProjectFacts; laravel?: LaravelProject }> {
+  const laravel = isLaravelProject(root) || opts.configDir
+    ? await loadLaravelProject(root, { envFiles: opts.envFiles, envOverrides: opts.env, configDir: opts.configDir })
+    : undefined;
+  const ecosystems: ProjectFacts['ecosystems'] = [];
+  if (laravel) ecosystems.push('laravel');
+  if (existsSync(path.join(root, 'package.json'))) ecosystems.push('node');
+  return { facts: { root, ecosystems, laravel, options: { includeTests: !!opts.includeTests } }, laravel };
+}
+
+export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
+  const started = performance.now();
+  const root = resolveRoot(opts.path);
+  const { facts, laravel } = await loadProject(root, opts);
+  const files = await discoverFiles(root, opts.ignore);
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const sizes = new Map(files.map((f) => [f.path, f.size]));
+  const cache = new Map<string, ReadResult>();
+  const read = (rel: string): ReadResult => {
+    let r = cache.get(rel);
+    if (!r) {
+      const abs = path.join(root, rel);
+      const size = sizes.get(rel) ?? (existsSync(abs) ? statSync(abs).size : -1);
+      r = size < 0 ? { ok: false, reason: 'not found' } : readSource(abs, size, maxBytes);
+      // Source texts are needed again only for excerpts; keep them (bounded by the parse set in practice).
+      cache.set(rel, r);
+    }
+    return r;
+  };
+  const result = await runRules({ facts, rules: opts.rules ?? ALL_RULES, files, read, severities: opts.severities });
+  const counts = countBySeverity(result.findings);
+  const checklist = laravel ? laravelChecklist(laravel, result.findings) : [];
+  const report: Report = {
+    schemaVersion: 1,
+    tool: { name: 'statelint', version: TOOL_VERSION },
+    command: 'audit',
+    root: '.',
+    ecosystems: facts.ecosystems,
+    project: laravel ? { laravel: { version: laravel.version ?? null, configDirs: laravel.configDirs, envFiles: laravel.envFiles } } : {},
+    effectiveConfig: laravel ? effectiveConfig(laravel) : {},
+    findings: result.findings,
+    suppressed: result.suppressed,
+    errors: [...(laravel?.errors ?? []), ...result.errors],
+    skipped: result.skipped,
+    checklist,
+    summary: {
+      ...counts,
+      filesScanned: result.filesScanned,
+      durationMs: Math.round(performance.now() - started),
+      byCategory: Object.fromEntries(checklist.map((c) => [c.category, c.status])),
+    },
+  };
+  const lineCache = new Map<string, LineIndex | null>();
+  const lineText = (file: string, line: number) => {
+    if (!lineCache.has(file)) {
+      const r = read(file);
+      lineCache.set(file, r.ok ? new LineIndex(r.text) : null);
+    }
+    return lineCache.get(file)?.lineText(line);
+  };
+  return { report, rootAbsolute: root, lineText, laravel };
+}
+
+function effectiveConfig(laravel: LaravelProject): Record<string, EffectiveValue> {
+  const out: Record<string, EffectiveValue> = {};
+  for (const key of REPORTED_KEYS) {
+    const v = laravel.config.get(key);
+    if (!v) continue;
+    out[key] = toEffective(key, v);
+  }
+  return out;
+}
+
+function toEffective(key: string, v: Val): EffectiveValue {
+  const source = v.origin.file.startsWith('(') ? null : { file: v.origin.file, line: v.origin.line };
+  if (isSecretKey(key.split('.').pop() ?? '')) return { value: '<redacted>', source };
+  if (v.t === 'unknown') return { value: null, source, unknown: v.why };
+  if (v.t === 'array') return { value: display(v), source };
+  return { value: v.v, source };
+}

@@ -1,0 +1,58 @@
+/** The finding model shared by the audit, the live check and every formatter (DESIGN.md section 3). */
+
+export type Severity = 'error' | 'warning' | 'info';
+export type SeverityOrOff = Severity | 'off';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
+
+export type Category =
+  | 'sessions' | 'cache' | 'uploads' | 'logs' | 'config' | 'scheduler'
+  | 'database' | 'realtime' | 'rate-limit' | 'memory';
+
+import type { Location } from '../lang/source-text.js';
+
+export type { Location };
+
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export interface FixEdit {
+  file: string;
+  range: [number, number];
+  text: string;
+}
+
+export interface Fix {
+  applicability: 'safe' | 'unsafe';
+  edits: FixEdit[];
+}
+
+export interface Finding {
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  message: string;
+  location: Location;
+  related: RelatedLocation[];
+  remediation: string;
+  fix: Fix | null;
+  fingerprint: string;
+}
+
+export interface SuppressedFinding extends Finding {
+  suppression: { kind: 'inline' | 'baseline'; reason: string };
+}
+
+/** A file the audit could not (fully) analyse; the audit goes on. */
+export interface FileError {
+  file: string;
+  message: string;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}

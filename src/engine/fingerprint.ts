@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Stable across line shifts: rule + file + the finding line's text with whitespace folded + the
+ * occurrence index of that same (rule, file, text) triple.
+ */
+export function fingerprint(ruleId: string, file: string, lineText: string, occurrence: number): string {
+  const normalized = lineText.replace(/\s+/g, ' ').trim();
+  return createHash('sha256').update(`${ruleId}\0${file}\0${normalized}\0${occurrence}`).digest('hex').slice(0, 32);
+}
+
+/** GitHub's primaryLocationLineHash: hash of the line's text and its occurrence, as `hex:occurrence`. */
+export function lineHash(lineText: string, occurrence: number): string {
+  const hex = createHash('sha256').update(lineText.replace(/\s+/g, '')).digest('hex').slice(0, 16);
+  return `${hex}:${occurrence}`;
+}

@@ -1,0 +1,192 @@
+import type { Category, FileError, Finding, Location, SeverityOrOff, SkippedFile, SuppressedFinding } from './finding.js';
+import { fingerprint } from './fingerprint.js';
+import type { ProjectFacts } from './project-facts.js';
+import { relatedOf, type FileContext, type ReportInput, type Rule, type SourceFile } from './rule.js';
+import { findSuppression } from './suppressions.js';
+import { bladeToShadowPhp } from '../lang/blade.js';
+import { firstSyntaxError, nodesAtMatches, parsePhp, type Tree } from '../lang/php.js';
+import { LineIndex, type Language } from '../lang/source-text.js';
+
+export interface SourceFileRef {
+  /** Path relative to the project root, forward slashes. */
+  path: string;
+  absolute: string;
+  size: number;
+  language: Language;
+}
+
+export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
+
+export interface RunInput {
+  facts: ProjectFacts;
+  rules: Rule[];
+  files: SourceFileRef[];
+  /** Reads a project file by relative path (source files, env and config files for excerpts). */
+  read(path: string): ReadResult;
+  severities?: Record<string, SeverityOrOff>;
+}
+
+export interface RunResult {
+  findings: Finding[];
+  suppressed: SuppressedFinding[];
+  errors: FileError[];
+  skipped: SkippedFile[];
+  filesScanned: number;
+}
+
+type Draft = Omit<Finding, 'fingerprint'>;
+
+/** Prefilter -> parse candidates -> rules (DESIGN.md section 5). */
+export async function runRules(input: RunInput): Promise<RunResult> {
+  const { facts } = input;
+  const drafts: Draft[] = [];
+  const errors: FileError[] = [];
+  const skipped: SkippedFile[] = [];
+  const active = input.rules.filter((r) => severityOf(r, input.severities) !== 'off' && facts.ecosystems.includes(r.meta.ecosystem));
+
+  const reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => {
+    const draft = toDraft(rule, r, file, input.severities);
+    if (draft) drafts.push(draft);
+  };
+
+  for (const rule of active) {
+    if (!rule.check) continue;
+    try {
+      rule.check({ facts, report: reporter(rule) });
+    } catch (e) {
+      errors.push({ file: '(project)', message: `rule ${rule.meta.id} failed: ${(e as Error).message}` });
+    }
+  }
+
+  const fileRules = active.filter((r) => r.files && r.checkFile);
+  const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
+  const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
+  let filesScanned = 0;
+  for (const ref of input.files) {
+    if (!languages.has(ref.language)) continue;
+    const read = input.read(ref.path);
+    if (!read.ok) {
+      skipped.push({ file: ref.path, reason: read.reason });
+      continue;
+    }
+    filesScanned++;
+    if (!combined.test(read.text)) continue;
+    const interested = fileRules.filter(
+      (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
+    );
+    if (!interested.length) continue;
+    await checkOneFile(ref, read.text, interested, facts, reporter, errors);
+  }
+
+  return finalize(drafts, input, errors, skipped, filesScanned);
+}
+
+async function checkOneFile(
+  ref: SourceFileRef,
+  text: string,
+  rules: Rule[],
+  facts: ProjectFacts,
+  reporter: (rule: Rule, file?: SourceFile) => (r: ReportInput) => void,
+  errors: FileError[],
+): Promise<void> {
+  let tree: Tree;
+  const lines = new LineIndex(text);
+  try {
+    // A trailing ';' closes a directive that ends the template; offsets inside the template are unchanged.
+    tree = ref.language === 'blade' ? await parsePhp(bladeToShadowPhp(text).shadow + '\n;', true) : await parsePhp(text);
+  } catch (e) {
+    errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
+    return;
+  }
+  try {
+    const bad = firstSyntaxError(tree);
+    if (bad) {
+      const pos = lines.position(bad.startIndex);
+      errors.push({ file: ref.path, message: `parse error at ${pos.line}:${pos.column}; file partly analysed` });
+    }
+    const file: SourceFile = {
+      path: ref.path,
+      language: ref.language,
+      text,
+      lines,
+      root: tree.rootNode,
+      nodesAt: (pattern) => nodesAtMatches(tree, text, pattern),
+    };
+    for (const rule of rules) {
+      const ctx: FileContext = { facts, file, report: reporter(rule, file) };
+      try {
+        rule.checkFile!(ctx);
+      } catch (e) {
+        errors.push({ file: ref.path, message: `rule ${rule.meta.id} failed on this file: ${(e as Error).message}` });
+      }
+    }
+  } finally {
+    tree.delete();
+  }
+}
+
+function severityOf(rule: Rule, overrides: Record<string, SeverityOrOff> | undefined): SeverityOrOff {
+  return overrides?.[rule.meta.id] ?? rule.meta.severity;
+}
+
+function toDraft(rule: Rule, r: ReportInput, file: SourceFile | undefined, overrides: RunInput['severities']): Draft | undefined {
+  const severity = severityOf(rule, overrides);
+  if (severity === 'off') return undefined;
+  let location: Location | undefined = r.location;
+  let related = r.related ?? [];
+  if (!location && r.node && file) location = file.lines.location(file.path, r.node.startIndex, r.node.endIndex);
+  if (!location && r.value) {
+    const { note: _note, fromEnv: _fromEnv, ...loc } = r.value.origin;
+    location = loc;
+    related = [...relatedOf(r.value), ...related];
+  }
+  if (!location) throw new Error(`${rule.meta.id} reported without a location`);
+  return {
+    ruleId: rule.meta.id,
+    category: rule.meta.category as Category,
+    severity,
+    message: r.message,
+    location,
+    related,
+    remediation: rule.meta.remediation,
+    fix: r.fix ?? null,
+  };
+}
+
+function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped: SkippedFile[], filesScanned: number): RunResult {
+  const texts = new Map<string, LineIndex | null>();
+  const linesOf = (file: string) => {
+    if (!texts.has(file)) {
+      const r = input.read(file);
+      texts.set(file, r.ok ? new LineIndex(r.text) : null);
+    }
+    return texts.get(file) ?? null;
+  };
+  drafts.sort(
+    (a, b) =>
+      cmp(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column || cmp(a.ruleId, b.ruleId),
+  );
+  const seen = new Set<string>();
+  const occurrences = new Map<string, number>();
+  const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const d of drafts) {
+    const dedupe = `${d.ruleId}|${d.location.file}|${d.location.line}|${d.location.column}|${d.message}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    const lines = linesOf(d.location.file);
+    const lineText = lines?.lineText(d.location.line) ?? '';
+    const key = `${d.ruleId}|${d.location.file}|${lineText.replace(/\s+/g, ' ').trim()}`;
+    const occurrence = occurrences.get(key) ?? 0;
+    occurrences.set(key, occurrence + 1);
+    const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, lineText, occurrence) };
+    const s = lines ? findSuppression(d.ruleId, lineText, d.location.line > 1 ? lines.lineText(d.location.line - 1) : undefined) : undefined;
+    if (s) suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
+    else findings.push(finding);
+  }
+  return { findings, suppressed, errors, skipped, filesScanned };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

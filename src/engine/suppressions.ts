@@ -1,0 +1,26 @@
+/**
+ * Inline suppressions: `statelint-ignore <rule-id>[, <rule-id>...] [-- reason]` in a comment on the
+ * finding's line or the line above (`//`, `#`, `{{-- --}}`, `/* *\/`). `statelint-ignore` with no id
+ * silences every rule on that line.
+ */
+const DIRECTIVE = /statelint-ignore(?:-next-line)?(?:\s+([a-z0-9/,\s-]+?))?\s*(?:--\s*(.*?))?\s*(?:\*\/|--\}\}|$)/;
+
+export interface Suppression {
+  reason: string;
+}
+
+function parse(line: string): { ids: string[] | 'all'; reason: string } | undefined {
+  const m = DIRECTIVE.exec(line);
+  if (!m) return undefined;
+  const ids = (m[1] ?? '').split(/[\s,]+/).filter((x) => x.includes('/'));
+  return { ids: ids.length ? ids : 'all', reason: m[2]?.trim() || 'suppressed inline' };
+}
+
+export function findSuppression(ruleId: string, lineText: string, previousLineText: string | undefined): Suppression | undefined {
+  for (const text of [lineText, previousLineText]) {
+    if (text === undefined || !text.includes('statelint-ignore')) continue;
+    const d = parse(text);
+    if (d && (d.ids === 'all' || d.ids.includes(ruleId))) return { reason: d.reason };
+  }
+  return undefined;
+}

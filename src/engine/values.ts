@@ -1,0 +1,80 @@
+import type { Location } from './finding.js';
+
+/** Where a resolved value was decided, with a short human note ("SESSION_DRIVER=file"). */
+export interface Origin extends Location {
+  note: string;
+  /** Set when the origin is a line of an env file (it then decides over the config expression). */
+  fromEnv?: boolean;
+}
+
+export type Scalar = string | number | boolean | null;
+
+interface Base {
+  /** The line that decides this value (env line, or the config expression when no env file sets it). */
+  origin: Origin;
+  /** Other lines that took part (the config line that reads the env var, ...). */
+  via: Origin[];
+}
+
+export interface ArrayEntry {
+  key: string | number;
+  value: Val;
+}
+
+export type Val =
+  | (Base & { t: 'scalar'; v: Scalar })
+  | (Base & { t: 'array'; entries: ArrayEntry[] })
+  | (Base & { t: 'unknown'; why: string });
+
+export function scalar(v: Scalar, origin: Origin, via: Origin[] = []): Val {
+  return { t: 'scalar', v, origin, via };
+}
+
+export function unknown(why: string, origin: Origin, via: Origin[] = []): Val {
+  return { t: 'unknown', why, origin, via };
+}
+
+export function entry(arr: Val | undefined, key: string | number): Val | undefined {
+  if (!arr || arr.t !== 'array') return undefined;
+  for (let i = arr.entries.length - 1; i >= 0; i--) if (arr.entries[i].key === key) return arr.entries[i].value;
+  return undefined;
+}
+
+/** Follows a dotted path (`stores.redis.driver`) through nested arrays. */
+export function at(root: Val | undefined, path: string): Val | undefined {
+  let cur = root;
+  for (const part of path.split('.')) {
+    if (!cur) return undefined;
+    if (cur.t === 'unknown') return cur;
+    cur = entry(cur, part);
+  }
+  return cur;
+}
+
+export function asString(v: Val | undefined): string | undefined {
+  return v?.t === 'scalar' && v.v !== null && typeof v.v !== 'boolean' ? String(v.v) : undefined;
+}
+
+export function isKnown(v: Val | undefined): v is Val & { t: 'scalar' | 'array' } {
+  return !!v && v.t !== 'unknown';
+}
+
+/** Short display of a value for messages and the effective-config table. */
+export function display(v: Val | undefined): string {
+  if (!v) return '(not set)';
+  if (v.t === 'unknown') return `(unknown: ${v.why})`;
+  if (v.t === 'array') return `[${v.entries.map((e) => display(e.value)).join(', ')}]`;
+  if (v.v === null) return 'null';
+  return typeof v.v === 'string' ? v.v : String(v.v);
+}
+
+/** array_merge() semantics: string keys override, integer keys append. */
+export function arrayMerge(base: Val, over: Val): Val {
+  if (base.t !== 'array' || over.t !== 'array') return over;
+  const entries = base.entries.filter((e) => typeof e.key === 'string' && !over.entries.some((o) => o.key === e.key));
+  const ints = base.entries.filter((e) => typeof e.key === 'number');
+  const merged = [...entries, ...over.entries.filter((e) => typeof e.key === 'string')];
+  let next = 0;
+  for (const e of [...ints, ...over.entries.filter((o) => typeof o.key === 'number')]) merged.push({ key: next++, value: e.value });
+  return { ...over, entries: merged };
+}

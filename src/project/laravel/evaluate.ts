@@ -1,0 +1,378 @@
+import type { SyntaxNode, Tree } from '../../lang/php.js';
+import { callArgs, stringLiteral } from '../../lang/php.js';
+import { LineIndex } from '../../lang/source-text.js';
+import { castEnvValue, EnvironmentView, type EnvEntry } from '../env-files.js';
+import { arrayMerge, type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } from '../../engine/values.js';
+import { slug } from './str.js';
+
+/**
+ * Static evaluator for Laravel config files (DESIGN.md section 4): literals, arrays, env(K, default),
+ * ??, ?:, ternaries over known values, concatenation, path helpers, Str::slug, explode, casts.
+ * Anything else stays unknown; nothing is guessed.
+ */
+export interface EvalScope {
+  /** Relative path of the file being evaluated (used in origins). */
+  file: string;
+  lines: LineIndex;
+  env: EnvironmentView;
+  /** Resolves an env entry to its line in its env file. */
+  envOrigin(entry: EnvEntry): Origin | undefined;
+  /** Where to point when a value is not written in any file the user has (framework defaults). */
+  anchor?: Origin;
+  /** Local variables assigned at the top of the file. */
+  vars: Map<string, Val>;
+  /** Class aliases from `use` statements (short name -> fully qualified). */
+  uses: Map<string, string>;
+}
+
+const PATH_HELPERS: Record<string, string> = {
+  storage_path: 'storage',
+  database_path: 'database',
+  base_path: '',
+  app_path: 'app',
+  public_path: 'public',
+  resource_path: 'resources',
+  config_path: 'config',
+  lang_path: 'lang',
+};
+
+const STRING_FUNCS: Record<string, (s: string) => string> = {
+  strtolower: (s) => s.toLowerCase(),
+  strtoupper: (s) => s.toUpperCase(),
+  trim: (s) => s.trim(),
+  rtrim: (s) => s.trimEnd(),
+  ltrim: (s) => s.trimStart(),
+  ucfirst: (s) => s.charAt(0).toUpperCase() + s.slice(1),
+};
+
+export function originOf(scope: EvalScope, node: SyntaxNode, note?: string): Origin {
+  if (scope.anchor) return { ...scope.anchor, note: note ?? scope.anchor.note };
+  return { ...scope.lines.location(scope.file, node.startIndex, node.endIndex), note: note ?? oneLine(node.text) };
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 80 ? flat.slice(0, 77) + '...' : flat;
+}
+
+/** Evaluates a whole config file: top-level `$var = ...;` assignments, then the returned expression. */
+export function evaluateConfigFile(tree: Tree, scope: EvalScope): Val {
+  for (const stmt of tree.rootNode.namedChildren) {
+    if (!stmt) continue;
+    if (stmt.type === 'namespace_use_declaration') collectUses(stmt, scope.uses);
+    if (stmt.type === 'expression_statement') {
+      const expr = stmt.namedChildren[0];
+      if (expr?.type === 'assignment_expression') {
+        const left = expr.childForFieldName('left');
+        const right = expr.childForFieldName('right');
+        if (left?.type === 'variable_name' && right) scope.vars.set(left.text, evaluate(right, scope));
+      }
+    }
+    if (stmt.type === 'return_statement') {
+      const expr = stmt.namedChildren[0];
+      return expr ? evaluate(expr, scope) : unknown('empty return', originOf(scope, stmt));
+    }
+  }
+  return unknown('the file returns no array', originOf(scope, tree.rootNode, 'no return statement'));
+}
+
+export function collectUses(decl: SyntaxNode, uses: Map<string, string>): void {
+  for (const clause of decl.namedChildren) {
+    if (clause?.type !== 'namespace_use_clause') continue;
+    const named = clause.namedChildren.filter((c): c is SyntaxNode => !!c);
+    const target = named.find((c) => c.type === 'qualified_name' || c.type === 'name');
+    if (!target) continue;
+    const alias = named.length > 1 && named[named.length - 1].type === 'name' && named[named.length - 1] !== target ? named[named.length - 1].text : undefined;
+    const fq = target.text.replace(/^\\/, '');
+    uses.set(alias ?? fq.split('\\').pop()!, fq);
+  }
+}
+
+export function evaluate(node: SyntaxNode, scope: EvalScope): Val {
+  const here = () => originOf(scope, node);
+  switch (node.type) {
+    case 'parenthesized_expression': {
+      const inner = node.namedChildren[0];
+      return inner ? evaluate(inner, scope) : unknown('empty parentheses', here());
+    }
+    case 'string':
+    case 'encapsed_string':
+    case 'heredoc':
+    case 'nowdoc': {
+      const s = stringLiteral(node);
+      return s === undefined ? unknown('interpolated string', here()) : scalar(s, here());
+    }
+    case 'integer':
+      return scalar(Number.parseInt(node.text.replace(/_/g, ''), node.text.startsWith('0x') ? 16 : 10), here());
+    case 'float':
+      return scalar(Number.parseFloat(node.text.replace(/_/g, '')), here());
+    case 'boolean':
+      return scalar(node.text.toLowerCase() === 'true', here());
+    case 'null':
+      return scalar(null, here());
+    case 'name':
+    case 'qualified_name':
+      return constant(node, scope);
+    case 'variable_name':
+      return scope.vars.get(node.text) ?? unknown(`variable ${node.text}`, here());
+    case 'member_access_expression':
+      // Only `$this->prop` values the caller seeded (e.g. Application::$basePath) are known.
+      return scope.vars.get(node.text.replace(/\s+/g, '')) ?? unknown(oneLine(node.text), here());
+    case 'array_creation_expression':
+      return arrayLiteral(node, scope);
+    case 'binary_expression':
+      return binary(node, scope);
+    case 'conditional_expression':
+      return conditional(node, scope);
+    case 'unary_op_expression':
+      return unary(node, scope);
+    case 'cast_expression':
+      return cast(node, scope);
+    case 'function_call_expression':
+      return functionCall(node, scope);
+    case 'scoped_call_expression':
+      return staticCall(node, scope);
+    case 'class_constant_access_expression': {
+      const [cls, member] = node.namedChildren;
+      if (cls && member?.text === 'class') return scalar(resolveClass(cls.text, scope), here());
+      return unknown(`constant ${oneLine(node.text)}`, here());
+    }
+    default:
+      return unknown(oneLine(node.text), here());
+  }
+}
+
+export function resolveClass(name: string, scope: Pick<EvalScope, 'uses'>): string {
+  if (name.startsWith('\\')) return name.slice(1);
+  const [head, ...rest] = name.split('\\');
+  const fq = scope.uses.get(head);
+  return fq ? [fq, ...rest].join('\\') : name;
+}
+
+function constant(node: SyntaxNode, scope: EvalScope): Val {
+  const name = node.text.replace(/^\\/, '');
+  if (name === 'DIRECTORY_SEPARATOR') return scalar('/', originOf(scope, node));
+  if (name === 'PHP_EOL') return scalar('\n', originOf(scope, node));
+  if (scope.vars.has(name)) return scope.vars.get(name)!; // magic constants such as __DIR__, seeded by the caller
+  if (/^(true|false)$/i.test(name)) return scalar(name.toLowerCase() === 'true', originOf(scope, node));
+  if (/^null$/i.test(name)) return scalar(null, originOf(scope, node));
+  return unknown(`constant ${name}`, originOf(scope, node));
+}
+
+function arrayLiteral(node: SyntaxNode, scope: EvalScope): Val {
+  const entries: ArrayEntry[] = [];
+  let next = 0;
+  for (const el of node.namedChildren) {
+    if (!el || el.type !== 'array_element_initializer') continue;
+    const parts = el.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+    if (parts[0]?.type === 'variadic_unpacking') {
+      const spread = evaluate(parts[0].namedChildren[0]!, scope);
+      if (spread.t !== 'array') return unknown('array spread of an unknown value', originOf(scope, el));
+      for (const e of spread.entries) entries.push(typeof e.key === 'number' ? { key: next++, value: e.value } : e);
+      continue;
+    }
+    if (parts.length >= 2) {
+      const key = evaluate(parts[0], scope);
+      const value = evaluate(parts[parts.length - 1], scope);
+      if (key.t !== 'scalar' || key.v === null || typeof key.v === 'boolean') {
+        entries.push({ key: `<unknown ${oneLine(parts[0].text)}>`, value });
+        continue;
+      }
+      const k = typeof key.v === 'number' || /^(0|[1-9]\d*)$/.test(String(key.v)) ? Number(key.v) : String(key.v);
+      if (typeof k === 'number' && k >= next) next = k + 1;
+      entries.push({ key: k, value });
+    } else if (parts.length === 1) {
+      entries.push({ key: next++, value: evaluate(parts[0], scope) });
+    }
+  }
+  return { t: 'array', entries, origin: originOf(scope, node, 'array'), via: [] };
+}
+
+function truthy(v: Scalar): boolean {
+  return !(v === null || v === false || v === 0 || v === '' || v === '0');
+}
+
+function toStr(v: Scalar): string {
+  if (v === null || v === false) return '';
+  if (v === true) return '1';
+  return String(v);
+}
+
+function binary(node: SyntaxNode, scope: EvalScope): Val {
+  const op = node.childForFieldName('operator')?.text ?? '';
+  const leftNode = node.childForFieldName('left');
+  const rightNode = node.childForFieldName('right');
+  if (!leftNode || !rightNode) return unknown(oneLine(node.text), originOf(scope, node));
+  const left = evaluate(leftNode, scope);
+  if (op === '??') {
+    if (left.t === 'scalar' && left.v === null) return evaluate(rightNode, scope);
+    if (left.t !== 'unknown') return left;
+    return unknown(`${left.why} ?? ...`, left.origin, left.via);
+  }
+  if ((op === '||' || op === 'or') && left.t === 'scalar' && truthy(left.v)) return scalar(true, left.origin, left.via);
+  if ((op === '&&' || op === 'and') && left.t === 'scalar' && !truthy(left.v)) return scalar(false, left.origin, left.via);
+  const right = evaluate(rightNode, scope);
+  if (left.t === 'unknown') return left;
+  if (right.t === 'unknown') return right;
+  if (left.t !== 'scalar' || right.t !== 'scalar') return unknown(`${op} on an array`, originOf(scope, node));
+  // The right-hand value is usually the one that decides (e.g. APP_NAME in `slug(APP_NAME).'_cache'`);
+  // keep the left's origin and list the right's as taking part.
+  const combine = (v: Scalar): Val => {
+    const decider = !left.origin.fromEnv && right.origin.fromEnv ? right : left;
+    const other = decider === left ? right : left;
+    return scalar(v, decider.origin, [...decider.via, other.origin, ...other.via]);
+  };
+  const a = left.v;
+  const b = right.v;
+  switch (op) {
+    case '.':
+      return combine(toStr(a) + toStr(b));
+    case '===':
+      return combine(a === b);
+    case '!==':
+      return combine(a !== b);
+    case '==':
+      return combine(a == b); // eslint-disable-line eqeqeq -- PHP loose comparison, close enough for scalars
+    case '!=':
+    case '<>':
+      return combine(a != b); // eslint-disable-line eqeqeq
+    case '||':
+    case 'or':
+      return combine(truthy(a) || truthy(b));
+    case '&&':
+    case 'and':
+      return combine(truthy(a) && truthy(b));
+    case '+':
+    case '-':
+    case '*':
+    case '/': {
+      const x = Number(a);
+      const y = Number(b);
+      if (Number.isNaN(x) || Number.isNaN(y)) return unknown(`arithmetic on ${oneLine(node.text)}`, originOf(scope, node));
+      const r = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : y === 0 ? Number.NaN : x / y;
+      return Number.isNaN(r) ? unknown('division by zero', originOf(scope, node)) : combine(r);
+    }
+    default:
+      return unknown(`operator ${op}`, originOf(scope, node));
+  }
+}
+
+function conditional(node: SyntaxNode, scope: EvalScope): Val {
+  const condNode = node.childForFieldName('condition');
+  const bodyNode = node.childForFieldName('body');
+  const altNode = node.childForFieldName('alternative');
+  if (!condNode || !altNode) return unknown(oneLine(node.text), originOf(scope, node));
+  const cond = evaluate(condNode, scope);
+  if (cond.t !== 'scalar') return unknown(`condition ${oneLine(condNode.text)}`, cond.origin, cond.via);
+  if (!bodyNode) return truthy(cond.v) ? cond : evaluate(altNode, scope); // `a ?: b`
+  const chosen = evaluate(truthy(cond.v) ? bodyNode : altNode, scope);
+  return { ...chosen, via: [...chosen.via, cond.origin] } as Val;
+}
+
+function unary(node: SyntaxNode, scope: EvalScope): Val {
+  const op = node.childForFieldName('operator')?.text;
+  const argNode = node.childForFieldName('argument');
+  if (!argNode) return unknown(oneLine(node.text), originOf(scope, node));
+  const arg = evaluate(argNode, scope);
+  if (arg.t !== 'scalar') return arg.t === 'unknown' ? arg : unknown('unary on array', arg.origin);
+  if (op === '!') return scalar(!truthy(arg.v), arg.origin, arg.via);
+  if (op === '-') return scalar(-Number(arg.v), arg.origin, arg.via);
+  if (op === '+') return scalar(Number(arg.v), arg.origin, arg.via);
+  return unknown(`operator ${op}`, originOf(scope, node));
+}
+
+function cast(node: SyntaxNode, scope: EvalScope): Val {
+  const type = node.childForFieldName('type')?.text?.toLowerCase() ?? node.namedChildren[0]?.text?.toLowerCase();
+  const valueNode = node.childForFieldName('value') ?? node.namedChildren[node.namedChildren.length - 1];
+  if (!valueNode) return unknown(oneLine(node.text), originOf(scope, node));
+  const v = evaluate(valueNode, scope);
+  if (v.t !== 'scalar') return v;
+  switch (type) {
+    case 'string':
+      return { ...v, v: toStr(v.v) };
+    case 'int':
+    case 'integer':
+      return { ...v, v: Number.parseInt(toStr(v.v), 10) || 0 };
+    case 'float':
+    case 'double':
+      return { ...v, v: Number.parseFloat(toStr(v.v)) || 0 };
+    case 'bool':
+    case 'boolean':
+      return { ...v, v: truthy(v.v) };
+    default:
+      return unknown(`cast to ${type}`, v.origin, v.via);
+  }
+}
+
+function functionCall(node: SyntaxNode, scope: EvalScope): Val {
+  const name = (node.childForFieldName('function')?.text ?? '').replace(/^\\/, '');
+  const args = callArgs(node).map((a) => a.value);
+  const here = originOf(scope, node);
+  if (name === 'env') return envCall(node, args, scope);
+  if (name in PATH_HELPERS) {
+    const sub = args[0] ? evaluate(args[0], scope) : scalar('', here);
+    if (sub.t !== 'scalar') return unknown(`${name}() of an unknown path`, here);
+    const joined = [PATH_HELPERS[name], toStr(sub.v).replace(/^\/+/, '')].filter(Boolean).join('/');
+    return scalar(joined, here, sub.origin === here ? [] : [sub.origin]);
+  }
+  if (name in STRING_FUNCS && args[0]) {
+    const v = evaluate(args[0], scope);
+    return v.t === 'scalar' ? { ...v, v: STRING_FUNCS[name](toStr(v.v)) } : v;
+  }
+  if (name === 'explode' && args.length >= 2) {
+    const sep = evaluate(args[0], scope);
+    const subject = evaluate(args[1], scope);
+    if (sep.t !== 'scalar' || subject.t !== 'scalar') return unknown('explode() of an unknown value', here);
+    const parts = toStr(subject.v).split(toStr(sep.v));
+    return {
+      t: 'array',
+      entries: parts.map((p, i) => ({ key: i, value: scalar(p, subject.origin, subject.via) })),
+      origin: subject.origin,
+      via: subject.via,
+    };
+  }
+  if (name === 'str_slug' && args[0]) return slugCall(args, scope, here);
+  if ((name === 'dirname' || name === 'realpath') && args[0]) {
+    const v = evaluate(args[0], scope);
+    if (v.t !== 'scalar') return v;
+    const p = toStr(v.v);
+    return { ...v, v: name === 'dirname' ? p.split('/').slice(0, -1).join('/') : p };
+  }
+  return unknown(`${name}()`, here);
+}
+
+function staticCall(node: SyntaxNode, scope: EvalScope): Val {
+  const cls = resolveClass(node.childForFieldName('scope')?.text ?? '', scope);
+  const method = node.childForFieldName('name')?.text;
+  const args = callArgs(node).map((a) => a.value);
+  const here = originOf(scope, node);
+  if ((cls === 'Str' || cls === 'Illuminate\\Support\\Str') && method === 'slug' && args[0]) return slugCall(args, scope, here);
+  if ((cls === 'Env' || cls === 'Illuminate\\Support\\Env') && method === 'get') return envCall(node, args, scope);
+  return unknown(`${cls}::${method}()`, here);
+}
+
+function slugCall(args: SyntaxNode[], scope: EvalScope, here: Origin): Val {
+  const title = evaluate(args[0], scope);
+  const sep = args[1] ? evaluate(args[1], scope) : scalar('-', here);
+  if (title.t !== 'scalar' || sep.t !== 'scalar') return unknown('Str::slug() of an unknown value', here);
+  return scalar(slug(toStr(title.v), toStr(sep.v)), title.origin, title.via);
+}
+
+function envCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope): Val {
+  const here = originOf(scope, node);
+  const keyNode = args[0];
+  const key = keyNode ? stringLiteral(keyNode) : undefined;
+  if (key === undefined) return unknown('env() with a computed name', here);
+  const set = scope.env.get(key);
+  if (set) {
+    const origin = scope.envOrigin(set);
+    const readBy = { ...here, note: `${scope.file} reads env('${key}')` };
+    if (origin) return scalar(castEnvValue(set.value), { ...origin, fromEnv: true }, [readBy]);
+    return scalar(castEnvValue(set.value), { ...here, note: `${key} set on the command line` });
+  }
+  if (!args[1]) return scalar(null, { ...here, note: `${key} is not set and env('${key}') has no default` });
+  const fallback = evaluate(args[1], scope);
+  return { ...fallback, via: [...fallback.via, { ...here, note: `${key} is not set in any env file` }] } as Val;
+}
+
+export { arrayMerge };

@@ -1,0 +1,64 @@
+import type { ChalkInstance } from 'chalk';
+import type { Finding, Severity } from '../engine/finding.js';
+import type { CheckStatus, FormatInput } from './model.js';
+
+const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ' };
+
+function severityLabel(c: ChalkInstance, s: Severity): string {
+  if (s === 'error') return c.red('error');
+  if (s === 'warning') return c.yellow('warn ');
+  return c.blue('info ');
+}
+
+function excerpt(c: ChalkInstance, f: Finding, lineText: FormatInput['lineText']): string[] {
+  const text = lineText(f.location.file, f.location.line);
+  if (text === undefined) return [];
+  const num = String(f.location.line);
+  const gutter = ' '.repeat(num.length);
+  const shown = text.replace(/\t/g, ' ');
+  const width = f.location.endLine === f.location.line ? Math.max(1, f.location.endColumn - f.location.column) : Math.max(1, shown.length - f.location.column + 1);
+  const caret = ' '.repeat(Math.max(0, f.location.column - 1)) + '^'.repeat(Math.min(width, 120));
+  return [c.dim(`    ${num} | `) + shown, c.dim(`    ${gutter} | `) + c.red(caret)];
+}
+
+/** Findings grouped by file with a code excerpt, then the statelessness checklist and a summary line. */
+export function formatPretty(input: FormatInput, c: ChalkInstance): string {
+  const { report, lineText } = input;
+  const out: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f]);
+  for (const [file, findings] of byFile) {
+    out.push(c.underline(file));
+    for (const f of findings) {
+      out.push(`  ${c.dim(`${f.location.line}:${f.location.column}`.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
+      out.push(...excerpt(c, f, lineText));
+      for (const r of f.related) out.push(c.dim(`      -> ${r.file}:${r.line}  ${r.message}`));
+      out.push(c.dim(`      fix: ${f.remediation}`));
+    }
+    out.push('');
+  }
+  if (report.checklist.length) {
+    out.push(c.bold('Statelessness checklist'));
+    for (const item of report.checklist) {
+      const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : c.yellow(MARK.unknown);
+      out.push(`  ${mark}  ${item.label.padEnd(16)} ${c.dim(item.value)}`);
+    }
+    out.push('');
+  }
+  if (report.errors.length || report.skipped.length) {
+    out.push(c.bold('Not fully analysed'));
+    for (const e of report.errors) out.push(`  ${c.yellow('!')} ${e.file}: ${e.message}`);
+    for (const s of report.skipped) out.push(`  ${c.dim('-')} ${s.file}: skipped, ${s.reason}`);
+    out.push('');
+  }
+  const { error, warning, info, filesScanned, durationMs } = report.summary;
+  const total = error + warning + info;
+  const parts = [c.red(`${error} error${error === 1 ? '' : 's'}`), c.yellow(`${warning} warning${warning === 1 ? '' : 's'}`), c.blue(`${info} info`)];
+  const suppressed = report.suppressed.length ? `, ${report.suppressed.length} suppressed` : '';
+  out.push(
+    total
+      ? `${c.bold(`${total} problem${total === 1 ? '' : 's'}`)} (${parts.join(', ')}${suppressed}) in ${filesScanned} files, ${durationMs} ms`
+      : `${c.green('No stateful patterns found')} in ${filesScanned} files${suppressed}, ${durationMs} ms`,
+  );
+  return `${out.join('\n')}\n`;
+}
