@@ -115,6 +115,7 @@ interface AuditFlags {
   rule?: string[];
   color?: boolean;
   showConfig?: boolean;
+  ecosystem?: ('laravel' | 'node')[];
 }
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
@@ -142,6 +143,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--ignore <glob>', 'skip files matching this glob (repeatable)', collect)
     .option('--rule <id=severity>', 'override a rule\'s severity: error, warning, info or off (repeatable)', collect)
     .option('--show-config', 'print the resolved configuration instead of findings')
+    .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(['laravel', 'node']).argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
   audit.action(async (target: string, flags: AuditFlags) => {
@@ -154,6 +156,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       maxFileBytes: parseSize(flags.maxFileSize ?? '2048k'),
       ignore: flags.ignore,
       severities: parseSeverities(flags.rule),
+      ecosystems: flags.ecosystem,
     };
     const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
     if (flags.showConfig) {

@@ -1,3 +1,4 @@
+import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import type { RelatedLocation } from '../../src/engine/finding.js';
 import { str } from './support/config.js';
@@ -40,7 +41,7 @@ export default defineRule({
     }
     report({
       value: conn,
-      message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}, from ${conn.origin.note}): each node has its own data.`,
+      message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}, from ${describeOrigin(conn)}): each node has its own data.`,
       related: users.filter((u) => !(u.file === conn.origin.file && u.line === conn.origin.line)),
     });
   },

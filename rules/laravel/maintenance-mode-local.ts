@@ -1,3 +1,4 @@
+import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { str } from './support/config.js';
 
@@ -21,7 +22,7 @@ export default defineRule({
     if (!driver || str(driver) !== 'file') return;
     report({
       value: driver,
-      message: `Maintenance mode uses the file driver (app.maintenance.driver = file, from ${driver.origin.note}): \`php artisan down\` must be run on every server.`,
+      message: `Maintenance mode uses the file driver (app.maintenance.driver = file, from ${describeOrigin(driver)}): \`php artisan down\` must be run on every server.`,
     });
   },
 });

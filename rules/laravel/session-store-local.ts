@@ -1,3 +1,4 @@
+import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { display, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
@@ -33,7 +34,7 @@ export default defineRule({
     const where = name === 'file' ? ` (${display(facts.laravel?.config.get('session.files'))})` : '';
     report({
       value: driver,
-      message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}, from ${driver.origin.note}): a user routed to another node is logged out.`,
+      message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}, from ${describeOrigin(driver)}): a user routed to another node is logged out.`,
     });
   },
 

@@ -96,7 +96,8 @@ export default defineRule({
 
   files: {
     languages: ['php'],
-    prefilter: /->\s*(?:store|storeAs|storePublicly|storePubliclyAs|put|putFile|putFileAs|writeStream|move)\s*\(|file_put_contents|fopen/,
+    // Only files that touch an upload, a named disk or a storage/public path can match.
+    prefilter: /->\s*file\s*\(|UploadedFile|WithFileUploads|Storage::disk\s*\(|(?:file_put_contents|fopen)\s*\([^;]*(?:storage_path|public_path)/,
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ facts, file, report }) {

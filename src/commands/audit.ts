@@ -27,6 +27,8 @@ export interface AuditOptions {
   ignore?: string[];
   severities?: Record<string, SeverityOrOff>;
   rules?: Rule[];
+  /** Ecosystems forced on the command line (--ecosystem), on top of detection. */
+  ecosystems?: ('laravel' | 'node')[];
 }
 
 export interface AuditResult {
@@ -63,12 +65,12 @@ export function resolveRoot(p: string): string {
 }
 
 export async function loadProject(root: string, opts: AuditOptions): Promise<{ facts: ProjectFacts; laravel?: LaravelProject }> {
-  const laravel = isLaravelProject(root) || opts.configDir
+  const laravel = isLaravelProject(root) || opts.configDir || opts.ecosystems?.includes('laravel')
     ? await loadLaravelProject(root, { envFiles: opts.envFiles, envOverrides: opts.env, configDir: opts.configDir })
     : undefined;
   const ecosystems: ProjectFacts['ecosystems'] = [];
   if (laravel) ecosystems.push('laravel');
-  if (existsSync(path.join(root, 'package.json'))) ecosystems.push('node');
+  if (existsSync(path.join(root, 'package.json')) || opts.ecosystems?.includes('node')) ecosystems.push('node');
   return { facts: { root, ecosystems, laravel, options: { includeTests: !!opts.includeTests } }, laravel };
 }
 
@@ -76,7 +78,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const started = performance.now();
   const root = resolveRoot(opts.path);
   const { facts, laravel } = await loadProject(root, opts);
-  const files = await discoverFiles(root, opts.ignore);
+  const files = discoverFiles(root, opts.ignore);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const sizes = new Map(files.map((f) => [f.path, f.size]));
   const cache = new Map<string, ReadResult>();

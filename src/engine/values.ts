@@ -78,3 +78,11 @@ export function arrayMerge(base: Val, over: Val): Val {
   for (const e of [...ints, ...over.entries.filter((o) => typeof o.key === 'number')]) merged.push({ key: next++, value: e.value });
   return { ...over, entries: merged };
 }
+
+/** Where a value came from, for messages: "SESSION_DRIVER=file in .env", "config/app.php:36", or a framework default. */
+export function describeOrigin(v: Val): string {
+  const o = v.origin;
+  if (o.fromEnv) return `${o.note} in ${o.file}`;
+  if (o.note.startsWith('Laravel ') || o.file.startsWith('(')) return o.note;
+  return `${o.file}:${o.line}`;
+}

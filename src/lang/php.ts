@@ -5,31 +5,29 @@ export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
 
-/** One parser per grammar per process; trees must be freed with tree.delete(). */
-let parsers: Promise<{ php: Parser; phpOnly: Parser }> | undefined;
+/** One parser per grammar per process, loaded on first use; trees must be freed with tree.delete(). */
+let phpParser: Promise<Parser> | undefined;
+let phpOnlyParser: Promise<Parser> | undefined;
+let runtime: Promise<void> | undefined;
 
-async function loadParsers(): Promise<{ php: Parser; phpOnly: Parser }> {
-  await Parser.init();
-  const [php, phpOnly] = await Promise.all([
-    Language.load(require.resolve('tree-sitter-php/tree-sitter-php.wasm')),
-    Language.load(require.resolve('tree-sitter-php/tree-sitter-php_only.wasm')),
-  ]);
-  const a = new Parser();
-  a.setLanguage(php);
-  const b = new Parser();
-  b.setLanguage(phpOnly);
-  return { php: a, phpOnly: b };
+async function load(grammar: string): Promise<Parser> {
+  runtime ??= Parser.init();
+  await runtime;
+  const parser = new Parser();
+  parser.setLanguage(await Language.load(require.resolve(`tree-sitter-php/${grammar}`)));
+  return parser;
 }
 
-export function phpParsers(): Promise<{ php: Parser; phpOnly: Parser }> {
-  parsers ??= loadParsers();
-  return parsers;
+/** The parser for PHP files (with `<?php` tags). */
+export async function phpParsers(): Promise<{ php: Parser }> {
+  phpParser ??= load('tree-sitter-php.wasm');
+  return { php: await phpParser };
 }
 
 /** Parses a PHP file (with `<?php` tags) or, with `phpOnly`, bare PHP code such as Blade's shadow document. */
 export async function parsePhp(text: string, phpOnly = false): Promise<Tree> {
-  const p = await phpParsers();
-  const tree = (phpOnly ? p.phpOnly : p.php).parse(text);
+  const parser = phpOnly ? await (phpOnlyParser ??= load('tree-sitter-php_only.wasm')) : (await phpParsers()).php;
+  const tree = parser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

@@ -27,13 +27,16 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   const out: string[] = [];
   const byFile = new Map<string, Finding[]>();
   for (const f of report.findings) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f]);
+  const explained = new Set<string>();
   for (const [file, findings] of byFile) {
     out.push(c.underline(file));
     for (const f of findings) {
       out.push(`  ${c.dim(`${f.location.line}:${f.location.column}`.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
       out.push(...excerpt(c, f, lineText));
       for (const r of f.related) out.push(c.dim(`      -> ${r.file}:${r.line}  ${r.message}`));
-      out.push(c.dim(`      fix: ${f.remediation}`));
+      // The remediation is the same for every finding of a rule: show it once.
+      if (!explained.has(f.ruleId)) out.push(c.dim(`      fix: ${f.remediation}`));
+      explained.add(f.ruleId);
     }
     out.push('');
   }

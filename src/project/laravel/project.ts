@@ -106,7 +106,8 @@ async function detectConfigDirs(root: string, explicit: string | undefined, env:
   const { php } = await phpParsers();
   const found: string[] = [];
   const bootstrap = path.join(root, 'bootstrap/app.php');
-  const candidates = [bootstrap, ...phpFilesUnder(path.join(root, 'app'), 4)];
+  // An Application subclass that overrides configPath() lives in a file named after it (BookStack: app/App/Application.php).
+  const candidates = [bootstrap, ...phpFilesUnder(path.join(root, 'app'), 4).filter((f) => /Application\.php$/.test(f))];
   for (const abs of candidates) {
     if (!existsSync(abs)) continue;
     const text = readFileSync(abs, 'utf8');

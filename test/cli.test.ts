@@ -1,0 +1,196 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './support/cli.js';
+
+const L10 = path.join(ROOT, 'fixtures/projects/laravel-10');
+const STATELESS = path.join(ROOT, 'fixtures/projects/stateless');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'statelint-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('exit codes', () => {
+  it('is 1 when a finding is at or above --fail-on (default error)', () => {
+    expect(runCli([L10]).code).toBe(1);
+  });
+  it('is 0 with --fail-on never, and for a clean project', () => {
+    expect(runCli([L10, '--fail-on', 'never']).code).toBe(0);
+    expect(runCli([STATELESS]).code).toBe(0);
+  });
+  it('counts warnings with --fail-on warning only when there are some', () => {
+    const onlyInfo = runCli([L10, '--fail-on', 'warning', '--rule', 'laravel/session-store-local=info', '--format', 'json']);
+    expect(onlyInfo.code).toBe(1);
+  });
+  it('is 2 with one sentence on stderr for a missing path', () => {
+    const r = runCli(['audit', path.join(tmp, 'nope')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/Path not found/);
+  });
+  it('is 2 for an unknown flag, a bad --format and a bad --rule', () => {
+    expect(runCli([L10, '--frobnicate']).code).toBe(2);
+    expect(runCli([L10, '--format', 'xml']).code).toBe(2);
+    const r = runCli([L10, '--rule', 'laravel/nope=off']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown rule "laravel\/nope"/);
+  });
+  it('is 2 for a file given as the project path', () => {
+    const r = runCli([path.join(L10, 'composer.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Not a directory/);
+  });
+});
+
+describe('output', () => {
+  it('json follows schemaVersion 1 with relative forward-slash paths', () => {
+    const r = runCli([L10, '--format', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.tool.name).toBe('statelint');
+    expect(report.root).toBe('.');
+    expect(report.project.laravel.version).toBe('10.48.22');
+    for (const f of report.findings) {
+      expect(f.location.file).not.toMatch(/^\/|\\/);
+      expect(f.location.line).toBeGreaterThan(0);
+      expect(f.location.column).toBeGreaterThan(0);
+      expect(f.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+      expect(f.remediation.length).toBeGreaterThan(10);
+    }
+    expect(report.effectiveConfig['session.driver'].source.file).toBe('.env');
+    expect(Object.keys(report.summary.byCategory)).toEqual(['sessions', 'cache', 'uploads', 'logs', 'config', 'scheduler', 'database']);
+  });
+
+  it('sarif has what GitHub code scanning requires', () => {
+    const log = JSON.parse(runCli([L10, '--format', 'sarif']).stdout);
+    expect(log.version).toBe('2.1.0');
+    const run = log.runs[0];
+    expect(run.tool.driver.semanticVersion).toMatch(/^\d+\.\d+\.\d+/);
+    for (const rule of run.tool.driver.rules) {
+      expect(rule.id).toBeTruthy();
+      expect(rule.shortDescription.text).toBeTruthy();
+      expect(rule.fullDescription.text).toBeTruthy();
+      expect(rule.help.text).toBeTruthy();
+      expect(rule.help.markdown).toBeTruthy();
+    }
+    expect(run.results.length).toBeGreaterThan(0);
+    for (const res of run.results) {
+      expect(res.message.text).toBeTruthy();
+      const loc = res.locations[0].physicalLocation;
+      expect(loc.artifactLocation.uri).not.toMatch(/^\//);
+      expect(loc.region.startLine).toBeGreaterThan(0);
+      expect(res.partialFingerprints.primaryLocationLineHash).toMatch(/^[0-9a-f]{16}:\d+$/);
+    }
+  });
+
+  it('fingerprints survive a line shift', () => {
+    const dir = path.join(tmp, 'shift');
+    mkdirSync(path.join(dir, 'app'), { recursive: true });
+    writeFileSync(path.join(dir, 'composer.json'), '{"require":{"laravel/framework":"^10.0"}}');
+    const code = "<?php\n$a = env('A');\n";
+    writeFileSync(path.join(dir, 'app/X.php'), code);
+    const before = JSON.parse(runCli([dir, '--format', 'json']).stdout).findings[0];
+    writeFileSync(path.join(dir, 'app/X.php'), code.replace('<?php\n', '<?php\n\n// moved down\n'));
+    const after = JSON.parse(runCli([dir, '--format', 'json']).stdout).findings[0];
+    expect(after.location.line).toBe(before.location.line + 2);
+    expect(after.fingerprint).toBe(before.fingerprint);
+  });
+
+  it('-o writes the report to a file and keeps stdout empty', () => {
+    const out = path.join(tmp, 'reports/r.json');
+    const r = runCli([L10, '--format', 'json', '-o', out]);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(readFileSync(out, 'utf8')).schemaVersion).toBe(1);
+  });
+
+  it('pretty output groups by file, shows excerpts and the checklist', () => {
+    const r = runCli([L10, '--no-color']);
+    expect(r.stdout).toContain('.env\n');
+    expect(r.stdout).toMatch(/29 \| SESSION_DRIVER=file/);
+    expect(r.stdout).toMatch(/FAIL {2}Sessions +session\.driver = file/);
+    expect(r.stdout).toMatch(/pass {2}Database/);
+  });
+
+  it('colour follows --color/--no-color, then NO_COLOR, then FORCE_COLOR', () => {
+    const esc = /\u001b\[/;
+    expect(runCli([L10]).stdout).not.toMatch(esc); // not a TTY
+    expect(runCli([L10], { FORCE_COLOR: '1' }).stdout).toMatch(esc);
+    expect(runCli([L10], { FORCE_COLOR: '1', NO_COLOR: '1' }).stdout).not.toMatch(esc);
+    expect(runCli([L10, '--color'], { NO_COLOR: '1' }).stdout).toMatch(esc);
+    expect(runCli([L10, '--no-color'], { FORCE_COLOR: '1' }).stdout).not.toMatch(esc);
+    expect(runCli([L10, '--format', 'json'], { FORCE_COLOR: '1' }).stdout).not.toMatch(esc);
+  });
+});
+
+describe('secrets', () => {
+  it('never prints APP_KEY or passwords from the env file, in any format or command', () => {
+    const env = readFileSync(path.join(L10, '.env'), 'utf8');
+    const secrets = [...env.matchAll(/^(?:APP_KEY|DB_PASSWORD|REDIS_PASSWORD)=(.+)$/gm)].map((m) => m[1].trim()).filter((s) => s.length > 3);
+    expect(secrets.length).toBeGreaterThan(1);
+    for (const args of [[L10], [L10, '--format', 'json'], [L10, '--format', 'sarif'], ['config', L10], ['config', L10, '--format', 'json'], [L10, '--show-config']]) {
+      const r = runCli(args);
+      for (const s of secrets) {
+        expect(r.stdout).not.toContain(s);
+        expect(r.stderr).not.toContain(s);
+      }
+    }
+  });
+});
+
+describe('bad input never crashes the audit', () => {
+  it('lists binary, non-UTF-8, huge and unparsable files and still reports the rest', () => {
+    const dir = path.join(tmp, 'bad');
+    mkdirSync(path.join(dir, 'app'), { recursive: true });
+    writeFileSync(path.join(dir, 'composer.json'), '{"require":{"laravel/framework":"^10.0"}}');
+    writeFileSync(path.join(dir, 'app/Binary.php'), Buffer.from([0x3c, 0x3f, 0x70, 0x00, 0x01, 0x02, 0xff]));
+    writeFileSync(path.join(dir, 'app/Latin1.php'), Buffer.concat([Buffer.from("<?php\n$x = env('A'); // caf"), Buffer.from([0xe9]), Buffer.from('\n')]));
+    writeFileSync(path.join(dir, 'app/Huge.php'), `<?php\n${"$x = env('A');\n".repeat(200_000)}`);
+    writeFileSync(path.join(dir, 'app/Broken.php'), "<?php\nfunction (\n$y = env('BROKEN');\nclass {\n");
+    writeFileSync(path.join(dir, 'app/Good.php'), "<?php\n$z = env('GOOD');\n");
+    const r = runCli([dir, '--format', 'json']);
+    expect(r.code).toBe(0); // only warnings
+    const report = JSON.parse(r.stdout);
+    const skipped = Object.fromEntries(report.skipped.map((s: { file: string; reason: string }) => [s.file, s.reason]));
+    expect(skipped['app/Binary.php']).toMatch(/binary/);
+    expect(skipped['app/Latin1.php']).toMatch(/UTF-8/);
+    expect(skipped['app/Huge.php']).toMatch(/larger than/);
+    expect(report.errors.map((e: { file: string }) => e.file)).toContain('app/Broken.php');
+    const files = report.findings.map((f: { location: { file: string } }) => f.location.file);
+    expect(files).toContain('app/Good.php');
+    expect(files).toContain('app/Broken.php'); // partly analysed: env('BROKEN') still found
+  });
+});
+
+describe('rules and explain', () => {
+  it('lists every rule and explains one', () => {
+    const list = runCli(['rules']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/laravel\/session-store-local +error +sessions/);
+    const ex = runCli(['explain', 'laravel/schedule-lock-local']);
+    expect(ex.code).toBe(0);
+    expect(ex.stdout).toMatch(/Why it matters/);
+    expect(ex.stdout).toMatch(/How to fix/);
+    const bad = runCli(['explain', 'laravel/nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Unknown rule/);
+  });
+
+  it('config prints resolved values with the line they came from', () => {
+    const r = runCli(['config', L10]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/session\.driver +file +\.env:29/);
+    expect(r.stdout).toMatch(/scheduler lock store/);
+  });
+});
+
+describe('--env-file, --env and --config-dir', () => {
+  it('later env files and --env override earlier values', () => {
+    const prod = path.join(tmp, 'prod.env');
+    writeFileSync(prod, 'SESSION_DRIVER=redis\n');
+    const a = JSON.parse(runCli([L10, '--format', 'json', '--env-file', path.join(L10, '.env'), '--env-file', prod]).stdout);
+    expect(a.effectiveConfig['session.driver'].value).toBe('redis');
+    expect(a.findings.some((f: { ruleId: string }) => f.ruleId === 'laravel/session-store-local' && f.location.file === '.env')).toBe(false);
+    const b = JSON.parse(runCli([L10, '--format', 'json', '--env', 'CACHE_DRIVER=redis']).stdout);
+    expect(b.effectiveConfig['cache.default'].value).toBe('redis');
+  });
+});
