@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules/index.js';
 import { runAudit, type AuditOptions } from './commands/audit.js';
 import { printConfig } from './commands/config.js';
+import { registerLiveCommand } from './commands/live.js';
 import { UsageError } from './commands/errors.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { TOOL_VERSION } from './commands/version.js';
@@ -205,6 +206,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       setExit(0);
     });
 
+  registerLiveCommand(program, io, setExit);
   return program;
 }
 

@@ -20,7 +20,8 @@ describe('npm package', () => {
     writeFileSync(path.join(app, 'package.json'), '{"name":"consumer","private":true}');
     execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', path.join(work, tarball!)], { cwd: app, stdio: 'pipe', timeout: 180_000 });
     const r = spawnSync('npx', ['--no-install', 'statelint', 'audit', path.join(ROOT, 'fixtures/projects/laravel-10'), '--format', 'json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
-    expect(r.stderr).toBe('');
+    // npm itself may warn about the machine's npm config; statelint must print nothing on stderr.
+    expect(r.stderr.split('\n').filter((l) => l && !/^npm (warn|notice)/i.test(l))).toEqual([]);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(5);
   }, 240_000);

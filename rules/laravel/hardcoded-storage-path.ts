@@ -35,7 +35,8 @@ export default defineRule({
       if (!literal || seen.has(literal.startIndex)) continue;
       seen.add(literal.startIndex);
       const value = stringLiteral(literal) ?? literal.text;
-      if (!STORAGE_APP.test(value)) continue;
+      // Messages and shell hints ("Missing storage/app/cities.json file!") mention a path; they do not use one.
+      if (!STORAGE_APP.test(value) || /\s/.test(value.trim())) continue;
       const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
       report({ node: literal, message: `Hard-coded path '${shown}' points into this server's storage/app: other nodes do not have these files.` });
     }

@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/engine/rule.js';
+import { isAppCode } from './support/paths.js';
 import type { Val } from '../../src/engine/values.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, scheduleLockStore, str } from './support/config.js';
 import { lockCalls, useCacheStore } from './support/schedule.js';
@@ -25,7 +26,7 @@ export default defineRule({
     fixable: false,
   },
 
-  files: { languages: ['php'], prefilter: /onOneServer|withoutOverlapping/ },
+  files: { languages: ['php'], prefilter: /onOneServer|withoutOverlapping/, include: (path, facts) => isAppCode(path, facts) },
   checkFile({ facts, file, report }) {
     const laravel = facts.laravel;
     if (!laravel) return;

@@ -1,4 +1,5 @@
 import { defineRule } from '../../src/engine/rule.js';
+import { isAppCode } from './support/paths.js';
 import { scheduledTasks } from './support/schedule.js';
 
 const ANCHORS = /\b(?:command|job|call|exec)\s*\(/;
@@ -23,7 +24,7 @@ export default defineRule({
     fixable: false,
   },
 
-  files: { languages: ['php'], prefilter: /\bSchedule\b/ },
+  files: { languages: ['php'], prefilter: /\bSchedule\b/, include: (path, facts) => isAppCode(path, facts) },
   checkFile({ file, report }) {
     for (const task of scheduledTasks(file.root, file.nodesAt(ANCHORS))) {
       if (task.coveredByGroup || task.chain.some((c) => c.name === 'onOneServer')) continue;

@@ -128,6 +128,8 @@ export default defineRule({
         const cls = resolveClassName(target.childForFieldName('scope')?.text ?? '', fileImports(file.root));
         if (!/(^|\\)Storage$/.test(cls)) continue;
         const disk = stringLiteral(callArgs(target)[0]?.value);
+        // Scratch files (`tmp/...`) are written and read by the same request; they are not shared state.
+        if (args[0] && /^\W*(?:tmp|temp)\//i.test(args[0].text)) continue;
         const local = disk ? localDisk(laravel, disk) : undefined;
         if (local) report({ node: name, message: `Storage::disk('${local}')->${method}() writes to a local-driver disk: the file exists only on this server.` });
       } else if (method === 'move' && isUpload(target, file.root) && args[0] && mentionsLocalPath(args[0])) {

@@ -24,10 +24,22 @@ export async function phpParsers(): Promise<{ php: Parser }> {
   return { php: await phpParser };
 }
 
+/**
+ * Same-length rewrites for valid PHP that tree-sitter-php 0.24 does not parse, so offsets stay exact:
+ * a trailing comma in a group use (`use A\{B, C,};`) and PHP 8.5's `clone($object, [...])` with
+ * arguments (read as a call to `clon_`, which no rule looks at).
+ */
+export function patchGrammarGaps(text: string): string {
+  let out = text;
+  if (out.includes('{')) out = out.replace(/(\buse\s+[\w\\]+\\\{[^{}]*?),(\s*\})/g, (_, head: string, tail: string) => `${head} ${tail}`);
+  if (out.includes('clone')) out = out.replace(/(?<![\w$\\]|->|::|function\s{1,20})clone(?=\s*\()/g, 'clon_');
+  return out;
+}
+
 /** Parses a PHP file (with `<?php` tags) or, with `phpOnly`, bare PHP code such as Blade's shadow document. */
 export async function parsePhp(text: string, phpOnly = false): Promise<Tree> {
   const parser = phpOnly ? await (phpOnlyParser ??= load('tree-sitter-php_only.wasm')) : (await phpParsers()).php;
-  const tree = parser.parse(text);
+  const tree = parser.parse(patchGrammarGaps(text));
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

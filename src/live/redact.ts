@@ -3,8 +3,8 @@ export function displayUrl(raw: string): string {
   try {
     const u = new URL(raw);
     if (u.password) u.password = '***';
-    if (u.username && u.password === '') u.username = '***';
-    return u.toString().replace(/\/$/, u.pathname === '/' && !raw.endsWith('/') ? '' : '/');
+    const out = u.toString();
+    return out.endsWith('/') && !raw.endsWith('/') ? out.slice(0, -1) : out;
   } catch {
     return raw.replace(/\/\/[^@/]*@/, '//***@');
   }

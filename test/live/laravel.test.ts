@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { decryptLaravelCookie, encryptLaravelCookie } from '../../src/live/laravel-cookie.js';
+import { ensureSystemPackages, Servers, type Running } from './servers.js';
+
+const servers = new Servers();
+const KEY = `base64:${randomBytes(32).toString('base64')}`;
+const OTHER_KEY = `base64:${randomBytes(32).toString('base64')}`;
+let redis: Running;
+let evicting: Running;
+let fileA: Running, fileB: Running; // file sessions, separate storage per node
+let redA: Running, redB: Running; // one shared Redis
+let otherKeyB: Running; // shared Redis, different APP_KEY
+let evA: Running, evB: Running; // shared Redis with maxmemory + allkeys-lru
+
+beforeAll(async () => {
+  ensureSystemPackages();
+  [redis, evicting] = await Promise.all([servers.redis(), servers.redis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'])]);
+  const app = servers.laravelApp();
+  const onRedis = (r: Running) => ({ SESSION_DRIVER: 'redis', REDIS_PORT: String(r.port) });
+  [fileA, fileB, redA, redB, otherKeyB, evA, evB] = await Promise.all([
+    servers.laravelNode(app, { APP_KEY: KEY, SESSION_DRIVER: 'file' }),
+    servers.laravelNode(app, { APP_KEY: KEY, SESSION_DRIVER: 'file' }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(redis) }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(redis) }),
+    servers.laravelNode(app, { APP_KEY: OTHER_KEY, ...onRedis(redis) }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(evicting) }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(evicting) }),
+  ]);
+}, 120_000);
+
+afterAll(() => servers.stopAll());
+
+const login = { loginPath: '/login', authPath: '/me', logoutPath: '/logout' };
+
+describe('Laravel cookie crypto', () => {
+  it('decrypts a cookie issued by a real Laravel node and rejects a wrong key', async () => {
+    const res = await fetch(`${redA.url}/`);
+    const raw = /laravel_session=([^;]+)/.exec(res.headers.getSetCookie().join('\n'))![1]!;
+    const ok = decryptLaravelCookie('laravel_session', raw, KEY);
+    expect(ok.ok && /^[A-Za-z0-9]{40}$/.test(ok.value)).toBe(true);
+    expect(decryptLaravelCookie('laravel_session', raw, OTHER_KEY)).toEqual({ ok: false, reason: 'mac-invalid' });
+    expect(decryptLaravelCookie('XSRF-TOKEN', raw, KEY)).toEqual({ ok: false, reason: 'prefix-mismatch' });
+  });
+
+  it('a cookie built by statelint is accepted by Laravel (same session id)', async () => {
+    const login = await fetch(`${redA.url}/login?user=zoe`);
+    const raw = /laravel_session=([^;]+)/.exec(login.headers.getSetCookie().join('\n'))![1]!;
+    const d = decryptLaravelCookie('laravel_session', raw, KEY);
+    expect(d.ok).toBe(true);
+    const forged = encryptLaravelCookie('laravel_session', (d as { value: string }).value, KEY);
+    const me = await fetch(`${redB.url}/me`, { headers: { cookie: `laravel_session=${forged}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ user: 'zoe' });
+  });
+});
+
+describe('Laravel, two nodes', () => {
+  it('file sessions with separate storage per node: live/session-lost-on-switch, exit 1', async () => {
+    const res = await runLive({ nodes: [fileA.url, fileB.url], appKey: KEY, ...login });
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/session-lost-on-switch']);
+    expect(res.report!.findings[0]!.message).toMatch(/CSRF token differs/);
+    expect(res.exitCode).toBe(1);
+  });
+
+  it('file sessions without the APP_KEY: the login on B fails, still session lost', async () => {
+    const res = await runLive({ nodes: [fileA.url, fileB.url], ...login });
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/session-lost-on-switch']);
+    expect(res.report!.findings[0]!.message).toMatch(/answered 401/);
+  });
+
+  it('one shared Redis: clean, exit 0, logout propagation verified', async () => {
+    const res = await runLive({ nodes: [redA.url, redB.url], appKey: KEY, redis: redis.url, ...login });
+    expect(res.report!.findings.filter((f) => f.ruleId.startsWith('live/session') || f.ruleId.startsWith('live/cookie') || f.ruleId.startsWith('live/logout'))).toEqual([]);
+    expect(res.report!.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    const pair = (res.report!.project.live as { switch: Record<string, { sessionKept: boolean; login: Record<string, string> }> }).switch[`${redA.url} -> ${redB.url}`]!;
+    expect(pair.sessionKept).toBe(true);
+    expect(pair.login.authOnB).toBe('200');
+    expect(pair.login.oldCookieOnBAfterLogout).toBe('401');
+  });
+
+  it('a different APP_KEY on node B: live/cookie-rejected-by-node', async () => {
+    const res = await runLive({ nodes: [redA.url, otherKeyB.url], appKey: KEY, ...login });
+    const ids = res.report!.findings.map((f) => f.ruleId);
+    expect(ids).toEqual(['live/cookie-rejected-by-node']);
+    expect(res.report!.findings[0]!.location.file).toBe(otherKeyB.url);
+    expect(res.exitCode).toBe(1);
+  });
+
+  it('shared Redis with maxmemory + allkeys-lru: live/store-evicts-sessions', async () => {
+    const res = await runLive({ nodes: [evA.url, evB.url], appKey: KEY, redis: evicting.url, ...login });
+    const ids = res.report!.findings.map((f) => f.ruleId);
+    expect(ids).toContain('live/store-evicts-sessions');
+    expect(ids).not.toContain('live/session-lost-on-switch');
+  });
+
+  it('reads APP_KEY from the project .env and never prints it or a cookie value', async () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), 'statelint-live-project-'));
+    try {
+      writeFileSync(path.join(project, '.env'), `APP_NAME=Laravel\nAPP_KEY=${KEY}\nSESSION_DRIVER=file\n`);
+      for (const format of ['json', 'pretty', 'sarif']) {
+        let out = '';
+        let code = -1;
+        const program = new Command().exitOverride();
+        registerLiveCommand(program, { stdout: (t) => (out += t), stderr: (t) => (out += t), env: {}, stdoutIsTTY: false }, (c) => (code = c));
+        await program.parseAsync(['live', project, '--node', fileA.url, '--node', fileB.url, '--format', format], { from: 'user' });
+        expect(code).toBe(1);
+        expect(out).toContain('live/session-lost-on-switch');
+        expect(out).toMatch(/CSRF token differs/); // only possible when the key was read from .env
+        expect(out).not.toContain(KEY.slice(7, 30));
+        expect(out).not.toMatch(/eyJ[A-Za-z0-9%+/=]{20,}/); // no encrypted cookie value
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('sessions land in the shared Redis under the Laravel key layout', async () => {
+    const r = new Redis(redis.url);
+    const keys = await r.keys('laravel_database_laravel_cache:*');
+    r.disconnect();
+    expect(keys.length).toBeGreaterThan(0);
+  });
+});

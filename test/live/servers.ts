@@ -1,0 +1,175 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Installs the Debian packages the live tests need when they are missing (CI: fresh Debian 12, root).
+ * Guarded by a lock file so a test run installs at most once even with parallel workers.
+ */
+export function ensureSystemPackages(): void {
+  const needed: string[] = [];
+  if (!has('redis-server')) needed.push('redis-server');
+  if (!has('php')) needed.push('php-cli');
+  if (!existsSync('/usr/share/php/Illuminate/autoload.php')) needed.push('php-laravel-framework');
+  if (has('php') && spawnSync('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']).status !== 0) needed.push('php-redis');
+  if (needed.length === 0) return;
+  const lock = path.join(os.tmpdir(), 'statelint-live-apt.lock');
+  let fd: number | null = null;
+  try {
+    fd = openSync(lock, 'wx');
+  } catch {
+    // another worker is installing: wait for it
+    const until = Date.now() + 180_000;
+    while (existsSync(lock) && Date.now() < until) spawnSync('sleep', ['0.5']);
+    return;
+  }
+  try {
+    if (process.getuid?.() !== 0) throw new Error(`live tests need ${needed.join(', ')} (apt-get install needs root)`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'ignore' });
+    if (r.status !== 0) {
+      spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
+      r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'inherit' });
+      if (r.status !== 0) throw new Error(`apt-get install ${needed.join(' ')} failed`);
+    }
+  } finally {
+    if (fd !== null) closeSync(fd);
+    rmSync(lock, { force: true });
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Running {
+  pid: number;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Every process the harness started, to stop by PID in afterAll. */
+export class Servers {
+  private readonly procs: ChildProcess[] = [];
+  private readonly dirs: string[] = [];
+
+  private track(child: ChildProcess): ChildProcess {
+    this.procs.push(child);
+    child.stdout?.resume();
+    child.stderr?.resume();
+    return child;
+  }
+
+  tmpDir(): string {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'statelint-live-'));
+    this.dirs.push(d);
+    return d;
+  }
+
+  async redis(extra: string[] = []): Promise<Running> {
+    const port = await freePort();
+    const dir = this.tmpDir();
+    const child = this.track(
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    await waitFor(async () => {
+      const r = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+      return r.stdout.trim() === 'PONG';
+    }, `redis on ${port}`, child);
+    return this.running(child, port, `redis://127.0.0.1:${port}`);
+  }
+
+  async expressNode(env: Record<string, string>): Promise<Running> {
+    const port = await freePort();
+    const child = this.track(
+      spawn(process.execPath, [path.join(REPO, 'fixtures/live/express-node.mjs')], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      try {
+        return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok;
+      } catch {
+        return false;
+      }
+    }, `express node on ${port}`, child);
+    return this.running(child, port, url);
+  }
+
+  /** A private copy of fixtures/live/laravel-app (bootstrap/cache is written on the first request). */
+  laravelApp(): string {
+    const dir = path.join(this.tmpDir(), 'app');
+    cpSync(path.join(REPO, 'fixtures/live/laravel-app'), dir, { recursive: true });
+    return dir;
+  }
+
+  /** One Laravel node: `php -S` on a free port with its own storage directory (its own "disk"). */
+  async laravelNode(appDir: string, env: Record<string, string>): Promise<Running> {
+    const port = await freePort();
+    const storage = this.tmpDir();
+    for (const d of ['framework/sessions', 'framework/views', 'framework/cache/data', 'logs']) mkdirSync(path.join(storage, d), { recursive: true });
+    const child = this.track(
+      spawn('php', ['-S', `127.0.0.1:${port}`, '-t', 'public'], {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APP_STORAGE: storage, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      try {
+        return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })).ok;
+      } catch {
+        return false;
+      }
+    }, `laravel node on ${port}`, child);
+    return this.running(child, port, url);
+  }
+
+  private running(child: ChildProcess, port: number, url: string): Running {
+    return { pid: child.pid as number, port, url, stop: () => stopProcess(child) };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.procs.map(stopProcess));
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  process.kill(child.pid, 'SIGTERM');
+  const t = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+async function waitFor(probe: () => Promise<boolean>, what: string, child: ChildProcess, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (await probe()) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not start within ${ms} ms`);
+}
+
+
