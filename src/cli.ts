@@ -5,7 +5,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules/index.js';
 import { runAudit, type AuditOptions } from './commands/audit.js';
 import { printConfig } from './commands/config.js';
-import { registerLiveCommand } from './commands/live.js';
 import { UsageError } from './commands/errors.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { TOOL_VERSION } from './commands/version.js';
@@ -119,7 +118,7 @@ interface AuditFlags {
   ecosystem?: ('laravel' | 'node')[];
 }
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {
   const program = new Command();
   program
     .name('statelint')
@@ -206,14 +205,22 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       setExit(0);
     });
 
-  registerLiveCommand(program, io, setExit);
+  for (const extend of extensions) extend(program);
   return program;
 }
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
+  const setExit = (c: number) => (code = c);
+  // The live check pulls in Redis and HTTP clients; load it only when it can be needed, so a plain
+  // audit starts fast (it runs in every pre-push hook).
+  const extensions: ((program: Command) => void)[] = [];
+  if (argv[0] === 'live' || argv[0] === 'help' || argv.some((a) => a === '--help' || a === '-h')) {
+    const { registerLiveCommand } = await import('./commands/live.js');
+    extensions.push((program) => registerLiveCommand(program, io, setExit));
+  }
+  const program = buildProgram(io, setExit, extensions);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -161,6 +161,17 @@ describe('bad input never crashes the audit', () => {
   });
 });
 
+describe('inline suppressions', () => {
+  it('moves suppressed findings to `suppressed` with their reason', () => {
+    const dir = path.join(ROOT, 'fixtures/rules/laravel/env-outside-config/app-and-views');
+    const report = JSON.parse(runCli([dir, '--format', 'json']).stdout);
+    const reasons = report.suppressed.map((s: { suppression: { reason: string } }) => s.suppression.reason);
+    expect(reasons).toContain('read by the installer before config exists');
+    expect(report.suppressed).toHaveLength(2);
+    expect(report.findings.some((f: { message: string }) => f.message.includes('LEGACY'))).toBe(false);
+  });
+});
+
 describe('rules and explain', () => {
   it('lists every rule and explains one', () => {
     const list = runCli(['rules']);

@@ -4,7 +4,7 @@ import { ALL_RULES } from '../../rules/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import type { Rule } from '../engine/rule.js';
-import { runRules, type ReadResult } from '../engine/runner.js';
+import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
 import { display, type Val } from '../engine/values.js';
 import { LineIndex } from '../lang/source-text.js';
 import { discoverFiles } from '../project/discover.js';
@@ -78,22 +78,20 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const started = performance.now();
   const root = resolveRoot(opts.path);
   const { facts, laravel } = await loadProject(root, opts);
-  const files = discoverFiles(root, opts.ignore);
+  const rules = (opts.rules ?? ALL_RULES).filter((r) => facts.ecosystems.includes(r.meta.ecosystem));
+  const files = discoverFiles(root, languagesOf(rules), opts.ignore);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const sizes = new Map(files.map((f) => [f.path, f.size]));
+  // Each file is read once; the texts serve the prefilter, the parser and the report's excerpts.
   const cache = new Map<string, ReadResult>();
   const read = (rel: string): ReadResult => {
     let r = cache.get(rel);
     if (!r) {
-      const abs = path.join(root, rel);
-      const size = sizes.get(rel) ?? (existsSync(abs) ? statSync(abs).size : -1);
-      r = size < 0 ? { ok: false, reason: 'not found' } : readSource(abs, size, maxBytes);
-      // Source texts are needed again only for excerpts; keep them (bounded by the parse set in practice).
+      r = readSource(path.join(root, rel), maxBytes);
       cache.set(rel, r);
     }
     return r;
   };
-  const result = await runRules({ facts, rules: opts.rules ?? ALL_RULES, files, read, severities: opts.severities });
+  const result = await runRules({ facts, rules, files, read, severities: opts.severities });
   const counts = countBySeverity(result.findings);
   const checklist = laravel ? laravelChecklist(laravel, result.findings) : [];
   const report: Report = {

@@ -14,7 +14,10 @@ export async function printConfig(opts: AuditOptions, format: 'pretty' | 'json' 
   const add = (key: string, v: ReturnType<typeof laravel.config.get>) => {
     if (!v) return rows.push({ key, value: '(not set)', source: '' });
     const value = isSecretKey(key.split('.').pop() ?? '') ? '<redacted>' : display(v);
-    rows.push({ key, value, source: v.origin.file.startsWith('(') ? v.origin.note : `${v.origin.file}:${v.origin.line}  ${v.origin.note}` });
+    // Framework defaults point at composer.json in findings; here the note alone says it better.
+    const fromFramework = !v.origin.fromEnv && v.origin.file === laravel.anchor.file && v.origin.line === laravel.anchor.line;
+    const source = v.origin.file.startsWith('(') || fromFramework ? `(${laravel.major ? `Laravel ${laravel.major} ` : ''}framework default) ${v.origin.note.startsWith('Laravel') ? '' : v.origin.note}`.trim() : `${v.origin.file}:${v.origin.line}  ${v.origin.note}`;
+    rows.push({ key, value, source });
   };
   for (const key of REPORTED_KEYS) add(key, laravel.config.get(key));
   const store = laravel.config.get('cache.default');
@@ -30,6 +33,7 @@ export async function printConfig(opts: AuditOptions, format: 'pretty' | 'json' 
     return `${JSON.stringify({ laravel: { version: laravel.version ?? null, configDirs: laravel.configDirs, envFiles: laravel.envFiles }, values: rows }, null, 2)}\n`;
   }
   const width = Math.max(...rows.map((r) => r.key.length));
+  const valueWidth = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
   const head = `${c.bold('Laravel')} ${laravel.version ?? '(version unknown)'}  config: ${laravel.configDirs.join(', ')}  env: ${laravel.envFiles.join(', ') || '(none)'}`;
-  return `${[head, ...rows.map((r) => `  ${r.key.padEnd(width)}  ${r.value.padEnd(24)}  ${c.dim(r.source)}`)].join('\n')}\n`;
+  return `${[head, ...rows.map((r) => `  ${r.key.padEnd(width)}  ${r.value.padEnd(valueWidth)}  ${c.dim(r.source)}`)].join('\n')}\n`;
 }

@@ -1,16 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { Option, type Command } from 'commander';
-import { parse as parseEnv } from 'dotenv';
 import { colorLevel, emit, exitCodeFor, render, type CliIO } from '../cli.js';
 import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { TargetUnreachableError } from '../live/errors.js';
+import { describeLoad, runLoad, type LoadStats } from '../live/load.js';
+import { readProjectSettings, type ProjectSettings } from '../live/project-settings.js';
 import { displayUrl, Redactor } from '../live/redact.js';
-import { probeRedis } from '../live/redis-store.js';
+import { parseHostPorts, probeStore, type StoreTarget } from '../live/redis-store.js';
 import { buildLiveReport, type LiveIssue } from '../live/report.js';
 import { runSwitchScenario } from '../live/scenario.js';
+import { checkSessionKey } from '../live/session-key.js';
 import type { Report } from '../report/model.js';
 import { UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
@@ -26,9 +27,20 @@ export interface LiveOptions {
   appKey?: string;
   cookie?: string;
   redis?: string;
+  /** Sentinel addresses (HOST:PORT[,HOST:PORT]) and the master name. */
+  sentinel?: string;
+  sentinelName?: string;
+  /** Redis Cluster seed nodes (HOST:PORT[,HOST:PORT...]). */
+  cluster?: string;
+  /** Load mode. */
+  sessions?: number;
+  concurrency?: number;
   readOnly?: boolean;
   timeoutMs?: number;
   failOn?: Severity | 'never';
+  /** Env files and KEY=VALUE overrides for the project resolver (default .env, else .env.example). */
+  envFiles?: string[];
+  envOverrides?: Record<string, string>;
 }
 
 export interface LiveResult {
@@ -39,17 +51,8 @@ export interface LiveResult {
   error?: string;
   /** Secrets seen during the run; apply to anything printed. */
   redactor: Redactor;
-}
-
-/** APP_KEY and SESSION_COOKIE from the project's .env (else .env.example), when not given. */
-function projectSettings(projectPath: string): { appKey?: string; cookie?: string } {
-  for (const name of ['.env', '.env.example']) {
-    const file = path.join(projectPath, name);
-    if (!existsSync(file)) continue;
-    const env = parseEnv(readFileSync(file));
-    return { appKey: env.APP_KEY || undefined, cookie: env.SESSION_COOKIE || undefined };
-  }
-  return {};
+  /** Load mode figures (also in report.project.live.load). */
+  load?: LoadStats;
 }
 
 function checkUrl(raw: string, flag: string, schemes: string[]): void {
@@ -62,37 +65,89 @@ function checkUrl(raw: string, flag: string, schemes: string[]): void {
   if (!schemes.includes(u.protocol)) throw new UsageError(`${flag} expects a ${schemes.map((s) => s.replace(':', '://')).join(' or ')} URL, got "${displayUrl(raw)}"`);
 }
 
+function hostPorts(raw: string, flag: string) {
+  try {
+    return parseHostPorts(raw, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** The store given by --redis / --sentinel / --cluster (at most one). */
+function storeFromFlags(o: LiveOptions): StoreTarget | undefined {
+  const given = [o.redis && '--redis', o.sentinel && '--sentinel', o.cluster && '--cluster'].filter(Boolean);
+  if (given.length > 1) throw new UsageError(`use only one of ${given.join(', ')}`);
+  if (o.sentinelName && !o.sentinel) throw new UsageError('--sentinel-name needs --sentinel HOST:PORT');
+  if (o.redis) {
+    checkUrl(o.redis, '--redis', ['redis:', 'rediss:']);
+    return { kind: 'standalone', url: o.redis };
+  }
+  if (o.sentinel) {
+    if (!o.sentinelName) throw new UsageError('--sentinel needs --sentinel-name NAME (the master name Sentinel monitors)');
+    return { kind: 'sentinel', sentinels: hostPorts(o.sentinel, '--sentinel'), name: o.sentinelName };
+  }
+  if (o.cluster) return { kind: 'cluster', nodes: hostPorts(o.cluster, '--cluster') };
+  return undefined;
+}
+
+/** The store the project's config names for sessions (driver redis), as a probe target. */
+function storeFromProject(s: ProjectSettings): StoreTarget | undefined {
+  const r = s.redis;
+  if (!r) return undefined;
+  if (r.kind === 'cluster') {
+    return { kind: 'cluster', nodes: r.urls.map((u) => new URL(u)).map((u) => ({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) })), password: r.password };
+  }
+  return { kind: 'standalone', url: r.urls[0] as string };
+}
+
 /** Runs the live checks and maps the outcome to an exit code (0 clean, 1 findings at/above failOn, 2 unreachable/usage). */
 export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const redactor = new Redactor();
   const started = Date.now();
   try {
-    const fromProject = options.projectPath ? projectSettings(options.projectPath) : {};
-    const appKey = options.appKey ?? fromProject.appKey;
+    const settings: ProjectSettings | undefined = options.projectPath ? await readProjectSettings(options.projectPath, { envFiles: options.envFiles, envOverrides: options.envOverrides }) : undefined;
+    const appKey = options.appKey ?? settings?.appKey;
     redactor.add(appKey);
     if (appKey?.startsWith('base64:')) redactor.add(appKey.slice(7));
-    if (options.nodes.length === 0 && !options.redis) throw new UsageError('live needs at least two --node URLs, or --redis URL for store mode');
+    redactor.add(settings?.redis?.password);
+    const explicitStore = storeFromFlags(options);
+    if (options.nodes.length === 0 && !explicitStore) throw new UsageError('live needs at least two --node URLs, or --redis URL / --sentinel / --cluster for store mode');
     if (options.nodes.length === 1) throw new UsageError('live needs at least two --node URLs to switch a session between nodes');
     for (const n of options.nodes) checkUrl(n, '--node', ['http:', 'https:']);
     if (options.redis) {
-      checkUrl(options.redis, '--redis', ['redis:', 'rediss:']);
       const pw = new URL(options.redis).password;
       if (pw) redactor.add(decodeURIComponent(pw));
     }
+    if (options.sessions !== undefined && (!Number.isInteger(options.sessions) || options.sessions <= 0)) throw new UsageError('--sessions takes a positive whole number');
+    if (options.sessions !== undefined && options.nodes.length < 2) throw new UsageError('--sessions (load mode) needs at least two --node URLs');
     const timeoutMs = options.timeoutMs ?? 5000;
     const issues: LiveIssue[] = [];
-    const project: Record<string, unknown> = {};
+    const live: Record<string, unknown> = {};
     const errors: { file: string; message: string }[] = [];
-    if (options.redis) {
-      const store = await probeRedis({ url: options.redis, readOnly: !!options.readOnly, timeoutMs });
-      issues.push(...store.issues);
-      project.store = { target: store.target, facts: store.facts, probe: store.probe };
+    const projectLabel = options.projectPath ?? '.';
+    for (const note of settings?.notes ?? []) errors.push({ file: projectLabel, message: note });
+    if (settings) {
+      live.projectConfig = {
+        appKey: appKey ? (options.appKey ? 'given (--app-key)' : 'from the project (redacted)') : 'not found',
+        cookie: settings.cookie ?? null,
+        lifetimeMinutes: settings.lifetimeMinutes ?? null,
+        driver: settings.driver ?? null,
+        laravelMajor: settings.laravelMajor ?? null,
+        sessionStore: settings.redis ? { connection: settings.redis.connection, kind: settings.redis.kind, targets: settings.redis.urls.map(displayUrl), db: settings.redis.db } : null,
+      };
+    }
+    // Explicit store flags win; else the Redis the project's config names for sessions.
+    const store = explicitStore ?? (settings ? storeFromProject(settings) : undefined);
+    if (store) {
+      const probed = await probeStore(store, !!options.readOnly, timeoutMs);
+      issues.push(...probed.issues);
+      live.store = { target: probed.target, kind: probed.kind, from: explicitStore ? 'flags' : 'project config', topology: probed.topology, facts: probed.facts, probe: probed.probe };
     }
     if (options.nodes.length >= 2) {
       const scenario = await runSwitchScenario({
         nodes: options.nodes,
         path: options.path ?? '/',
-        cookieName: options.cookie ?? fromProject.cookie,
+        cookieName: options.cookie ?? settings?.cookie,
         loginPath: options.loginPath,
         loginFields: options.loginFields,
         authPath: options.authPath,
@@ -103,24 +158,72 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       });
       issues.push(...scenario.issues);
       errors.push(...scenario.notes);
-      project.nodes = options.nodes.map(displayUrl);
-      project.switch = scenario.observations;
+      live.nodes = options.nodes.map(displayUrl);
+      live.switch = scenario.observations;
+
+      // live/store-session-missing: the id made on node A must be where the config says sessions live.
+      if (settings?.driver === 'redis' && settings.redis && store) {
+        if (!scenario.firstSession) {
+          errors.push({ file: projectLabel, message: 'the session id could not be read (no APP_KEY, or no session cookie); the store key check did not run' });
+        } else {
+          const fromProject = !explicitStore;
+          const db = store.kind === 'standalone' && /\/\d+$/.test(new URL(store.url).pathname) ? Number(new URL(store.url).pathname.slice(1)) : settings.redis.db;
+          const checked = await checkSessionKey({
+            store,
+            db: fromProject ? settings.redis.db : db,
+            layout: settings.redis,
+            laravelMajor: settings.laravelMajor,
+            lifetimeMinutes: settings.lifetimeMinutes,
+            sessionId: scenario.firstSession.id,
+            node: displayUrl(scenario.firstSession.node),
+            timeoutMs,
+          });
+          issues.push(...checked.issues);
+          live.sessionKey = checked.observation;
+        }
+      } else if (settings && settings.driver && settings.driver !== 'redis') {
+        live.sessionKey = `not checked: session.driver is ${settings.driver}`;
+      }
+    }
+    let load: LoadStats | undefined;
+    if (options.sessions) {
+      const res = await runLoad({
+        nodes: options.nodes,
+        sessions: options.sessions,
+        concurrency: options.concurrency ?? 20,
+        path: options.path ?? '/',
+        cookieName: options.cookie ?? settings?.cookie,
+        loginPath: options.loginPath,
+        authPath: options.authPath,
+        logoutPath: options.logoutPath,
+        appKey,
+        timeoutMs,
+        redactor,
+      });
+      load = res.stats;
+      live.load = res.stats;
+      for (const i of res.issues) {
+        const same = issues.find((x) => x.id === i.id && x.target === i.target);
+        if (same) same.message += ` ${i.message}`;
+        else issues.push(i);
+      }
     }
     const report = buildLiveReport({
       version: TOOL_VERSION,
       issues,
-      project: { live: project },
+      project: { live },
       ecosystems: [],
-      targets: options.nodes.length + (options.redis ? 1 : 0),
+      targets: options.nodes.length + (store ? 1 : 0),
       durationMs: Date.now() - started,
     });
     report.errors.push(...errors);
-    return { report, exitCode: exitCodeFor(report.findings.map((f) => f.severity), options.failOn ?? 'error'), redactor };
+    return { report, exitCode: exitCodeFor(report.findings.map((f) => f.severity), options.failOn ?? 'error'), redactor, load };
   } catch (e) {
     if (e instanceof TargetUnreachableError || e instanceof UsageError) return { report: null, exitCode: 2, error: redactor.apply(e.message), redactor };
     throw e;
   }
 }
+
 
 interface LiveFlags {
   node?: string[];
@@ -137,6 +240,8 @@ interface LiveFlags {
   cluster?: string;
   sessions?: string;
   concurrency?: string;
+  envFile?: string[];
+  env?: string[];
   readOnly?: boolean;
   timeout: string;
   format: 'pretty' | 'json' | 'sarif';
@@ -147,11 +252,11 @@ interface LiveFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function keyValues(items: string[] | undefined): Record<string, string> {
+function keyValues(items: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items ?? []) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError('--login-field expects NAME=VALUE');
+    if (eq <= 0) throw new UsageError(`${flag} expects NAME=VALUE`);
     out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
@@ -171,11 +276,13 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--app-key <key>', 'Laravel APP_KEY (default: the project env files); never printed')
     .option('--cookie <name>', 'session cookie name (default: from the project, else auto-detected)')
     .option('--redis <url>', 'Redis that holds the sessions (redis:// or rediss://); alone: store mode')
-    .option('--sentinel <host:port>', 'Sentinel address (not implemented yet)')
-    .option('--sentinel-name <name>', 'Sentinel master name (not implemented yet)')
-    .option('--cluster <nodes>', 'Redis Cluster nodes host:port,... (not implemented yet)')
-    .option('--sessions <n>', 'load mode: number of sessions (not implemented yet)')
-    .option('--concurrency <c>', 'load mode: parallel sessions (not implemented yet)')
+    .option('--sentinel <host:port>', 'Sentinel address(es) HOST:PORT[,HOST:PORT] (with --sentinel-name)')
+    .option('--sentinel-name <name>', 'master name Sentinel monitors')
+    .option('--cluster <nodes>', 'Redis Cluster seed nodes HOST:PORT[,HOST:PORT...]')
+    .option('--sessions <n>', 'load mode: number of independent sessions, each made on one node and verified on another')
+    .option('--concurrency <c>', 'load mode: sessions in flight at once', '20')
+    .option('--env-file <file>', 'project env file for the resolver (repeatable; default .env, else .env.example)', collect)
+    .option('--env <KEY=VALUE>', 'env value on top of the env files (repeatable)', collect)
     .option('--read-only', 'never write to the store')
     .option('--timeout <ms>', 'timeout of every network call', '5000')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty'))
@@ -184,9 +291,10 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .action(async (projectPath: string | undefined, flags: LiveFlags) => {
-      for (const f of ['sentinel', 'cluster', 'sessions'] as const) {
-        if (flags[f]) throw new UsageError(`--${f} is not implemented yet in this version of statelint live`);
-      }
+      const sessions = flags.sessions === undefined ? undefined : Number(flags.sessions);
+      if (sessions !== undefined && (!Number.isInteger(sessions) || sessions <= 0)) throw new UsageError(`--sessions takes a positive whole number, got "${flags.sessions}"`);
+      const concurrency = Number(flags.concurrency ?? 20);
+      if (!Number.isInteger(concurrency) || concurrency <= 0) throw new UsageError(`--concurrency takes a positive whole number, got "${flags.concurrency}"`);
       const timeoutMs = Number(flags.timeout);
       if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout takes a positive number of milliseconds, got "${flags.timeout}"`);
       const result = await runLive({
@@ -194,12 +302,19 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
         nodes: flags.node ?? [],
         path: flags.path,
         loginPath: flags.loginPath,
-        loginFields: keyValues(flags.loginField),
+        loginFields: keyValues(flags.loginField, '--login-field'),
         authPath: flags.authPath,
         logoutPath: flags.logoutPath,
         appKey: flags.appKey,
         cookie: flags.cookie,
         redis: flags.redis,
+        sentinel: flags.sentinel,
+        sentinelName: flags.sentinelName,
+        cluster: flags.cluster,
+        sessions,
+        concurrency,
+        envFiles: flags.envFile,
+        envOverrides: flags.env ? keyValues(flags.env, '--env') : undefined,
         readOnly: flags.readOnly,
         timeoutMs,
         failOn: flags.failOn,
@@ -209,6 +324,7 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
         setExit(2);
         return;
       }
+      if (result.load) io.stderr(`statelint: load mode: ${result.redactor.apply(describeLoad(result.load))}\n`);
       const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const text = render(flags.format, { report: result.report, rules: LIVE_CHECKS, lineText: () => undefined, rootAbsolute: path.resolve(projectPath ?? '.') }, chalk);
       emit(result.redactor.apply(text), flags.output, io);

@@ -11,11 +11,15 @@ export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
   path: string;
   absolute: string;
-  size: number;
   language: Language;
 }
 
 export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
+
+/** The languages the given rules read (to discover only those files). */
+export function languagesOf(rules: Rule[]): Language[] {
+  return [...new Set(rules.flatMap((r) => r.files?.languages ?? []))];
+}
 
 export interface RunInput {
   facts: ProjectFacts;
@@ -180,7 +184,8 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, lineText, occurrence) };
-    const s = lines ? findSuppression(d.ruleId, lineText, d.location.line > 1 ? lines.lineText(d.location.line - 1) : undefined) : undefined;
+    const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => lines.lineText(d.location.line - 1 - i)) : [];
+    const s = lines ? findSuppression(d.ruleId, lineText, above) : undefined;
     if (s) suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
     else findings.push(finding);
   }

@@ -16,8 +16,19 @@ function parse(line: string): { ids: string[] | 'all'; reason: string } | undefi
   return { ids: ids.length ? ids : 'all', reason: m[2]?.trim() || 'suppressed inline' };
 }
 
-export function findSuppression(ruleId: string, lineText: string, previousLineText: string | undefined): Suppression | undefined {
-  for (const text of [lineText, previousLineText]) {
+const COMMENT_ONLY = /^\s*(?:\/\/|#|\{\{--|\/\*|\*)/;
+
+/**
+ * The directive may sit at the end of the finding's line or in the block of comment lines right
+ * above it (so it can share the block with other comments).
+ */
+export function findSuppression(ruleId: string, lineText: string, linesAbove: string[]): Suppression | undefined {
+  const candidates = [lineText];
+  for (const above of linesAbove) {
+    if (!COMMENT_ONLY.test(above)) break;
+    candidates.push(above);
+  }
+  for (const text of candidates) {
     if (text === undefined || !text.includes('statelint-ignore')) continue;
     const d = parse(text);
     if (d && (d.ids === 'all' || d.ids.includes(ruleId))) return { reason: d.reason };

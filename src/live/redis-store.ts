@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { reasonOf, TargetUnreachableError } from './errors.js';
 import { displayUrl } from './redact.js';
 import type { LiveIssue } from './report.js';
+
+/** A session store given on the command line (or resolved from the project). */
+export type StoreTarget =
+  | { kind: 'standalone'; url: string }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; tls?: boolean }
+  | { kind: 'cluster'; nodes: HostPort[]; password?: string; tls?: boolean };
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 export interface StoreProbeOptions {
   url: string;
@@ -34,6 +45,9 @@ export interface ProbeResult {
 
 export interface StoreProbeResult {
   target: string;
+  kind?: StoreTarget['kind'];
+  /** Sentinel: the master and replicas Sentinel names; Cluster: the masters and their replicas. */
+  topology?: Record<string, unknown>;
   facts: StoreFacts;
   probe: ProbeResult | null;
   issues: LiveIssue[];
@@ -55,10 +69,10 @@ export function parseInfo(text: string): Map<string, string> {
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
 
-const lastErrors = new WeakMap<Redis, Error>();
+const lastErrors = new WeakMap<object, Error>();
 
-function connect(url: string, timeoutMs: number, name: string): Redis {
-  const client = new Redis(url, {
+function baseOptions(timeoutMs: number, name: string): RedisOptions {
+  return {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
@@ -66,7 +80,18 @@ function connect(url: string, timeoutMs: number, name: string): Redis {
     enableOfflineQueue: false,
     retryStrategy: () => null,
     connectionName: name,
+  };
+}
+
+function track<T extends Redis | Cluster>(client: T): T {
+  client.on('error', (e: Error) => {
+    lastErrors.set(client, e);
   });
+  return client;
+}
+
+function connect(url: string, timeoutMs: number, name: string): Redis {
+  const client = new Redis(url, baseOptions(timeoutMs, name));
   client.on('error', (e: Error) => {
     lastErrors.set(client, e); // the failing command only says "Connection is closed."
   });
@@ -99,7 +124,7 @@ export async function readStoreFacts(client: Redis): Promise<StoreFacts> {
 }
 
 /** The store checks over the facts; unknown facts never produce a finding. */
-export function storeIssues(target: string, f: StoreFacts): LiveIssue[] {
+export function storeIssues(target: string, f: StoreFacts, singlePoint = true): LiveIssue[] {
   const issues: LiveIssue[] = [];
   const evictingPolicy = !!f.maxmemoryPolicy && f.maxmemoryPolicy.startsWith('allkeys-');
   if ((f.maxmemory ?? 0) > 0 && evictingPolicy) {
@@ -122,7 +147,7 @@ export function storeIssues(target: string, f: StoreFacts): LiveIssue[] {
       message: 'Redis has no RDB save rules and AOF is off: a restart of this Redis logs every user out.',
     });
   }
-  if (f.role === 'master' && f.connectedReplicas === 0) {
+  if (singlePoint && f.role === 'master' && f.connectedReplicas === 0) {
     issues.push({
       id: 'live/store-single-point',
       target,
@@ -148,6 +173,81 @@ function firstReplicaUrl(baseUrl: string, info: Map<string, string>): string | n
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Client = Redis | Cluster;
+
+/** Parses `host:port[,host:port...]` (IPv6 as [::1]:port). */
+export function parseHostPorts(raw: string, flag: string): HostPort[] {
+  const out: HostPort[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(part);
+    if (!m) throw new Error(`${flag} expects HOST:PORT, got "${part}"`);
+    out.push({ host: m[1] as string, port: Number(m[2]) });
+  }
+  if (out.length === 0) throw new Error(`${flag} expects HOST:PORT`);
+  return out;
+}
+
+export function describeTarget(t: StoreTarget): string {
+  if (t.kind === 'standalone') return displayUrl(t.url);
+  const list = (t.kind === 'sentinel' ? t.sentinels : t.nodes).map((h) => `${h.host}:${h.port}`).join(',');
+  return t.kind === 'sentinel' ? `sentinel://${list}/${t.name}` : `redis-cluster://${list}`;
+}
+
+/**
+ * Writes a namespaced probe through `writer`, polls it through `reader` until it shows up (replication
+ * delay), reads its TTL and deletes it. The key is deleted by `cleanup` too (SIGINT, errors).
+ */
+async function runProbe(writer: Client, reader: Client, readFrom: string, timeoutMs: number, setKey: (k: string | null) => void): Promise<ProbeResult> {
+  const key = PROBE_PREFIX + randomBytes(12).toString('hex');
+  setKey(key);
+  const value = JSON.stringify({ by: 'statelint', at: Date.now() });
+  const started = Date.now();
+  await writer.set(key, value, 'EX', PROBE_TTL_SECONDS);
+  let seen = false;
+  while (Date.now() - started < Math.min(timeoutMs, 3000)) {
+    if ((await reader.get(key)) === value) {
+      seen = true;
+      break;
+    }
+    await sleep(10);
+  }
+  const delay = seen ? Date.now() - started : null;
+  const ttl = await writer.ttl(key);
+  const removed = await writer.del(key);
+  setKey(null);
+  return { key: PROBE_PREFIX + '*', written: true, readBack: seen, replicationDelayMs: delay, ttlSeconds: ttl >= 0 ? ttl : null, deleted: removed === 1, readFrom };
+}
+
+/** Runs `body` with SIGINT cleanup of the probe key; disconnects every client at the end. */
+async function withCleanup<T>(clients: () => (Client | null)[], writer: () => Client | null, readOnly: boolean, body: (setKey: (k: string | null) => void) => Promise<T>): Promise<T> {
+  let key: string | null = null;
+  const cleanup = async () => {
+    const w = writer();
+    if (key && !readOnly && w) {
+      try {
+        await w.del(key);
+      } catch {
+        /* it expires within 60 s anyway */
+      }
+      key = null;
+    }
+  };
+  const onSigint = () => {
+    void cleanup().finally(() => {
+      for (const c of clients()) c?.disconnect();
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await body((k) => (key = k));
+  } finally {
+    await cleanup();
+    process.removeListener('SIGINT', onSigint);
+    for (const c of clients()) c?.disconnect();
+  }
+}
+
 /**
  * Probes a standalone Redis: reads INFO/CONFIG, writes `statelint:probe:<random>` (60 s TTL) through one
  * connection, reads it through a second one (a replica when there is one), deletes it (also on SIGINT).
@@ -164,73 +264,218 @@ export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeRes
     throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf(lastErrors.get(writer) ?? e, opts.timeoutMs)})`);
   }
   let reader: Redis | null = null;
-  let key: string | null = null;
-  const cleanup = async () => {
-    if (key && !opts.readOnly) {
-      try {
-        await writer.del(key);
-      } catch {
-        /* it expires within 60 s anyway */
-      }
-    }
-  };
-  const onSigint = () => {
-    void cleanup().finally(() => {
-      writer.disconnect();
-      reader?.disconnect();
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', onSigint);
   try {
-    const facts = await readStoreFacts(writer);
-    const issues = storeIssues(target, facts);
-    let probe: ProbeResult | null = null;
-    if (!opts.readOnly) {
-      const replication = parseInfo(await writer.info('replication'));
-      const replicaUrl = firstReplicaUrl(opts.url, replication);
-      reader = connect(replicaUrl ?? opts.url, opts.timeoutMs, 'statelint-reader');
-      try {
-        await reader.connect();
-      } catch {
-        reader.disconnect();
-        reader = connect(opts.url, opts.timeoutMs, 'statelint-reader');
-        await reader.connect();
-      }
-      key = PROBE_PREFIX + randomBytes(12).toString('hex');
-      const value = JSON.stringify({ by: 'statelint', at: Date.now() });
-      const started = Date.now();
-      await writer.set(key, value, 'EX', PROBE_TTL_SECONDS);
-      let seen = false;
-      while (Date.now() - started < Math.min(opts.timeoutMs, 3000)) {
-        if ((await reader.get(key)) === value) {
-          seen = true;
-          break;
+    return await withCleanup(() => [writer, reader], () => writer, opts.readOnly, async (setKey) => {
+      const facts = await readStoreFacts(writer);
+      const issues = storeIssues(target, facts);
+      let probe: ProbeResult | null = null;
+      if (!opts.readOnly) {
+        const replication = parseInfo(await writer.info('replication'));
+        const replicaUrl = firstReplicaUrl(opts.url, replication);
+        reader = connect(replicaUrl ?? opts.url, opts.timeoutMs, 'statelint-reader');
+        try {
+          await reader.connect();
+        } catch {
+          reader.disconnect();
+          reader = connect(opts.url, opts.timeoutMs, 'statelint-reader');
+          await reader.connect();
         }
-        await sleep(20);
+        probe = await runProbe(writer, reader, replicaUrl ? displayUrl(replicaUrl) : 'second connection to the same server', opts.timeoutMs, setKey);
       }
-      const delay = seen ? Date.now() - started : null;
-      const ttl = await writer.ttl(key);
-      const removed = await writer.del(key);
-      key = null;
-      probe = {
-        key: PROBE_PREFIX + '*',
-        written: true,
-        readBack: seen,
-        replicationDelayMs: delay,
-        ttlSeconds: ttl >= 0 ? ttl : null,
-        deleted: removed === 1,
-        readFrom: replicaUrl ? displayUrl(replicaUrl) : 'second connection to the same server',
-      };
-    }
-    return { target, facts, probe, issues };
+      return { target, kind: 'standalone' as const, facts, probe, issues };
+    });
   } catch (e) {
     if (e instanceof TargetUnreachableError) throw e;
     throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf(e, opts.timeoutMs)})`);
-  } finally {
-    await cleanup();
-    process.removeListener('SIGINT', onSigint);
-    writer.disconnect();
-    reader?.disconnect();
   }
+}
+
+function sentinelOptions(t: Extract<StoreTarget, { kind: 'sentinel' }>, role: 'master' | 'slave', timeoutMs: number, name: string): RedisOptions {
+  return {
+    ...baseOptions(timeoutMs, name),
+    sentinels: t.sentinels,
+    name: t.name,
+    role,
+    password: t.password,
+    sentinelPassword: undefined,
+    sentinelRetryStrategy: () => null,
+    sentinelMaxConnections: 3,
+    tls: t.tls ? {} : undefined,
+    enableTLSForSentinelMode: !!t.tls,
+    failoverDetector: false,
+  };
+}
+
+/** Asks the first Sentinel that answers about the master `name`: its address, replicas, quorum, sentinels. */
+export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel' }>, timeoutMs: number): Promise<{ master: HostPort; replicas: (HostPort & { flags: string })[]; sentinels: number; quorum: number | null; via: string }> {
+  let last: unknown = null;
+  for (const s of t.sentinels) {
+    const c = track(new Redis({ ...baseOptions(timeoutMs, 'statelint-sentinel'), host: s.host, port: s.port, tls: t.tls ? {} : undefined }));
+    try {
+      await c.connect();
+      const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', t.name)) as string[] | null;
+      if (!addr || addr.length < 2) throw new TargetUnreachableError(`sentinel ${s.host}:${s.port} does not know a master named "${t.name}"`);
+      const pairs = (row: unknown): Map<string, string> => {
+        const a = row as string[];
+        const m = new Map<string, string>();
+        for (let i = 0; i + 1 < a.length; i += 2) m.set(String(a[i]), String(a[i + 1]));
+        return m;
+      };
+      const master = pairs(await c.call('SENTINEL', 'master', t.name));
+      const replicas = ((await c.call('SENTINEL', 'replicas', t.name)) as unknown[]).map(pairs).map((m) => ({ host: m.get('ip') ?? '', port: Number(m.get('port')), flags: m.get('flags') ?? '' }));
+      const others = (await c.call('SENTINEL', 'sentinels', t.name)) as unknown[];
+      return { master: { host: String(addr[0]), port: Number(addr[1]) }, replicas, sentinels: others.length + 1, quorum: Number(master.get('quorum')) || null, via: `${s.host}:${s.port}` };
+    } catch (e) {
+      if (e instanceof TargetUnreachableError) throw e;
+      last = lastErrors.get(c) ?? e;
+    } finally {
+      c.disconnect();
+    }
+  }
+  throw new TargetUnreachableError(`sentinel ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} did not answer (${reasonOf(last, timeoutMs)})`);
+}
+
+/** Store mode through Sentinel: facts from the master Sentinel names, probe written to it, read from a replica. */
+export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }>, readOnly: boolean, timeoutMs: number): Promise<StoreProbeResult> {
+  const target = describeTarget(t);
+  const topo = await sentinelTopology(t, timeoutMs);
+  const healthy = topo.replicas.filter((r) => !/s_down|o_down|disconnected/.test(r.flags));
+  let writer: Redis | null = null;
+  let reader: Redis | null = null;
+  try {
+    return await withCleanup(() => [writer, reader], () => writer, readOnly, async (setKey) => {
+      writer = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-writer')));
+      await writer.connect();
+      const facts = await readStoreFacts(writer);
+      const issues = storeIssues(target, facts, false);
+      if (healthy.length === 0) {
+        issues.push({ id: 'live/store-single-point', target, message: `Sentinel "${t.name}" has no healthy replica to promote (master ${topo.master.host}:${topo.master.port}): if the master goes down, every session is gone.` });
+      }
+      if (topo.sentinels < 3) {
+        issues.push({ id: 'live/store-single-point', target, message: `Only ${topo.sentinels} Sentinel(s) watch "${t.name}": with fewer than 3, losing one machine can prevent a failover.` });
+      }
+      let probe: ProbeResult | null = null;
+      if (!readOnly) {
+        let readFrom = 'second connection to the master';
+        if (healthy.length > 0) {
+          reader = track(new Redis({ ...sentinelOptions(t, 'slave', timeoutMs, 'statelint-reader'), preferredSlaves: healthy.map((r) => ({ ip: r.host, port: String(r.port), prio: 1 })) }));
+          readFrom = 'a replica (via Sentinel)';
+        } else {
+          reader = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-reader')));
+        }
+        await reader.connect();
+        readFrom = `${await serverAddress(reader)} (${parseInfo(await reader.info('replication')).get('role') ?? 'unknown role'})`;
+        probe = await runProbe(writer, reader, readFrom, timeoutMs, setKey);
+      }
+      const topology = { name: t.name, master: `${topo.master.host}:${topo.master.port}`, replicas: topo.replicas.map((r) => `${r.host}:${r.port} (${r.flags})`), sentinels: topo.sentinels, quorum: topo.quorum };
+      return { target, kind: 'sentinel' as const, topology, facts, probe, issues };
+    });
+  } catch (e) {
+    if (e instanceof TargetUnreachableError) throw e;
+    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf((writer && lastErrors.get(writer)) ?? e, timeoutMs)})`);
+  }
+}
+
+function clusterClient(t: Extract<StoreTarget, { kind: 'cluster' }>, timeoutMs: number, name: string, scaleReads: 'master' | 'slave'): Cluster {
+  return track(
+    new Cluster(t.nodes, {
+      lazyConnect: true,
+      scaleReads,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: () => null,
+      slotsRefreshTimeout: timeoutMs,
+      maxRedirections: 4,
+      redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? {} : undefined, connectionName: name },
+    }),
+  );
+}
+
+async function clusterReady(c: Cluster, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([c.connect(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Store mode on Redis Cluster: facts from every master, probe written through one client, read through another (replicas with READONLY when any). */
+export async function probeCluster(t: Extract<StoreTarget, { kind: 'cluster' }>, readOnly: boolean, timeoutMs: number): Promise<StoreProbeResult> {
+  const target = describeTarget(t);
+  let writer: Cluster | null = null;
+  let reader: Cluster | null = null;
+  try {
+    return await withCleanup(() => [writer, reader], () => writer, readOnly, async (setKey) => {
+      writer = clusterClient(t, timeoutMs, 'statelint-writer', 'master');
+      await clusterReady(writer, timeoutMs);
+      const masters = writer.nodes('master');
+      const replicas = writer.nodes('slave');
+      const info = parseInfo(String(await writer.cluster('INFO')));
+      const issues: LiveIssue[] = [];
+      const perNode: Record<string, StoreFacts> = {};
+      let withoutReplica = 0;
+      for (const m of masters) {
+        const addr = `${m.options.host}:${m.options.port}`;
+        const f = await readStoreFacts(m);
+        perNode[addr] = f;
+        if (f.connectedReplicas === 0) withoutReplica++;
+        issues.push(...storeIssues(`redis://${addr}`, f, false));
+      }
+      if (withoutReplica > 0) {
+        issues.push({ id: 'live/store-single-point', target, message: `${withoutReplica} of ${masters.length} cluster masters have no replica: when one goes down, the sessions in its hash slots are gone and the cluster stops serving them.` });
+      }
+      const first = Object.values(perNode)[0] ?? (await readStoreFacts(masters[0] as Redis));
+      let probe: ProbeResult | null = null;
+      if (!readOnly) {
+        reader = clusterClient(t, timeoutMs, 'statelint-reader', replicas.length > 0 ? 'slave' : 'master');
+        await clusterReady(reader, timeoutMs);
+        probe = await runProbe(writer, reader, replicas.length > 0 ? 'a replica of the key\'s slot (READONLY)' : 'a second cluster connection (no replicas)', timeoutMs, setKey);
+      }
+      const topology = { state: info.get('cluster_state') ?? null, slotsAssigned: Number(info.get('cluster_slots_assigned')) || null, masters: masters.map((m) => `${m.options.host}:${m.options.port}`), replicas: replicas.map((m) => `${m.options.host}:${m.options.port}`), perNode };
+      if (info.get('cluster_state') && info.get('cluster_state') !== 'ok') {
+        issues.push({ id: 'live/store-single-point', target, message: `cluster_state is ${info.get('cluster_state')}: part of the hash slots (and their sessions) is not served.` });
+      }
+      return { target, kind: 'cluster' as const, topology, facts: first, probe, issues };
+    });
+  } catch (e) {
+    if (e instanceof TargetUnreachableError) throw e;
+    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf((writer && lastErrors.get(writer)) ?? e, timeoutMs)})`);
+  }
+}
+
+export async function probeStore(t: StoreTarget, readOnly: boolean, timeoutMs: number): Promise<StoreProbeResult> {
+  if (t.kind === 'standalone') return probeRedis({ url: t.url, readOnly, timeoutMs });
+  if (t.kind === 'sentinel') return probeSentinel(t, readOnly, timeoutMs);
+  return probeCluster(t, readOnly, timeoutMs);
+}
+
+/** The address the server sees itself on (CLIENT INFO laddr), for the report. */
+async function serverAddress(c: Redis): Promise<string> {
+  try {
+    const line = String(await c.call('CLIENT', 'INFO'));
+    return /laddr=(\S+)/.exec(line)?.[1] ?? 'unknown address';
+  } catch {
+    return 'unknown address';
+  }
+}
+
+/** Opens a read connection to where sessions live (standalone URL + db, Sentinel master, or Cluster). */
+export async function openSessionStore(t: StoreTarget, timeoutMs: number, db = 0): Promise<Client> {
+  if (t.kind === 'cluster') {
+    const c = clusterClient(t, timeoutMs, 'statelint-session-check', 'master');
+    await clusterReady(c, timeoutMs);
+    return c;
+  }
+  const c = t.kind === 'sentinel' ? track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-session-check'))) : connect(t.url, timeoutMs, 'statelint-session-check');
+  await c.connect();
+  if (db && t.kind === 'standalone' && !/\/\d+$/.test(new URL(t.url).pathname)) await c.select(db);
+  return c;
+}
+
+/** Which of the candidate keys exists, and its TTL in seconds (-1 no expiry). Read-only commands only. */
+export async function findSessionKey(client: Client, candidates: string[]): Promise<{ key: string; ttlSeconds: number } | null> {
+  for (const key of candidates) {
+    if ((await client.exists(key)) === 1) return { key, ttlSeconds: await client.ttl(key) };
+  }
+  return null;
 }

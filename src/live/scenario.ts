@@ -22,6 +22,8 @@ export interface ScenarioResult {
   /** Problems that stop a check from running (not findings), keyed by node. */
   notes: { file: string; message: string }[];
   observations: Record<string, unknown>;
+  /** The session made on the first node (step 1), when its id is readable: for the store key check. */
+  firstSession?: { node: string; id: string; cookie: string };
 }
 
 const KNOWN_SESSION_COOKIES = [/^connect\.sid$/, /^laravel_session$/, /_session$/i, /^PHPSESSID$/, /^JSESSIONID$/, /^sid$/, /sess/i];
@@ -65,6 +67,7 @@ export async function runSwitchScenario(opts: ScenarioOptions): Promise<Scenario
   const issues: LiveIssue[] = [];
   const notes: ScenarioResult['notes'] = [];
   const observations: Record<string, unknown> = {};
+  let firstSession: ScenarioResult['firstSession'];
   const clock = new Map<string, number[]>();
   const [nodeA, ...others] = opts.nodes;
   if (!nodeA) return { issues, notes, observations };
@@ -95,6 +98,7 @@ export async function runSwitchScenario(opts: ScenarioOptions): Promise<Scenario
     } else {
       pair.cookie = name;
       const idA = sessionIdentity(name, valueA, opts.appKey);
+      if (idA.kind === 'id' && !firstSession) firstSession = { node: nodeA, id: idA.id, cookie: name };
       const rb = await call(jar, nodeB, opts.path);
       const valueB = rb.setCookies.get(name);
       const idB = valueB === undefined ? null : sessionIdentity(name, valueB, opts.appKey);
@@ -191,7 +195,7 @@ export async function runSwitchScenario(opts: ScenarioOptions): Promise<Scenario
       }
     }
   }
-  return { issues, notes, observations };
+  return { issues, notes, observations, firstSession };
 }
 
 function safeDecode(v: string): string {

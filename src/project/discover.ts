@@ -1,53 +1,52 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
-import ignore from 'ignore';
-
-import { languageOf } from '../lang/source-text.js';
+import ignore, { type Ignore } from 'ignore';
 import type { SourceFileRef } from '../engine/runner.js';
+import { languageOf, type Language } from '../lang/source-text.js';
 
-/** Directories that never hold the project's own code (dependencies, build output, runtime state). */
-export const ALWAYS_IGNORED = [
-  '**/.git/**',
-  '**/vendor/**',
-  '**/node_modules/**',
-  'storage/**',
-  'bootstrap/cache/**',
-  'public/build/**',
-  'public/vendor/**',
-  '**/.statelint-tmp/**',
-];
+/** Folders that never hold the project's own code: dependencies, VCS data, build output, runtime state. */
+const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', 'vendor', 'node_modules', '.statelint-tmp']);
+const SKIPPED_PATHS = ['storage/', 'bootstrap/cache/', 'public/build/', 'public/vendor/'];
 
-/** Lists the project's source files (PHP, Blade, TS/JS), honouring .gitignore and --ignore patterns. */
-export function discoverFiles(root: string, extraIgnores: string[] = []): SourceFileRef[] {
-  // Synchronous on purpose: thousands of small async stat calls cost more than they overlap here.
-  const entries = fg.sync(['**/*.{php,ts,tsx,mts,cts,js,jsx,mjs,cjs}'], {
-    cwd: root,
-    ignore: [...ALWAYS_IGNORED, ...extraIgnores],
-    dot: false,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    stats: true,
-    suppressErrors: true,
-  });
-  const gitignore = loadGitignore(root);
-  const out: SourceFileRef[] = [];
-  for (const e of entries) {
-    if (gitignore?.ignores(e.path)) continue;
-    const language = languageOf(e.path);
-    if (!language) continue;
-    out.push({ path: e.path, absolute: path.join(root, e.path), size: e.stats?.size ?? 0, language });
+/**
+ * Lists the project's source files in the given languages. Skips dependency and runtime folders,
+ * anything the root .gitignore ignores, and --ignore patterns (gitignore syntax). A hand-written
+ * walk prunes ignored folders before reading them, which a glob library cannot do with .gitignore
+ * rules; symbolic links are not followed.
+ */
+export function discoverFiles(root: string, languages: Language[], extraIgnores: string[] = []): SourceFileRef[] {
+  if (!languages.length) return [];
+  const rules = ignore().add(extraIgnores);
+  const gitignore = path.join(root, '.gitignore');
+  if (existsSync(gitignore)) {
+    try {
+      rules.add(readFileSync(gitignore, 'utf8'));
+    } catch {
+      // an unreadable .gitignore only means fewer files are skipped
+    }
   }
+  const out: SourceFileRef[] = [];
+  walk(root, '', rules, languages, out);
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
 }
 
-function loadGitignore(root: string) {
-  const file = path.join(root, '.gitignore');
-  if (!existsSync(file)) return undefined;
+function walk(dir: string, rel: string, rules: Ignore, languages: Language[], out: SourceFileRef[]): void {
+  let entries;
   try {
-    return ignore().add(readFileSync(file, 'utf8'));
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
-    return undefined;
+    return; // unreadable folder: nothing to audit there
+  }
+  for (const e of entries) {
+    const childRel = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (SKIPPED_NAMES.has(e.name) || SKIPPED_PATHS.includes(`${childRel}/`) || rules.ignores(`${childRel}/`)) continue;
+      walk(path.join(dir, e.name), childRel, rules, languages, out);
+    } else if (e.isFile()) {
+      const language = languageOf(e.name);
+      if (!language || !languages.includes(language) || rules.ignores(childRel)) continue;
+      out.push({ path: childRel, absolute: path.join(dir, e.name), language });
+    }
   }
 }

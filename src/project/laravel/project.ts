@@ -186,7 +186,7 @@ function loadEnvFiles(root: string, requested: string[] | undefined, errors: Lar
       errors.push({ file: rel, message: 'env file not found' });
       continue;
     }
-    const read = readSource(abs, statSync(abs).size);
+    const read = readSource(abs);
     if (!read.ok) {
       errors.push({ file: rel, message: `env file skipped: ${read.reason}` });
       continue;
@@ -242,7 +242,7 @@ export async function loadLaravelProject(root: string, options: LaravelOptions =
     for (const dir of configDirs) {
       const abs = path.join(root, dir, `${name}.php`);
       if (!existsSync(abs)) continue;
-      const read = readSource(abs, statSync(abs).size);
+      const read = readSource(abs);
       if (!read.ok) {
         errors.push({ file: `${dir}/${name}.php`, message: read.reason });
         continue;

@@ -1,0 +1,124 @@
+import { loadLaravelProject } from '../project/laravel/project.js';
+import { at, type Val } from '../engine/values.js';
+
+/** Where the project's configuration says sessions live in Redis. */
+export interface RedisSessionTarget {
+  /** `default`, `cache`, or a cluster name. */
+  connection: string;
+  kind: 'standalone' | 'cluster';
+  /** redis:// URLs (one for standalone, every seed node for a cluster); may carry a password: redact. */
+  urls: string[];
+  db: number;
+  password?: string;
+  /** `database.redis.options.prefix` (phpredis OPT_PREFIX / predis prefix). */
+  clientPrefix: string;
+  /** The cache store prefix the session store uses (`cache.stores.<store>.prefix ?? cache.prefix`). */
+  cachePrefix: string;
+  /** Laravel 13 `session.prefix`, when set. */
+  sessionPrefix?: string;
+}
+
+/** What `statelint live <project>` reads from the project's effective config (the audit's resolver). */
+export interface ProjectSettings {
+  appKey?: string;
+  cipher?: string;
+  cookie?: string;
+  lifetimeMinutes?: number;
+  driver?: string;
+  laravelMajor?: number;
+  redis?: RedisSessionTarget;
+  /** Config values that could not be resolved statically (said in the report, never guessed). */
+  notes: string[];
+}
+
+const str = (v: Val | undefined): string | undefined => (v?.t === 'scalar' && v.v !== null && typeof v.v !== 'boolean' ? String(v.v) : undefined);
+
+function redisUrl(host: string, port: string, password: string | undefined, username: string | undefined, scheme: string): string {
+  const u = new URL(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  if (password) u.password = encodeURIComponent(password);
+  if (username) u.username = encodeURIComponent(username);
+  return u.toString().replace(/\/$/, '');
+}
+
+function connectionUrl(conn: Val | undefined): { url: string; db: number; password?: string } | undefined {
+  if (!conn || conn.t !== 'array') return undefined;
+  const url = str(at(conn, 'url'));
+  const host = str(at(conn, 'host')) ?? '127.0.0.1';
+  const port = str(at(conn, 'port')) ?? '6379';
+  const password = str(at(conn, 'password')) || undefined;
+  const username = str(at(conn, 'username')) || undefined;
+  const db = Number(str(at(conn, 'database')) ?? 0) || 0;
+  const scheme = str(at(conn, 'scheme')) === 'tls' ? 'rediss' : 'redis';
+  if (url) return { url, db, password };
+  return { url: redisUrl(host, port, password, username, scheme), db, password };
+}
+
+/**
+ * Reads APP_KEY, cipher, the session cookie name, lifetime, driver and the Redis connection that holds
+ * sessions from a Laravel project's effective configuration. Unknown values stay undefined.
+ */
+export async function readProjectSettings(root: string, options: { envFiles?: string[]; envOverrides?: Record<string, string> } = {}): Promise<ProjectSettings> {
+  const project = await loadLaravelProject(root, options);
+  const c = (k: string) => project.config.get(k);
+  const notes: string[] = [];
+  const appKey = str(c('app.key')) || str(project.envValue('APP_KEY')) || undefined;
+  const driver = str(c('session.driver'));
+  const lifetime = Number(str(c('session.lifetime')));
+  const out: ProjectSettings = {
+    appKey,
+    cipher: str(c('app.cipher')),
+    cookie: str(c('session.cookie')),
+    lifetimeMinutes: Number.isFinite(lifetime) && lifetime > 0 ? lifetime : undefined,
+    driver,
+    laravelMajor: project.major,
+    notes,
+  };
+  if (driver !== 'redis') return out;
+  const connection = str(c('session.connection')) || 'default';
+  const store = str(c('session.store')) || 'redis';
+  const cachePrefix = str(c(`cache.stores.${store}.prefix`)) ?? str(c('cache.prefix'));
+  const clientPrefix = str(c('database.redis.options.prefix')) ?? '';
+  if (cachePrefix === undefined) {
+    notes.push('cache.prefix could not be resolved from the project; the session key check did not run');
+    return out;
+  }
+  const sessionPrefix = str(c('session.prefix')) || undefined;
+  const clusterNodes = c(`database.redis.clusters.${connection}`);
+  if (clusterNodes?.t === 'array') {
+    const urls: string[] = [];
+    let password: string | undefined;
+    for (const e of clusterNodes.entries) {
+      if (e.key === 'options') continue;
+      const u = connectionUrl(e.value);
+      if (u) {
+        urls.push(u.url);
+        password ??= u.password;
+      }
+    }
+    if (urls.length) out.redis = { connection, kind: 'cluster', urls, db: 0, password, clientPrefix, cachePrefix, sessionPrefix };
+    return out;
+  }
+  const conn = connectionUrl(c(`database.redis.${connection}`));
+  if (!conn) {
+    notes.push(`database.redis.${connection} could not be resolved from the project; the session key check did not run`);
+    return out;
+  }
+  out.redis = { connection, kind: 'standalone', urls: [conn.url], db: conn.db, password: conn.password, clientPrefix, cachePrefix, sessionPrefix };
+  return out;
+}
+
+/**
+ * The Redis keys a Laravel session id can have, most likely first for the given major version
+ * (research/laravel-and-anchors.md 6.2): 8-10 append ':' to a non-empty cache prefix, 11+ do not.
+ */
+export function laravelSessionKeyCandidates(t: Pick<RedisSessionTarget, 'clientPrefix' | 'cachePrefix' | 'sessionPrefix'>, id: string, major?: number): { key: string; layout: string }[] {
+  const prefixes = [t.sessionPrefix, t.cachePrefix].filter((p): p is string => p !== undefined);
+  const out: { key: string; layout: string }[] = [];
+  for (const p of prefixes) {
+    const colon = { key: `${t.clientPrefix}${p}${p ? ':' : ''}${id}`, layout: 'Laravel 8-10 (prefix + ":" + id)' };
+    const plain = { key: `${t.clientPrefix}${p}${id}`, layout: 'Laravel 11+ (prefix + id, no ":")' };
+    const ordered = major !== undefined && major >= 11 ? [plain, colon] : [colon, plain];
+    for (const k of ordered) if (!out.some((o) => o.key === k.key)) out.push(k);
+  }
+  return out;
+}

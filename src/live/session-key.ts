@@ -1,0 +1,74 @@
+import { reasonOf } from './errors.js';
+import { laravelSessionKeyCandidates, type RedisSessionTarget } from './project-settings.js';
+import { describeTarget, findSessionKey, openSessionStore, type StoreTarget } from './redis-store.js';
+import type { LiveIssue } from './report.js';
+
+export interface SessionKeyCheck {
+  store: StoreTarget;
+  db: number;
+  layout: Pick<RedisSessionTarget, 'clientPrefix' | 'cachePrefix' | 'sessionPrefix' | 'connection'>;
+  laravelMajor?: number;
+  lifetimeMinutes?: number;
+  /** The session id made on `node` (never printed: it is shown as <session id>). */
+  sessionId: string;
+  node: string;
+  timeoutMs: number;
+}
+
+/** A TTL below this share of session.lifetime*60 is reported. */
+export const TTL_FLOOR = 0.5;
+
+/**
+ * live/store-session-missing: the session the scenario made on a node must have a key where the
+ * project's config says Laravel keeps sessions; its TTL is compared with session.lifetime.
+ */
+export async function checkSessionKey(c: SessionKeyCheck): Promise<{ issues: LiveIssue[]; observation: Record<string, unknown> }> {
+  const target = describeTarget(c.store);
+  const candidates = laravelSessionKeyCandidates(c.layout, c.sessionId, c.laravelMajor);
+  const shown = (k: string) => k.split(c.sessionId).join('<session id>');
+  const where = `${target}${c.store.kind === 'cluster' ? '' : ` db ${c.db}`} (connection "${c.layout.connection}")`;
+  const observation: Record<string, unknown> = { store: target, db: c.db, candidates: candidates.map((k) => shown(k.key)) };
+  let client;
+  try {
+    client = await openSessionStore(c.store, c.timeoutMs, c.db);
+  } catch (e) {
+    observation.error = `could not connect (${reasonOf(e, c.timeoutMs)})`;
+    return {
+      issues: [{ id: 'live/store-session-missing', target, message: `The project's config says sessions live in ${where}, but it did not answer (${reasonOf(e, c.timeoutMs)}), while ${c.node} serves sessions: the nodes keep them somewhere else.` }],
+      observation,
+    };
+  }
+  try {
+    const hit = await findSessionKey(
+      client,
+      candidates.map((k) => k.key),
+    );
+    const expected = c.lifetimeMinutes ? c.lifetimeMinutes * 60 : null;
+    if (!hit) {
+      observation.found = null;
+      return {
+        issues: [
+          {
+            id: 'live/store-session-missing',
+            target,
+            message: `The session made on ${c.node} has no key in ${where}: looked for ${candidates.map((k) => shown(k.key)).join(' and ')}. The nodes store sessions somewhere else than the configuration says (another Redis, database or prefix), so what this store holds is not what the nodes use.`,
+          },
+        ],
+        observation,
+      };
+    }
+    const layout = candidates.find((k) => k.key === hit.key)?.layout;
+    observation.found = { key: shown(hit.key), layout, ttlSeconds: hit.ttlSeconds, expectedTtlSeconds: expected };
+    const issues: LiveIssue[] = [];
+    if (expected && hit.ttlSeconds >= 0 && hit.ttlSeconds < expected * TTL_FLOOR) {
+      issues.push({
+        id: 'live/store-session-missing',
+        target,
+        message: `The session key ${shown(hit.key)} expires in ${hit.ttlSeconds} s, far below session.lifetime ${c.lifetimeMinutes} min (${expected} s): sessions disappear from the store before the configured lifetime (a node with another SESSION_LIFETIME, or something rewriting the TTL).`,
+      });
+    }
+    return { issues, observation };
+  } finally {
+    client.disconnect();
+  }
+}
