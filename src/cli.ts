@@ -165,6 +165,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
       return;
     }
     const result = await runAudit(options);
+    if (!result.report.ecosystems.includes('laravel')) {
+      io.stderr(`statelint: no Laravel app found in ${target} (no artisan file, no laravel/framework in composer.json); Laravel is the only ecosystem with rules so far. Use --ecosystem laravel to audit it anyway.\n`);
+    }
     const text = render(flags.format, { report: result.report, rules: ALL_RULES.map((r) => r.meta), lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
     emit(text, flags.output, io);
     if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);

@@ -35,6 +35,13 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown rule "laravel\/nope"/);
   });
+  it('says on stderr when no Laravel app is found, and exits 0', () => {
+    const dir = path.join(tmp, 'plain');
+    mkdirSync(dir, { recursive: true });
+    const r = runCli([dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no Laravel app found/);
+  });
   it('is 2 for a file given as the project path', () => {
     const r = runCli([path.join(L10, 'composer.json')]);
     expect(r.code).toBe(2);

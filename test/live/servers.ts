@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,7 +68,7 @@ export interface Running {
 
 /** Every process the harness started, to stop by PID in afterAll. */
 export class Servers {
-  private readonly procs: ChildProcess[] = [];
+  readonly procs: ChildProcess[] = [];
   private readonly dirs: string[] = [];
 
   private track(child: ChildProcess): ChildProcess {
@@ -95,6 +95,56 @@ export class Servers {
       return r.stdout.trim() === 'PONG';
     }, `redis on ${port}`, child);
     return this.running(child, port, `redis://127.0.0.1:${port}`);
+  }
+
+  /** Sentinel set: 1 master, 1 replica, 3 sentinels (`redis-server file.conf --sentinel`), quorum 2. */
+  async sentinelSet(name = 'mymaster'): Promise<{ master: Running; replica: Running; sentinels: Running[]; name: string; startupMs: number }> {
+    const t0 = Date.now();
+    const master = await this.redis(['--repl-diskless-sync-delay', '0', '--save', '3600 1']);
+    const replica = await this.redis(['--replicaof', '127.0.0.1', String(master.port), '--save', '3600 1']);
+    await waitRedis(master.port, (info) => /connected_slaves:1/.test(info) && /state=online/.test(info), 'replica link', 'replication');
+    const sentinels: Running[] = [];
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const dir = this.tmpDir();
+      const conf = path.join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`, `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 5000`, ''].join('\n'),
+      );
+      const child = this.track(spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      await waitFor(async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `sentinel on ${port}`, child);
+      sentinels.push(this.running(child, port, `127.0.0.1:${port}`));
+    }
+    // every sentinel sees the replica and the two other sentinels
+    for (const s of sentinels) {
+      await waitFor(async () => {
+        const r = spawnSync('redis-cli', ['-p', String(s.port), 'sentinel', 'master', name], { encoding: 'utf8', timeout: 2000 }).stdout ?? '';
+        const lines = r.split('\n').map((l) => l.trim());
+        const get = (k: string) => lines[lines.indexOf(k) + 1];
+        return get('num-slaves') === '1' && get('num-other-sentinels') === '2';
+      }, `sentinel ${s.port} discovery`, (this.procs.find((p) => p.pid === s.pid) as ChildProcess), 15_000);
+    }
+    return { master, replica, sentinels, name, startupMs: Date.now() - t0 };
+  }
+
+  /** Redis Cluster of `masters` masters, no replicas (`redis-cli --cluster create ... --cluster-yes`). */
+  async redisCluster(masters = 3): Promise<{ nodes: Running[]; startupMs: number }> {
+    const t0 = Date.now();
+    const nodes: Running[] = [];
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort();
+      const dir = this.tmpDir();
+      const child = this.track(
+        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '3600 1', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      );
+      await waitFor(async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `cluster node ${port}`, child);
+      nodes.push(this.running(child, port, `redis://127.0.0.1:${port}`));
+    }
+    const r = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`redis-cli --cluster create failed: ${r.stdout}${r.stderr}`);
+    for (const n of nodes) await waitRedis(n.port, (info) => /cluster_state:ok/.test(info), 'cluster_state:ok', 'cluster', 15_000);
+    return { nodes, startupMs: Date.now() - t0 };
   }
 
   async expressNode(env: Record<string, string>): Promise<Running> {
@@ -143,12 +193,13 @@ export class Servers {
     return this.running(child, port, url);
   }
 
-  private running(child: ChildProcess, port: number, url: string): Running {
+  running(child: ChildProcess, port: number, url: string): Running {
     return { pid: child.pid as number, port, url, stop: () => stopProcess(child) };
   }
 
   async stopAll(): Promise<void> {
     await Promise.all(this.procs.map(stopProcess));
+    this.procs.length = 0;
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 }
@@ -162,7 +213,19 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function waitFor(probe: () => Promise<boolean>, what: string, child: ChildProcess, ms = 10_000): Promise<void> {
+/** Polls `redis-cli -p port INFO section` (or CLUSTER INFO) until `ok(info)`. */
+export async function waitRedis(port: number, ok: (info: string) => boolean, what: string, section: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  const args = section === 'cluster' ? ['-p', String(port), 'cluster', 'info'] : ['-p', String(port), 'info', section];
+  while (Date.now() < until) {
+    const r = spawnSync('redis-cli', args, { encoding: 'utf8', timeout: 2000 });
+    if (ok(r.stdout ?? '')) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} on ${port} not reached within ${ms} ms`);
+}
+
+export async function waitFor(probe: () => Promise<boolean>, what: string, child: ChildProcess, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
