@@ -64,22 +64,32 @@ export function resolveRoot(p: string): string {
   return abs;
 }
 
-export async function loadProject(root: string, opts: AuditOptions): Promise<{ facts: ProjectFacts; laravel?: LaravelProject }> {
-  const laravel = isLaravelProject(root) || opts.configDir || opts.ecosystems?.includes('laravel')
-    ? await loadLaravelProject(root, { envFiles: opts.envFiles, envOverrides: opts.env, configDir: opts.configDir })
-    : undefined;
+export function detectEcosystems(root: string, opts: Pick<AuditOptions, 'configDir' | 'ecosystems'>): ProjectFacts['ecosystems'] {
   const ecosystems: ProjectFacts['ecosystems'] = [];
-  if (laravel) ecosystems.push('laravel');
+  if (isLaravelProject(root) || opts.configDir || opts.ecosystems?.includes('laravel')) ecosystems.push('laravel');
   if (existsSync(path.join(root, 'package.json')) || opts.ecosystems?.includes('node')) ecosystems.push('node');
+  return ecosystems;
+}
+
+/**
+ * What the project is: its ecosystems and, for Laravel, the resolved configuration.
+ * `phpFiles` (already discovered) spares the resolver a second walk when it looks for an Application subclass.
+ */
+export async function loadProject(root: string, opts: AuditOptions, phpFiles?: string[]): Promise<{ facts: ProjectFacts; laravel?: LaravelProject }> {
+  const ecosystems = detectEcosystems(root, opts);
+  const laravel = ecosystems.includes('laravel')
+    ? await loadLaravelProject(root, { envFiles: opts.envFiles, envOverrides: opts.env, configDir: opts.configDir, phpFiles })
+    : undefined;
   return { facts: { root, ecosystems, laravel, options: { includeTests: !!opts.includeTests } }, laravel };
 }
 
 export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const started = performance.now();
   const root = resolveRoot(opts.path);
-  const { facts, laravel } = await loadProject(root, opts);
-  const rules = (opts.rules ?? ALL_RULES).filter((r) => facts.ecosystems.includes(r.meta.ecosystem));
+  const ecosystems = detectEcosystems(root, opts);
+  const rules = (opts.rules ?? ALL_RULES).filter((r) => ecosystems.includes(r.meta.ecosystem));
   const files = discoverFiles(root, languagesOf(rules), opts.ignore);
+  const { facts, laravel } = await loadProject(root, opts, files.filter((f) => f.language === 'php').map((f) => f.path));
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // Each file is read once; the texts serve the prefilter, the parser and the report's excerpts.
   const cache = new Map<string, ReadResult>();

@@ -322,7 +322,7 @@ export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel
         return m;
       };
       const master = pairs(await c.call('SENTINEL', 'master', t.name));
-      const replicas = ((await c.call('SENTINEL', 'replicas', t.name)) as unknown[]).map(pairs).map((m) => ({ host: m.get('ip') ?? '', port: Number(m.get('port')), flags: m.get('flags') ?? '' }));
+      const replicas = ((await c.call('SENTINEL', 'replicas', t.name)) as unknown[]).map(pairs).map((m) => ({ host: m.get('ip') ?? '', port: Number(m.get('port')), flags: `${m.get('flags') ?? ''}${m.get('master-link-status') && m.get('master-link-status') !== 'ok' ? ',link-' + m.get('master-link-status') : ''}` }));
       const others = (await c.call('SENTINEL', 'sentinels', t.name)) as unknown[];
       return { master: { host: String(addr[0]), port: Number(addr[1]) }, replicas, sentinels: others.length + 1, quorum: Number(master.get('quorum')) || null, via: `${s.host}:${s.port}` };
     } catch (e) {
@@ -339,7 +339,7 @@ export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel
 export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }>, readOnly: boolean, timeoutMs: number): Promise<StoreProbeResult> {
   const target = describeTarget(t);
   const topo = await sentinelTopology(t, timeoutMs);
-  const healthy = topo.replicas.filter((r) => !/s_down|o_down|disconnected/.test(r.flags));
+  const healthy = topo.replicas.filter((r) => !/s_down|o_down|disconnected|link-/.test(r.flags));
   let writer: Redis | null = null;
   let reader: Redis | null = null;
   try {
@@ -358,13 +358,21 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
       if (!readOnly) {
         let readFrom = 'second connection to the master';
         if (healthy.length > 0) {
-          reader = track(new Redis({ ...sentinelOptions(t, 'slave', timeoutMs, 'statelint-reader'), preferredSlaves: healthy.map((r) => ({ ip: r.host, port: String(r.port), prio: 1 })) }));
-          readFrom = 'a replica (via Sentinel)';
-        } else {
-          reader = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-reader')));
+          const r = track(new Redis({ ...sentinelOptions(t, 'slave', timeoutMs, 'statelint-reader'), preferredSlaves: healthy.map((x) => ({ ip: x.host, port: String(x.port), prio: 1 })) }));
+          reader = r;
+          try {
+            await r.connect();
+            readFrom = `${await serverAddress(r)} (${parseInfo(await r.info('replication')).get('role') ?? 'unknown role'})`;
+          } catch (e) {
+            r.disconnect();
+            reader = null;
+            readFrom = `second connection to the master (replica not reachable: ${reasonOf(lastErrors.get(r) ?? e, timeoutMs)})`;
+          }
         }
-        await reader.connect();
-        readFrom = `${await serverAddress(reader)} (${parseInfo(await reader.info('replication')).get('role') ?? 'unknown role'})`;
+        if (!reader) {
+          reader = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-reader')));
+          await reader.connect();
+        }
         probe = await runProbe(writer, reader, readFrom, timeoutMs, setKey);
       }
       const topology = { name: t.name, master: `${topo.master.host}:${topo.master.port}`, replicas: topo.replicas.map((r) => `${r.host}:${r.port} (${r.flags})`), sentinels: topo.sentinels, quorum: topo.quorum };

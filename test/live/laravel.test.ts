@@ -18,13 +18,15 @@ let fileA: Running, fileB: Running; // file sessions, separate storage per node
 let redA: Running, redB: Running; // one shared Redis
 let otherKeyB: Running; // shared Redis, different APP_KEY
 let evA: Running, evB: Running; // shared Redis with maxmemory + allkeys-lru
+let unused: Running; // a Redis no node uses
+let shortA: Running, shortB: Running; // shared Redis, SESSION_LIFETIME=2 while the project says 120
 
 beforeAll(async () => {
   ensureSystemPackages();
-  [redis, evicting] = await Promise.all([servers.redis(), servers.redis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'])]);
+  [redis, evicting, unused] = await Promise.all([servers.redis(), servers.redis(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']), servers.redis()]);
   const app = servers.laravelApp();
   const onRedis = (r: Running) => ({ SESSION_DRIVER: 'redis', REDIS_PORT: String(r.port) });
-  [fileA, fileB, redA, redB, otherKeyB, evA, evB] = await Promise.all([
+  [fileA, fileB, redA, redB, otherKeyB, evA, evB, shortA, shortB] = await Promise.all([
     servers.laravelNode(app, { APP_KEY: KEY, SESSION_DRIVER: 'file' }),
     servers.laravelNode(app, { APP_KEY: KEY, SESSION_DRIVER: 'file' }),
     servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(redis) }),
@@ -32,10 +34,19 @@ beforeAll(async () => {
     servers.laravelNode(app, { APP_KEY: OTHER_KEY, ...onRedis(redis) }),
     servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(evicting) }),
     servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(evicting) }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(redis), SESSION_LIFETIME: '2' }),
+    servers.laravelNode(app, { APP_KEY: KEY, ...onRedis(redis), SESSION_LIFETIME: '2' }),
   ]);
 }, 120_000);
 
 afterAll(() => servers.stopAll());
+
+/** A copy of the fixture app as the project statelint reads, with a .env (the nodes get their env from the process). */
+function projectWith(env: Record<string, string>): string {
+  const dir = servers.laravelApp();
+  writeFileSync(path.join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  return dir;
+}
 
 const login = { loginPath: '/login', authPath: '/me', logoutPath: '/logout' };
 
@@ -127,5 +138,40 @@ describe('Laravel, two nodes', () => {
     const keys = await r.keys('laravel_database_laravel_cache:*');
     r.disconnect();
     expect(keys.length).toBeGreaterThan(0);
+  });
+});
+
+describe('live/store-session-missing (project config resolved by the audit resolver)', () => {
+  const env = (r: Running) => ({ APP_NAME: 'Laravel', APP_KEY: KEY, SESSION_DRIVER: 'redis', REDIS_PORT: String(r.port) });
+
+  it('the session key exists where the config says (Laravel 8 layout), TTL = lifetime: no finding', async () => {
+    const res = await runLive({ projectPath: projectWith(env(redis)), nodes: [redA.url, redB.url], ...login });
+    expect(res.report!.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    const live = res.report!.project.live as { projectConfig: Record<string, unknown>; store: { from: string }; sessionKey: { candidates: string[]; found: { key: string; layout: string; ttlSeconds: number; expectedTtlSeconds: number } } };
+    expect(live.projectConfig).toMatchObject({ cookie: 'laravel_session', lifetimeMinutes: 120, driver: 'redis', laravelMajor: 8, appKey: 'from the project (redacted)' });
+    expect(live.store.from).toBe('project config');
+    expect(live.sessionKey.found.key).toBe('laravel_database_laravel_cache:<session id>');
+    expect(live.sessionKey.found.layout).toMatch(/Laravel 8-10/);
+    expect(live.sessionKey.found.expectedTtlSeconds).toBe(7200);
+    expect(live.sessionKey.found.ttlSeconds).toBeGreaterThan(7100);
+    expect(JSON.stringify(res.report)).not.toContain(KEY.slice(7, 30));
+  });
+
+  it('the config points at a Redis the nodes do not use: live/store-session-missing, exit 1', async () => {
+    const res = await runLive({ projectPath: projectWith(env(unused)), nodes: [redA.url, redB.url], ...login });
+    const missing = res.report!.findings.filter((f) => f.ruleId === 'live/store-session-missing');
+    expect(missing.length).toBe(1);
+    expect(missing[0]!.severity).toBe('error');
+    expect(missing[0]!.location.file).toBe(unused.url);
+    expect(missing[0]!.message).toMatch(/has no key in .* db 0 \(connection "default"\): looked for laravel_database_laravel_cache:<session id> and laravel_database_laravel_cache<session id>\./);
+    expect(res.exitCode).toBe(1);
+  });
+
+  it('a TTL far below session.lifetime is a finding too', async () => {
+    const res = await runLive({ projectPath: projectWith(env(redis)), nodes: [shortA.url, shortB.url] });
+    const f = res.report!.findings.filter((x) => x.ruleId === 'live/store-session-missing');
+    expect(f.length).toBe(1);
+    expect(f[0]!.message).toMatch(/expires in 1[0-2]\d s, far below session.lifetime 120 min \(7200 s\)/);
   });
 });

@@ -18,6 +18,8 @@ export interface LaravelOptions {
   envFiles?: string[];
   envOverrides?: Record<string, string>;
   configDir?: string;
+  /** The project's PHP files, when already discovered (relative paths). */
+  phpFiles?: string[];
 }
 
 export interface LaravelProject extends LaravelFacts {
@@ -50,10 +52,9 @@ function readJson(file: string): any {
 
 /** Laravel version from composer.lock, else the composer.json constraint, else vendor's Application::VERSION. */
 export function detectLaravelVersion(root: string): { version?: string; major?: number } {
-  const lock = readJson(path.join(root, 'composer.lock'));
-  const pkg = lock?.packages?.find?.((p: any) => p?.name === 'laravel/framework');
-  if (typeof pkg?.version === 'string') {
-    const version = pkg.version.replace(/^v/, '');
+  const lockVersion = lockedFrameworkVersion(path.join(root, 'composer.lock'));
+  if (lockVersion) {
+    const version = lockVersion.replace(/^v/, '');
     const major = Number.parseInt(version, 10);
     return { version, major: Number.isNaN(major) ? undefined : major };
   }
@@ -68,6 +69,26 @@ export function detectLaravelVersion(root: string): { version?: string; major?: 
     if (m) return { version: `${m[1]}.${m[2]}`, major: Number(m[1]) };
   }
   return {};
+}
+
+/**
+ * laravel/framework's version in composer.lock. Lock files run to megabytes; composer writes each
+ * package as `"name": "...",` followed by `"version": "..."`, so a targeted search avoids parsing it all.
+ */
+function lockedFrameworkVersion(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf('"name": "laravel/framework"');
+  if (at >= 0) {
+    const m = /"version":\s*"([^"]+)"/.exec(text.slice(at, at + 400));
+    if (m) return m[1];
+  }
+  try {
+    const pkg = JSON.parse(text)?.packages?.find?.((p: any) => p?.name === 'laravel/framework');
+    return typeof pkg?.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function composerAnchor(root: string, major: number | undefined): Origin {
@@ -101,13 +122,14 @@ function scopeFor(file: string, text: string, env: EnvironmentView, envFiles: En
  * The config directory Laravel really uses: --config-dir, else `useConfigPath(...)` in
  * bootstrap/app.php, else a `configPath()` override in an Application subclass, else config/.
  */
-async function detectConfigDirs(root: string, explicit: string | undefined, env: EnvironmentView): Promise<string[]> {
+async function detectConfigDirs(root: string, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined): Promise<string[]> {
   if (explicit) return [toPosix(path.relative(root, path.resolve(root, explicit))) || '.'];
   const { php } = await phpParsers();
   const found: string[] = [];
   const bootstrap = path.join(root, 'bootstrap/app.php');
   // An Application subclass that overrides configPath() lives in a file named after it (BookStack: app/App/Application.php).
-  const candidates = [bootstrap, ...phpFilesUnder(path.join(root, 'app'), 4).filter((f) => /Application\.php$/.test(f))];
+  const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')).map((f) => path.join(root, f)) : phpFilesUnder(path.join(root, 'app'), 4);
+  const candidates = [bootstrap, ...appFiles.filter((f) => /Application\.php$/.test(f))];
   for (const abs of candidates) {
     if (!existsSync(abs)) continue;
     const text = readFileSync(abs, 'utf8');
@@ -219,7 +241,7 @@ export async function loadLaravelProject(root: string, options: LaravelOptions =
   const { version, major } = detectLaravelVersion(root);
   const envFiles = loadEnvFiles(root, options.envFiles, errors);
   const env = new EnvironmentView(envFiles, options.envOverrides);
-  const configDirs = await detectConfigDirs(root, options.configDir, env);
+  const configDirs = await detectConfigDirs(root, options.configDir, env, options.phpFiles);
   const anchor = composerAnchor(root, major);
   const { php } = await phpParsers();
 
