@@ -28,7 +28,7 @@ export default defineRule({
     const driverVal = cacheStoreDriver(laravel, name)!;
     report({
       value: store,
-      message: `The default cache store '${name}' uses the '${driver}' driver (cache.default = ${name}, from ${describeOrigin(store)}): every node has its own cache, locks and rate limits.`,
+      message: `The default cache store '${name}' uses the '${driver}' driver (cache.default = ${name}: ${describeOrigin(store)}): every node has its own cache, locks and rate limits.`,
       related: driverVal.origin.file.startsWith('(') || driverVal.origin.line === store.origin.line ? [] : [{ file: driverVal.origin.file, line: driverVal.origin.line, message: `store '${name}' has driver '${driver}'` }],
     });
   },

@@ -41,7 +41,7 @@ export default defineRule({
     }
     report({
       value: conn,
-      message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}, from ${describeOrigin(conn)}): each node has its own data.`,
+      message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}: ${describeOrigin(conn)}): each node has its own data.`,
       related: users.filter((u) => !(u.file === conn.origin.file && u.line === conn.origin.line)),
     });
   },

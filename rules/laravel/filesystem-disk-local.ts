@@ -28,7 +28,7 @@ export default defineRule({
     const root = diskRoot(laravel, name);
     report({
       value: disk,
-      message: `The default disk '${name}' uses the local driver${root ? ` (${root})` : ''} (filesystems.default = ${name}, from ${describeOrigin(disk)}): files written without an explicit disk stay on one node.`,
+      message: `The default disk '${name}' uses the local driver${root ? ` (${root})` : ''} (filesystems.default = ${name}: ${describeOrigin(disk)}): files written without an explicit disk stay on one node.`,
       related: driverVal && !driverVal.origin.file.startsWith('(') && driverVal.origin.line !== disk.origin.line ? [{ file: driverVal.origin.file, line: driverVal.origin.line, message: `disk '${name}' has driver 'local'` }] : [],
     });
   },

@@ -22,7 +22,7 @@ export default defineRule({
     if (!driver || str(driver) !== 'file') return;
     report({
       value: driver,
-      message: `Maintenance mode uses the file driver (app.maintenance.driver = file, from ${describeOrigin(driver)}): \`php artisan down\` must be run on every server.`,
+      message: `Maintenance mode uses the file driver (app.maintenance.driver = file: ${describeOrigin(driver)}): \`php artisan down\` must be run on every server.`,
     });
   },
 });

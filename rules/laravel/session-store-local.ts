@@ -34,7 +34,7 @@ export default defineRule({
     const where = name === 'file' ? ` (${display(facts.laravel?.config.get('session.files'))})` : '';
     report({
       value: driver,
-      message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}, from ${describeOrigin(driver)}): a user routed to another node is logged out.`,
+      message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}: ${describeOrigin(driver)}): a user routed to another node is logged out.`,
     });
   },
 

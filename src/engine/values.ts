@@ -79,10 +79,15 @@ export function arrayMerge(base: Val, over: Val): Val {
   return { ...over, entries: merged };
 }
 
-/** Where a value came from, for messages: "SESSION_DRIVER=file in .env", "config/app.php:36", or a framework default. */
+/**
+ * Where a value came from, for messages: "SESSION_DRIVER=file in .env", "FILESYSTEM_DISK is not set,
+ * so the default in config/filesystems.php applies", "set in config/app.php", or a framework default.
+ */
 export function describeOrigin(v: Val): string {
   const o = v.origin;
   if (o.fromEnv) return `${o.note} in ${o.file}`;
-  if (o.note.startsWith('Laravel ') || o.file.startsWith('(')) return o.note;
-  return `${o.file}:${o.line}`;
+  if (o.note.startsWith('Laravel ') || o.file.startsWith('(')) return `the ${o.note}`;
+  const unset = v.via.map((x) => /^(\w+) is not set in any env file/.exec(x.note)).find(Boolean);
+  if (unset) return `${unset[1]} is not set, so the default in ${o.file} applies`;
+  return `set in ${o.file}`;
 }
