@@ -194,6 +194,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
         path: options.path ?? '/',
         cookieName: options.cookie ?? settings?.cookie,
         loginPath: options.loginPath,
+        loginFields: options.loginFields,
         authPath: options.authPath,
         logoutPath: options.logoutPath,
         appKey,
@@ -265,8 +266,8 @@ function keyValues(items: string[] | undefined, flag: string): Record<string, st
 export function registerLiveCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('live')
-    .description('prove live that sessions survive a node switch on a running cluster, or probe the session store alone (--redis)')
-    .argument('[project-path]', 'project folder to read APP_KEY and the session cookie name from')
+    .description('prove live that sessions survive a node switch on a running cluster, or probe the session store alone (--redis, --sentinel, --cluster)')
+    .argument('[project-path]', 'Laravel project: APP_KEY, cookie, lifetime and the session Redis come from its effective config')
     .option('--node <url>', 'app node URL (repeat for each node)', collect)
     .option('--path <path>', 'page that starts a session', '/')
     .option('--login-path <path>', 'login page (GET without --login-field, form POST with it)')

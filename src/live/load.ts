@@ -3,7 +3,7 @@ import { decryptLaravelCookie } from './laravel-cookie.js';
 import { joinUrl, LiveHttp, type HttpResult, type RequestInit } from './http.js';
 import { displayUrl, type Redactor } from './redact.js';
 import type { LiveIssue } from './report.js';
-import { detectSessionCookie, sessionIdentity } from './scenario.js';
+import { detectSessionCookie, doLogin, logoutInit, sessionIdentity, type ScenarioOptions } from './scenario.js';
 
 export interface LoadOptions {
   nodes: string[];
@@ -12,6 +12,7 @@ export interface LoadOptions {
   path: string;
   cookieName?: string;
   loginPath?: string;
+  loginFields?: Record<string, string>;
   authPath?: string;
   logoutPath?: string;
   appKey?: string;
@@ -84,12 +85,13 @@ export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[];
     }
   };
 
+  const asScenario: ScenarioOptions = { ...opts, cookieName: opts.cookieName };
   const one = async (i: number): Promise<Outcome> => {
     const a = opts.nodes[i % opts.nodes.length] as string;
     const b = opts.nodes[(i + 1) % opts.nodes.length] as string;
     const jar = http.newJar();
     try {
-      const made = await call(jar, a, opts.loginPath ?? opts.path);
+      const made = opts.loginPath ? await doLogin(call, jar, a, asScenario) : await call(jar, a, opts.path);
       let kept: boolean | null;
       if (opts.authPath) {
         const auth = await call(jar, b, opts.authPath);
@@ -117,7 +119,7 @@ export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[];
       if (opts.logoutPath && opts.authPath) {
         const before = await http.cookies(jar, joinUrl(a, opts.authPath));
         const old = [...before].map(([k, v]) => `${k}=${v}`).join('; ');
-        await call(jar, a, opts.logoutPath);
+        await call(jar, a, opts.logoutPath, logoutInit(asScenario, before.get('XSRF-TOKEN')));
         const replay = await call(null, b, opts.authPath, { headers: { cookie: old } });
         logoutChecked++;
         if (replay.status >= 200 && replay.status < 300) staleOn.set(b, (staleOn.get(b) ?? 0) + 1);

@@ -221,7 +221,7 @@ function median(xs: number[]): number {
 type Call = (jar: CookieJar, node: string, path: string, init?: Parameters<LiveHttp['request']>[2]) => Promise<HttpResult>;
 
 /** GET the login path without fields; with fields, GET it for the CSRF token, then POST the form. */
-async function doLogin(call: Call, jar: CookieJar, node: string, opts: ScenarioOptions): Promise<HttpResult> {
+export async function doLogin(call: Call, jar: CookieJar, node: string, opts: ScenarioOptions): Promise<HttpResult> {
   const path = opts.loginPath as string;
   if (!opts.loginFields || Object.keys(opts.loginFields).length === 0) return call(jar, node, path);
   for (const v of Object.values(opts.loginFields)) opts.redactor.add(v);
@@ -234,7 +234,7 @@ async function doLogin(call: Call, jar: CookieJar, node: string, opts: ScenarioO
 }
 
 /** With a form login the logout is a POST too (Laravel's default), carrying the XSRF token from the jar. */
-function logoutInit(opts: ScenarioOptions, xsrfCookie: string | undefined): Parameters<LiveHttp['request']>[2] {
+export function logoutInit(opts: ScenarioOptions, xsrfCookie: string | undefined): Parameters<LiveHttp['request']>[2] {
   if (!opts.loginFields || Object.keys(opts.loginFields).length === 0) return { method: 'GET' };
   return { method: 'POST', form: {}, headers: xsrfCookie ? { 'x-xsrf-token': safeDecode(xsrfCookie) } : {} };
 }
