@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules/index.js';
 import { runAudit, type AuditOptions } from './commands/audit.js';
@@ -8,41 +6,10 @@ import { printConfig } from './commands/config.js';
 import { UsageError } from './commands/errors.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { TOOL_VERSION } from './commands/version.js';
-import { SEVERITY_RANK, type Severity, type SeverityOrOff } from './engine/finding.js';
-import { formatJson } from './report/json.js';
-import type { FormatInput } from './report/model.js';
-import { formatPretty } from './report/pretty.js';
-import { formatSarif } from './report/sarif.js';
 
-export interface CliIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  env: NodeJS.ProcessEnv;
-  stdoutIsTTY: boolean;
-}
-
-const defaultIO: CliIO = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  env: process.env,
-  stdoutIsTTY: !!process.stdout.isTTY,
-};
-
-type Format = 'pretty' | 'json' | 'sarif';
-type FailOn = Severity | 'never';
-
-/** --color/--no-color, then NO_COLOR, then FORCE_COLOR, then TTY (chalk 5 ignores NO_COLOR itself). */
-export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
-  if (flag === false) return 0;
-  if (flag === true) return 1;
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  if (env.FORCE_COLOR !== undefined) {
-    if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
-    const n = Number(env.FORCE_COLOR);
-    return (n >= 1 && n <= 3 ? n : 1) as 1 | 2 | 3;
-  }
-  return isTTY && env.TERM !== 'dumb' ? 1 : 0;
-}
+export type { CliIO };
+import type { SeverityOrOff } from './engine/finding.js';
+import { colorLevel, defaultIO, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './commands/output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -74,30 +41,8 @@ function parseSize(value: string): number {
   return unit.startsWith('m') ? n * 1024 * 1024 : n * 1024;
 }
 
-export function exitCodeFor(severities: Severity[], failOn: FailOn): 0 | 1 {
-  if (failOn === 'never') return 0;
-  return severities.some((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn]) ? 1 : 0;
-}
 
-export function render(format: Format, input: FormatInput, chalk: ChalkInstance): string {
-  if (format === 'json') return formatJson(input);
-  if (format === 'sarif') return formatSarif(input);
-  return formatPretty(input, chalk);
-}
 
-/** Writes the report to -o FILE or stdout; stdout carries only the report. */
-export function emit(text: string, output: string | undefined, io: CliIO): void {
-  if (!output) {
-    io.stdout(text);
-    return;
-  }
-  try {
-    mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-    writeFileSync(output, text);
-  } catch (e) {
-    throw new UsageError(`Cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 const formatOption = () => new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty');
 const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('error');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { Option, type Command } from 'commander';
-import { colorLevel, emit, exitCodeFor, render, type CliIO } from '../cli.js';
+import { colorLevel, emit, exitCodeFor, render, type CliIO } from './output.js';
 import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { TargetUnreachableError } from '../live/errors.js';
@@ -203,8 +203,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       });
       load = res.stats;
       live.load = res.stats;
+      // Load mode's counts complete the single-session finding of the same check (whichever node it names).
       for (const i of res.issues) {
-        const same = issues.find((x) => x.id === i.id && x.target === i.target);
+        const same = issues.find((x) => x.id === i.id);
         if (same) same.message += ` ${i.message}`;
         else issues.push(i);
       }

@@ -3,7 +3,7 @@ import { decryptLaravelCookie } from './laravel-cookie.js';
 import { joinUrl, LiveHttp, type HttpResult, type RequestInit } from './http.js';
 import { displayUrl, type Redactor } from './redact.js';
 import type { LiveIssue } from './report.js';
-import { detectSessionCookie, doLogin, logoutInit, sessionIdentity, type ScenarioOptions } from './scenario.js';
+import { detectSessionCookie, doLogin, logoutInit, replayAfterLogout, sessionIdentity, type ScenarioOptions } from './scenario.js';
 
 export interface LoadOptions {
   nodes: string[];
@@ -120,7 +120,7 @@ export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[];
         const before = await http.cookies(jar, joinUrl(a, opts.authPath));
         const old = [...before].map(([k, v]) => `${k}=${v}`).join('; ');
         await call(jar, a, opts.logoutPath, logoutInit(asScenario, before.get('XSRF-TOKEN')));
-        const replay = await call(null, b, opts.authPath, { headers: { cookie: old } });
+        const replay = await replayAfterLogout(() => call(null, b, opts.authPath!, { headers: { cookie: old } }));
         logoutChecked++;
         if (replay.status >= 200 && replay.status < 300) staleOn.set(b, (staleOn.get(b) ?? 0) + 1);
       }

@@ -161,7 +161,7 @@ export async function runSwitchScenario(opts: ScenarioOptions): Promise<Scenario
         } else if (opts.logoutPath) {
           const oldCookies = [...before].map(([k, v]) => `${k}=${v}`).join('; ');
           const lo = await call(lj, nodeA, opts.logoutPath, logoutInit(opts, before.get('XSRF-TOKEN')));
-          const replay = await call(http.newJar(), nodeB, opts.authPath, { headers: { cookie: oldCookies } });
+          const replay = await replayAfterLogout(() => call(http.newJar(), nodeB, opts.authPath!, { headers: { cookie: oldCookies } }));
           (pair.login as Record<string, unknown>).logout = describe(lo);
           (pair.login as Record<string, unknown>).oldCookieOnBAfterLogout = describe(replay);
           if (ok2xx(replay)) {
@@ -231,6 +231,19 @@ export async function doLogin(call: Call, jar: CookieJar, node: string, opts: Sc
   if (token && !form._token) form._token = token;
   const xsrfCookie = page.setCookies.get('XSRF-TOKEN');
   return call(jar, node, path, { method: 'POST', form, headers: xsrfCookie ? { 'x-xsrf-token': safeDecode(xsrfCookie) } : {} });
+}
+
+/**
+ * Logout reaches other nodes through the store or a broadcast, which takes a moment: a replay that
+ * still succeeds is tried once more after a short grace period before it counts as not propagated.
+ */
+export const LOGOUT_GRACE_MS = 250;
+
+export async function replayAfterLogout<T extends { status: number }>(replay: () => Promise<T>): Promise<T> {
+  const first = await replay();
+  if (first.status < 200 || first.status >= 300) return first;
+  await new Promise((r) => setTimeout(r, LOGOUT_GRACE_MS));
+  return replay();
 }
 
 /** With a form login the logout is a POST too (Laravel's default), carrying the XSRF token from the jar. */

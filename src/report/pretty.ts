@@ -55,13 +55,15 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
     out.push('');
   }
   const { error, warning, info, filesScanned, durationMs } = report.summary;
+  // A live run counts the nodes and stores it checked, an audit the files it read.
+  const scope = report.command === 'live' ? `${filesScanned} target${filesScanned === 1 ? '' : 's'}` : `${filesScanned} files`;
   const total = error + warning + info;
   const parts = [c.red(`${error} error${error === 1 ? '' : 's'}`), c.yellow(`${warning} warning${warning === 1 ? '' : 's'}`), c.blue(`${info} info`)];
   const suppressed = report.suppressed.length ? `, ${report.suppressed.length} suppressed` : '';
   out.push(
     total
-      ? `${c.bold(`${total} problem${total === 1 ? '' : 's'}`)} (${parts.join(', ')}${suppressed}) in ${filesScanned} files, ${durationMs} ms`
-      : `${c.green('No stateful patterns found')} in ${filesScanned} files${suppressed}, ${durationMs} ms`,
+      ? `${c.bold(`${total} problem${total === 1 ? '' : 's'}`)} (${parts.join(', ')}${suppressed}) in ${scope}, ${durationMs} ms`
+      : `${c.green(report.command === 'live' ? 'No problems found' : 'No stateful patterns found')} in ${scope}${suppressed}, ${durationMs} ms`,
   );
   return `${out.join('\n')}\n`;
 }
