@@ -24,7 +24,7 @@ export default defineRule({
 
   files: {
     languages: ['php', 'blade'],
-    prefilter: /\benv\s*\(/,
+    prefilter: /env\s*\(/,
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ file, report }) {

@@ -97,7 +97,7 @@ export default defineRule({
   files: {
     languages: ['php'],
     // Only files that touch an upload, a named disk or a storage/public path can match.
-    prefilter: /->\s*file\s*\(|UploadedFile|WithFileUploads|Storage::disk\s*\(|(?:file_put_contents|fopen)\s*\([^;]*(?:storage_path|public_path)/,
+    prefilter: /->\s*file\s*\(|UploadedFile|WithFileUploads|Storage::disk|file_put_contents|fopen/,
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ facts, file, report }) {

@@ -91,16 +91,9 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   const files = discoverFiles(root, languagesOf(rules), opts.ignore);
   const { facts, laravel } = await loadProject(root, opts, files.filter((f) => f.language === 'php').map((f) => f.path));
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  // Each file is read once; the texts serve the prefilter, the parser and the report's excerpts.
-  const cache = new Map<string, ReadResult>();
-  const read = (rel: string): ReadResult => {
-    let r = cache.get(rel);
-    if (!r) {
-      r = readSource(path.join(root, rel), maxBytes);
-      cache.set(rel, r);
-    }
-    return r;
-  };
+  // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
+  // strings costs more in GC than reading the few files with findings again for their excerpts.
+  const read = (rel: string): ReadResult => readSource(path.join(root, rel), maxBytes);
   const result = await runRules({ facts, rules, files, read, severities: opts.severities });
   const counts = countBySeverity(result.findings);
   const checklist = laravel ? laravelChecklist(laravel, result.findings) : [];
