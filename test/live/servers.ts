@@ -18,7 +18,7 @@ export function ensureSystemPackages(): void {
   if (!has('redis-server')) needed.push('redis-server');
   if (!has('php')) needed.push('php-cli');
   if (!existsSync('/usr/share/php/Illuminate/autoload.php')) needed.push('php-laravel-framework');
-  if (has('php') && spawnSync('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']).status !== 0) needed.push('php-redis');
+  if (!has('php') || spawnSync('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']).status !== 0) needed.push('php-redis');
   if (needed.length === 0) return;
   const lock = path.join(os.tmpdir(), 'statelint-live-apt.lock');
   let fd: number | null = null;
