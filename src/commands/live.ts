@@ -10,7 +10,7 @@ import { readProjectSettings, type ProjectSettings } from '../live/project-setti
 import { displayUrl, Redactor } from '../live/redact.js';
 import { parseHostPorts, probeStore, type StoreTarget } from '../live/redis-store.js';
 import { buildLiveReport, type LiveIssue } from '../live/report.js';
-import { runSwitchScenario } from '../live/scenario.js';
+import { runSwitchScenario, type ScenarioOptions } from '../live/scenario.js';
 import { checkSessionKey } from '../live/session-key.js';
 import type { Report } from '../report/model.js';
 import { UsageError } from './errors.js';
@@ -143,19 +143,20 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       issues.push(...probed.issues);
       live.store = { target: probed.target, kind: probed.kind, from: explicitStore ? 'flags' : 'project config', topology: probed.topology, facts: probed.facts, probe: probed.probe };
     }
+    const scenarioOptions: ScenarioOptions = {
+      nodes: options.nodes,
+      path: options.path ?? '/',
+      cookieName: options.cookie ?? settings?.cookie,
+      loginPath: options.loginPath,
+      loginFields: options.loginFields,
+      authPath: options.authPath,
+      logoutPath: options.logoutPath,
+      appKey,
+      timeoutMs,
+      redactor,
+    };
     if (options.nodes.length >= 2) {
-      const scenario = await runSwitchScenario({
-        nodes: options.nodes,
-        path: options.path ?? '/',
-        cookieName: options.cookie ?? settings?.cookie,
-        loginPath: options.loginPath,
-        loginFields: options.loginFields,
-        authPath: options.authPath,
-        logoutPath: options.logoutPath,
-        appKey,
-        timeoutMs,
-        redactor,
-      });
+      const scenario = await runSwitchScenario(scenarioOptions);
       issues.push(...scenario.issues);
       errors.push(...scenario.notes);
       live.nodes = options.nodes.map(displayUrl);
@@ -187,20 +188,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     }
     let load: LoadStats | undefined;
     if (options.sessions) {
-      const res = await runLoad({
-        nodes: options.nodes,
-        sessions: options.sessions,
-        concurrency: options.concurrency ?? 20,
-        path: options.path ?? '/',
-        cookieName: options.cookie ?? settings?.cookie,
-        loginPath: options.loginPath,
-        loginFields: options.loginFields,
-        authPath: options.authPath,
-        logoutPath: options.logoutPath,
-        appKey,
-        timeoutMs,
-        redactor,
-      });
+      const res = await runLoad({ ...scenarioOptions, sessions: options.sessions, concurrency: options.concurrency ?? 20 });
       load = res.stats;
       live.load = res.stats;
       // Load mode's counts complete the single-session finding of the same check (whichever node it names).

@@ -1,23 +1,14 @@
 import type { CookieJar } from 'tough-cookie';
 import { decryptLaravelCookie } from './laravel-cookie.js';
 import { joinUrl, LiveHttp, type HttpResult, type RequestInit } from './http.js';
-import { displayUrl, type Redactor } from './redact.js';
+import { displayUrl } from './redact.js';
 import type { LiveIssue } from './report.js';
 import { detectSessionCookie, doLogin, logoutInit, replayAfterLogout, sessionIdentity, type ScenarioOptions } from './scenario.js';
 
-export interface LoadOptions {
-  nodes: string[];
+/** The single switch scenario's options, plus how many sessions and how many at a time. */
+export interface LoadOptions extends ScenarioOptions {
   sessions: number;
   concurrency: number;
-  path: string;
-  cookieName?: string;
-  loginPath?: string;
-  loginFields?: Record<string, string>;
-  authPath?: string;
-  logoutPath?: string;
-  appKey?: string;
-  timeoutMs: number;
-  redactor: Redactor;
 }
 
 export interface NodeLatency {
