@@ -76,13 +76,12 @@ export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[];
     }
   };
 
-  const asScenario: ScenarioOptions = { ...opts, cookieName: opts.cookieName };
   const one = async (i: number): Promise<Outcome> => {
     const a = opts.nodes[i % opts.nodes.length] as string;
     const b = opts.nodes[(i + 1) % opts.nodes.length] as string;
     const jar = http.newJar();
     try {
-      const made = opts.loginPath ? await doLogin(call, jar, a, asScenario) : await call(jar, a, opts.path);
+      const made = opts.loginPath ? await doLogin(call, jar, a, opts) : await call(jar, a, opts.path);
       let kept: boolean | null;
       if (opts.authPath) {
         const auth = await call(jar, b, opts.authPath);
@@ -110,7 +109,7 @@ export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[];
       if (opts.logoutPath && opts.authPath) {
         const before = await http.cookies(jar, joinUrl(a, opts.authPath));
         const old = [...before].map(([k, v]) => `${k}=${v}`).join('; ');
-        await call(jar, a, opts.logoutPath, logoutInit(asScenario, before.get('XSRF-TOKEN')));
+        await call(jar, a, opts.logoutPath, logoutInit(opts, before.get('XSRF-TOKEN')));
         const replay = await replayAfterLogout(() => call(null, b, opts.authPath!, { headers: { cookie: old } }));
         logoutChecked++;
         if (replay.status >= 200 && replay.status < 300) staleOn.set(b, (staleOn.get(b) ?? 0) + 1);
