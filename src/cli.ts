@@ -85,7 +85,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--config-dir <dir>', 'the app\'s config directory when it is not detected')
     .option('--include-tests', 'also report env() and code findings under tests/')
     .option('--max-file-size <size>', 'skip source files larger than this (e.g. 2048k, 4m)', '2048k')
-    .option('--ignore <glob>', 'skip files matching this glob (repeatable)', collect)
+    .option('--ignore <pattern>', 'skip files matching this .gitignore-style pattern (repeatable)', collect)
     .option('--rule <id=severity>', 'override a rule\'s severity: error, warning, info or off (repeatable)', collect)
     .option('--show-config', 'print the resolved configuration instead of findings')
     .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(['laravel', 'node']).argParser((v: string, prev: string[] = []) => [...prev, v]))

@@ -168,6 +168,20 @@ describe('bad input never crashes the audit', () => {
   });
 });
 
+describe('file selection', () => {
+  it('skips --ignore patterns and what the project .gitignore ignores', () => {
+    const dir = path.join(tmp, 'ignores');
+    mkdirSync(path.join(dir, 'app/Legacy'), { recursive: true });
+    mkdirSync(path.join(dir, 'app/Generated'), { recursive: true });
+    writeFileSync(path.join(dir, 'composer.json'), '{"require":{"laravel/framework":"^10.0"}}');
+    writeFileSync(path.join(dir, '.gitignore'), '/app/Generated/\n');
+    for (const f of ['app/Keep.php', 'app/Legacy/Old.php', 'app/Generated/Stub.php']) writeFileSync(path.join(dir, f), "<?php\n$x = env('X');\n");
+    const files = (args: string[]) => JSON.parse(runCli([dir, '--format', 'json', ...args]).stdout).findings.map((f: { location: { file: string } }) => f.location.file);
+    expect(files([])).toEqual(['app/Keep.php', 'app/Legacy/Old.php']);
+    expect(files(['--ignore', 'app/Legacy/'])).toEqual(['app/Keep.php']);
+  });
+});
+
 describe('inline suppressions', () => {
   it('moves suppressed findings to `suppressed` with their reason', () => {
     const dir = path.join(ROOT, 'fixtures/rules/laravel/env-outside-config/app-and-views');

@@ -30,7 +30,8 @@ export default defineRule({
   checkFile({ file, report }) {
     const imports = fileImports(file.root);
     // `use function Foo\env;` makes env() a different function; `use function x as env` too.
-    if (imports.functions.has('env')) return;
+    const imported = imports.functions.get('env');
+    if (imported !== undefined && imported !== 'env') return;
     for (const node of file.nodesAt(/\benv\s*\(/)) {
       const callee = node.parent?.type === 'qualified_name' ? node.parent : node;
       const call = callee.parent;
