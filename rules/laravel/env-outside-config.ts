@@ -38,7 +38,9 @@ export default defineRule({
       if (!call || call.type !== 'function_call_expression' || call.childForFieldName('function')?.startIndex !== callee.startIndex) continue;
       const name = callee.text;
       if (name !== 'env' && name !== '\\env') continue;
-      const key = stringLiteral(callArgs(call)[0]?.value);
+      const args = callArgs(call);
+      if (!args.length) continue; // `\env()` as a callable reference (IDE metadata), not a lookup
+      const key = stringLiteral(args[0]?.value);
       report({
         node: call,
         message: `${key ? `env('${key}')` : 'env()'} is called outside the config directory: once config is cached it returns null unless ${key ?? 'the variable'} is set in the server's real environment.`,

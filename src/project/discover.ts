@@ -7,6 +7,8 @@ import { languageOf, type Language } from '../lang/source-text.js';
 /** Folders that never hold the project's own code: dependencies, VCS data, build output, runtime state. */
 const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', 'vendor', 'node_modules', '.statelint-tmp']);
 const SKIPPED_PATHS = ['storage/', 'bootstrap/cache/', 'public/build/', 'public/vendor/'];
+/** Tooling files that are never run: dotfiles (.phpstorm.meta.php, .php-cs-fixer.php) and generated IDE helpers. */
+const TOOLING_FILE = /^(?:\.|_ide_helper)/;
 
 /**
  * Lists the project's source files in the given languages. Skips dependency and runtime folders,
@@ -39,6 +41,7 @@ function walk(dir: string, rel: string, rules: Ignore, languages: Language[], ou
     return; // unreadable folder: nothing to audit there
   }
   for (const e of entries) {
+    if (TOOLING_FILE.test(e.name)) continue;
     const childRel = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) {
       if (SKIPPED_NAMES.has(e.name) || SKIPPED_PATHS.includes(`${childRel}/`) || rules.ignores(`${childRel}/`)) continue;
