@@ -1,7 +1,9 @@
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules/index.js';
-import { runAudit, type AuditOptions } from './commands/audit.js';
+import path from 'node:path';
+import { resolveRoot, runAudit, writeBaseline, type AuditOptions } from './commands/audit.js';
+import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { printConfig } from './commands/config.js';
 import { UsageError } from './commands/errors.js';
 import { explainRule, listRules } from './commands/rules.js';
@@ -61,6 +63,9 @@ interface AuditFlags {
   color?: boolean;
   showConfig?: boolean;
   ecosystem?: ('laravel' | 'node')[];
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {
@@ -88,20 +93,30 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--ignore <pattern>', 'skip files matching this .gitignore-style pattern (repeatable)', collect)
     .option('--rule <id=severity>', 'override a rule\'s severity: error, warning, info or off (repeatable)', collect)
     .option('--show-config', 'print the resolved configuration instead of findings')
+    .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
+    .option('--baseline <file>', 'suppress the findings recorded in this baseline; report only new ones')
+    .option('--write-baseline <file>', 'record the current findings as the baseline and exit 0')
     .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(['laravel', 'node']).argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
-  audit.action(async (target: string, flags: AuditFlags) => {
+  audit.action(async (target: string, flags: AuditFlags, command: Command) => {
+    // statelint.config.json supplies defaults; a flag given on the command line always wins.
+    const root = resolveRoot(target);
+    const { config } = loadConfigFile(root, flags.config);
+    const fromCli = (name: string) => command.getOptionValueSource(name) === 'cli';
+    const inRoot = (p: string) => path.resolve(root, p);
+    const failOn: FailOn = fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn);
     const options: AuditOptions = {
       path: target,
-      envFiles: flags.envFile,
-      env: parseKeyValues(flags.env, '--env'),
-      configDir: flags.configDir,
-      includeTests: flags.includeTests,
-      maxFileBytes: parseSize(flags.maxFileSize ?? '2048k'),
-      ignore: flags.ignore,
-      severities: parseSeverities(flags.rule),
+      envFiles: flags.envFile ?? config.envFiles?.map(inRoot),
+      env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
+      configDir: flags.configDir ?? config.configDir,
+      includeTests: flags.includeTests ?? config.includeTests,
+      maxFileBytes: parseSize(fromCli('maxFileSize') ? flags.maxFileSize! : (config.maxFileSize ?? flags.maxFileSize ?? '2048k')),
+      ignore: [...(config.ignore ?? []), ...(flags.ignore ?? [])],
+      severities: { ...config.rules, ...parseSeverities(flags.rule) },
       ecosystems: flags.ecosystem,
+      baseline: flags.baseline ?? (config.baseline ? inRoot(config.baseline) : undefined),
     };
     const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
     if (flags.showConfig) {
@@ -109,14 +124,24 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
       setExit(0);
       return;
     }
+    if (flags.writeBaseline) {
+      const result = await runAudit({ ...options, baseline: undefined });
+      writeBaseline(flags.writeBaseline, result.report.findings);
+      io.stderr(`statelint: wrote ${result.report.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
+      setExit(0);
+      return;
+    }
     const result = await runAudit(options);
+    if (result.report.baseline?.unmatched) {
+      io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
+    }
     if (!result.report.ecosystems.includes('laravel')) {
       io.stderr(`statelint: no Laravel app found in ${target} (no artisan file, no laravel/framework in composer.json); Laravel is the only ecosystem with rules so far. Use --ecosystem laravel to audit it anyway.\n`);
     }
     const text = render(flags.format, { report: result.report, rules: ALL_RULES.map((r) => r.meta), lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
     emit(text, flags.output, io);
     if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
-    setExit(exitCodeFor(result.report.findings.map((f) => f.severity), flags.failOn));
+    setExit(exitCodeFor(result.report.findings.map((f) => f.severity), failOn));
   });
 
   program

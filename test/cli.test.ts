@@ -182,6 +182,66 @@ describe('file selection', () => {
   });
 });
 
+describe('statelint.config.json and baselines', () => {
+  function project(name: string): string {
+    const dir = path.join(tmp, name);
+    mkdirSync(path.join(dir, 'app'), { recursive: true });
+    writeFileSync(path.join(dir, 'composer.json'), '{"require":{"laravel/framework":"^10.0"}}');
+    writeFileSync(path.join(dir, '.env'), 'SESSION_DRIVER=file\n');
+    writeFileSync(path.join(dir, 'app/A.php'), "<?php\n$a = env('A');\n");
+    return dir;
+  }
+
+  it('applies rules, failOn and ignore from the config file; flags win', () => {
+    const dir = project('configured');
+    writeFileSync(path.join(dir, 'statelint.config.json'), JSON.stringify({ rules: { 'laravel/session-store-local': 'off' }, failOn: 'warning', ignore: ['app/B.php'] }));
+    writeFileSync(path.join(dir, 'app/B.php'), "<?php\n$b = env('B');\n");
+    const r = runCli([dir, '--format', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.map((f: { ruleId: string; location: { file: string } }) => `${f.ruleId} ${f.location.file}`)).toEqual(['laravel/env-outside-config app/A.php']);
+    expect(r.code).toBe(1); // failOn warning from the file
+    expect(runCli([dir, '--fail-on', 'error']).code).toBe(0);
+  });
+
+  it('rejects a config file with an unknown key or rule in one sentence (exit 2)', () => {
+    const dir = project('badconfig');
+    writeFileSync(path.join(dir, 'statelint.config.json'), '{"rulez": {}}');
+    const r = runCli([dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown key "rulez"/);
+    writeFileSync(path.join(dir, 'statelint.config.json'), '{"rules": {"laravel/nope": "off"}}');
+    expect(runCli([dir]).stderr).toMatch(/unknown rule "laravel\/nope"/);
+    writeFileSync(path.join(dir, 'statelint.config.json'), '{ not json');
+    expect(runCli([dir]).stderr).toMatch(/not valid JSON/);
+  });
+
+  it('--write-baseline records findings; --baseline reports only new ones', () => {
+    const dir = project('baseline');
+    const file = path.join(dir, 'statelint-baseline.json');
+    const w = runCli([dir, '--write-baseline', file]);
+    expect(w.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).entries).toHaveLength(1);
+    const clean = runCli([dir, '--baseline', file, '--format', 'json']);
+    expect(clean.code).toBe(0);
+    const report = JSON.parse(clean.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed.map((s: { suppression: { kind: string } }) => s.suppression.kind)).toEqual(['baseline']);
+    expect(report.baseline).toEqual({ file: 'statelint-baseline.json', matched: 1, unmatched: 0 });
+    writeFileSync(path.join(dir, 'app/A.php'), "<?php\n\n$a = env('A');\n$c = env('C');\n");
+    const next = JSON.parse(runCli([dir, '--baseline', file, '--format', 'json']).stdout);
+    expect(next.findings.map((f: { message: string }) => f.message)).toEqual([expect.stringContaining("env('C')")]);
+  });
+
+  it('says when baseline entries no longer match', () => {
+    const dir = project('stale');
+    const file = path.join(dir, 'b.json');
+    runCli([dir, '--write-baseline', file]);
+    writeFileSync(path.join(dir, 'app/A.php'), '<?php\n');
+    const r = runCli([dir, '--baseline', file]);
+    expect(r.stderr).toMatch(/1 baseline entry no longer matches/);
+  });
+});
+
 describe('inline suppressions', () => {
   it('moves suppressed findings to `suppressed` with their reason', () => {
     const dir = path.join(ROOT, 'fixtures/rules/laravel/env-outside-config/app-and-views');

@@ -1,9 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_RULES } from '../../rules/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import type { Rule } from '../engine/rule.js';
+import { applyBaseline, baselineProblem, toBaseline, type BaselineFile } from '../engine/baseline.js';
+import type { Finding } from '../engine/finding.js';
 import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
 import { display, type Val } from '../engine/values.js';
 import { LineIndex } from '../lang/source-text.js';
@@ -29,6 +31,8 @@ export interface AuditOptions {
   rules?: Rule[];
   /** Ecosystems forced on the command line (--ecosystem), on top of detection. */
   ecosystems?: ('laravel' | 'node')[];
+  /** Path of a baseline file whose findings are suppressed. */
+  baseline?: string;
 }
 
 export interface AuditResult {
@@ -95,6 +99,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
   // strings costs more in GC than reading the few files with findings again for their excerpts.
   const read = (rel: string): ReadResult => readSource(path.join(root, rel), maxBytes);
   const result = await runRules({ facts, rules, files, read, severities: opts.severities });
+  let baselineInfo: Report['baseline'];
+  if (opts.baseline) {
+    const applied = applyBaseline(result.findings, readBaseline(opts.baseline), path.relative(root, opts.baseline) || opts.baseline);
+    result.findings = applied.findings;
+    result.suppressed.push(...applied.suppressed);
+    baselineInfo = { file: path.relative(root, path.resolve(opts.baseline)).split(path.sep).join('/'), matched: applied.suppressed.length, unmatched: applied.unmatched.length };
+  }
   const counts = countBySeverity(result.findings);
   const checklist = laravel ? laravelChecklist(laravel, result.findings) : [];
   const report: Report = {
@@ -110,6 +121,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
     errors: [...(laravel?.errors ?? []), ...result.errors],
     skipped: result.skipped,
     checklist,
+    ...(baselineInfo ? { baseline: baselineInfo } : {}),
     summary: {
       ...counts,
       filesScanned: result.filesScanned,
@@ -144,4 +156,26 @@ function toEffective(key: string, v: Val): EffectiveValue {
   if (v.t === 'unknown') return { value: null, source, unknown: v.why };
   if (v.t === 'array') return { value: display(v), source };
   return { value: v.v, source };
+}
+
+function readBaseline(file: string): BaselineFile {
+  if (!existsSync(file)) throw new UsageError(`Baseline not found: ${file} (create it with --write-baseline)`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`Baseline ${file} is not valid JSON (${(e as Error).message})`);
+  }
+  const problem = baselineProblem(data);
+  if (problem) throw new UsageError(`Baseline ${file} ${problem}`);
+  return data as BaselineFile;
+}
+
+export function writeBaseline(file: string, findings: Finding[]): void {
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
+  } catch (e) {
+    throw new UsageError(`Cannot write the baseline ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

@@ -8,7 +8,8 @@ import { TargetUnreachableError } from '../live/errors.js';
 import { describeLoad, runLoad, type LoadStats } from '../live/load.js';
 import { readProjectSettings, type ProjectSettings } from '../live/project-settings.js';
 import { displayUrl, Redactor } from '../live/redact.js';
-import { parseHostPorts, probeStore, type StoreTarget } from '../live/redis-store.js';
+import { parseHostPorts, probeStore, type StoreAccess, type StoreTarget } from '../live/redis-store.js';
+import { loadCa } from '../live/tls.js';
 import { buildLiveReport, type LiveIssue } from '../live/report.js';
 import { runSwitchScenario, type ScenarioOptions } from '../live/scenario.js';
 import { checkSessionKey } from '../live/session-key.js';
@@ -32,6 +33,14 @@ export interface LiveOptions {
   sentinelName?: string;
   /** Redis Cluster seed nodes (HOST:PORT[,HOST:PORT...]). */
   cluster?: string;
+  /** AUTH password for the store's Redis servers (standalone without a URL password, Sentinel's master/replicas, Cluster nodes). */
+  redisPassword?: string;
+  /** AUTH password for the Sentinel processes themselves. */
+  sentinelPassword?: string;
+  /** TLS for Sentinel and Cluster (standalone: rediss://). */
+  redisTls?: boolean;
+  /** PEM file with private CA certificate(s), trusted for https nodes and TLS stores besides Node's public roots. */
+  ca?: string;
   /** Load mode. */
   sessions?: number;
   concurrency?: number;
@@ -74,19 +83,20 @@ function hostPorts(raw: string, flag: string) {
 }
 
 /** The store given by --redis / --sentinel / --cluster (at most one). */
-function storeFromFlags(o: LiveOptions): StoreTarget | undefined {
+function storeFromFlags(o: LiveOptions, access: StoreAccess): StoreTarget | undefined {
   const given = [o.redis && '--redis', o.sentinel && '--sentinel', o.cluster && '--cluster'].filter(Boolean);
   if (given.length > 1) throw new UsageError(`use only one of ${given.join(', ')}`);
   if (o.sentinelName && !o.sentinel) throw new UsageError('--sentinel-name needs --sentinel HOST:PORT');
   if (o.redis) {
     checkUrl(o.redis, '--redis', ['redis:', 'rediss:']);
-    return { kind: 'standalone', url: o.redis };
+    return { ...access, kind: 'standalone', url: o.redis };
   }
   if (o.sentinel) {
     if (!o.sentinelName) throw new UsageError('--sentinel needs --sentinel-name NAME (the master name Sentinel monitors)');
-    return { kind: 'sentinel', sentinels: hostPorts(o.sentinel, '--sentinel'), name: o.sentinelName };
+    return { ...access, kind: 'sentinel', sentinels: hostPorts(o.sentinel, '--sentinel'), name: o.sentinelName };
   }
-  if (o.cluster) return { kind: 'cluster', nodes: hostPorts(o.cluster, '--cluster') };
+  if (o.cluster) return { ...access, kind: 'cluster', nodes: hostPorts(o.cluster, '--cluster') };
+  if (o.sentinelPassword) throw new UsageError('--sentinel-password needs --sentinel HOST:PORT');
   return undefined;
 }
 
@@ -110,7 +120,18 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     redactor.add(appKey);
     if (appKey?.startsWith('base64:')) redactor.add(appKey.slice(7));
     redactor.add(settings?.redis?.password);
-    const explicitStore = storeFromFlags(options);
+    redactor.add(options.redisPassword);
+    redactor.add(options.sentinelPassword);
+    let ca: string[] | undefined;
+    if (options.ca) {
+      try {
+        ca = loadCa(options.ca);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    const access: StoreAccess = { password: options.redisPassword, sentinelPassword: options.sentinelPassword, tls: options.redisTls, ca };
+    const explicitStore = storeFromFlags(options, access);
     if (options.nodes.length === 0 && !explicitStore) throw new UsageError('live needs at least two --node URLs, or --redis URL / --sentinel / --cluster for store mode');
     if (options.nodes.length === 1) throw new UsageError('live needs at least two --node URLs to switch a session between nodes');
     for (const n of options.nodes) checkUrl(n, '--node', ['http:', 'https:']);
@@ -137,7 +158,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       };
     }
     // Explicit store flags win; else the Redis the project's config names for sessions.
-    const store = explicitStore ?? (settings ? storeFromProject(settings) : undefined);
+    const fromProject = settings ? storeFromProject(settings) : undefined;
+    const store: StoreTarget | undefined = explicitStore ?? (fromProject && { ...fromProject, password: options.redisPassword ?? fromProject.password, tls: options.redisTls || fromProject.tls, ca });
     if (store) {
       const probed = await probeStore(store, !!options.readOnly, timeoutMs);
       issues.push(...probed.issues);
@@ -154,6 +176,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       appKey,
       timeoutMs,
       redactor,
+      ca,
     };
     if (options.nodes.length >= 2) {
       const scenario = await runSwitchScenario(scenarioOptions);
@@ -228,6 +251,10 @@ interface LiveFlags {
   sentinel?: string;
   sentinelName?: string;
   cluster?: string;
+  redisPassword?: string;
+  sentinelPassword?: string;
+  redisTls?: boolean;
+  ca?: string;
   sessions?: string;
   concurrency?: string;
   envFile?: string[];
@@ -269,6 +296,10 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--sentinel <host:port>', 'Sentinel address(es) HOST:PORT[,HOST:PORT] (with --sentinel-name)')
     .option('--sentinel-name <name>', 'master name Sentinel monitors')
     .option('--cluster <nodes>', 'Redis Cluster seed nodes HOST:PORT[,HOST:PORT...]')
+    .option('--redis-password <password>', 'Redis AUTH password for the store (Sentinel master/replicas, Cluster nodes, --redis without one in the URL); env STATELINT_REDIS_PASSWORD; never printed')
+    .option('--sentinel-password <password>', 'password of the Sentinel processes; env STATELINT_SENTINEL_PASSWORD; never printed')
+    .option('--redis-tls', 'TLS to Sentinel and Cluster (standalone: use rediss://)')
+    .option('--ca <file>', 'PEM file with a private CA, trusted for https nodes and TLS stores (verification stays on)')
     .option('--sessions <n>', 'load mode: number of independent sessions, each made on one node and verified on another')
     .option('--concurrency <c>', 'load mode: sessions in flight at once', '20')
     .option('--env-file <file>', 'project env file for the resolver (repeatable; default .env, else .env.example)', collect)
@@ -301,6 +332,10 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
         sentinel: flags.sentinel,
         sentinelName: flags.sentinelName,
         cluster: flags.cluster,
+        redisPassword: flags.redisPassword ?? (io.env.STATELINT_REDIS_PASSWORD || undefined),
+        sentinelPassword: flags.sentinelPassword ?? (io.env.STATELINT_SENTINEL_PASSWORD || undefined),
+        redisTls: flags.redisTls,
+        ca: flags.ca,
         sessions,
         concurrency,
         envFiles: flags.envFile,

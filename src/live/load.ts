@@ -54,7 +54,15 @@ type Outcome = 'survived' | 'lost' | 'unknown' | 'error';
  * with a logout path it then logs out on the first node and replays the old cookie on the second.
  */
 export async function runLoad(opts: LoadOptions): Promise<{ issues: LiveIssue[]; stats: LoadStats }> {
-  const http = new LiveHttp(opts.timeoutMs);
+  const http = new LiveHttp(opts.timeoutMs, opts.ca);
+  try {
+    return await load(opts, http);
+  } finally {
+    http.close();
+  }
+}
+
+async function load(opts: LoadOptions, http: LiveHttp): Promise<{ issues: LiveIssue[]; stats: LoadStats }> {
   const latencies = new Map<string, number[]>(opts.nodes.map((n) => [n, []]));
   const nodeErrors = new Map<string, number>(opts.nodes.map((n) => [n, 0]));
   const lostOn = new Map<string, number>();

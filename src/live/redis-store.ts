@@ -3,19 +3,35 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { reasonOf, TargetUnreachableError } from './errors.js';
 import { displayUrl } from './redact.js';
 import type { LiveIssue } from './report.js';
+import { certificateProblem, trustedCas } from './tls.js';
+
+/**
+ * How to reach a store's servers. `password` is the Redis AUTH password (a password in a redis:// URL
+ * wins); `sentinelPassword` authenticates to the Sentinel processes; `tls` turns TLS on for Sentinel and
+ * Cluster (standalone: the rediss:// scheme, or `tls`); `ca` adds private CA certificates (PEM) to Node's
+ * public roots. Certificate verification is never turned off.
+ */
+export interface StoreAccess {
+  password?: string;
+  sentinelPassword?: string;
+  tls?: boolean;
+  ca?: string[];
+}
 
 /** A session store given on the command line (or resolved from the project). */
-export type StoreTarget =
-  | { kind: 'standalone'; url: string }
-  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; password?: string; tls?: boolean }
-  | { kind: 'cluster'; nodes: HostPort[]; password?: string; tls?: boolean };
+export type StoreTarget = StoreAccess &
+  (
+    | { kind: 'standalone'; url: string }
+    | { kind: 'sentinel'; sentinels: HostPort[]; name: string }
+    | { kind: 'cluster'; nodes: HostPort[] }
+  );
 
 export interface HostPort {
   host: string;
   port: number;
 }
 
-export interface StoreProbeOptions {
+export interface StoreProbeOptions extends StoreAccess {
   url: string;
   readOnly: boolean;
   timeoutMs: number;
@@ -90,8 +106,15 @@ function track<T extends Redis | Cluster>(client: T): T {
   return client;
 }
 
-function connect(url: string, timeoutMs: number, name: string): Redis {
-  const client = new Redis(url, baseOptions(timeoutMs, name));
+/** TLS options for ioredis: verification on, Node's roots plus the private CA. */
+function tlsOptions(a: StoreAccess): { ca?: string[]; rejectUnauthorized: true } {
+  const ca = trustedCas(a.ca);
+  return ca ? { ca, rejectUnauthorized: true } : { rejectUnauthorized: true };
+}
+
+function connect(url: string, timeoutMs: number, name: string, access: StoreAccess = {}): Redis {
+  const secure = url.startsWith('rediss:') || !!access.tls;
+  const client = new Redis(url, { ...baseOptions(timeoutMs, name), password: access.password, tls: secure ? tlsOptions(access) : undefined });
   client.on('error', (e: Error) => {
     lastErrors.set(client, e); // the failing command only says "Connection is closed."
   });
@@ -194,6 +217,26 @@ export function describeTarget(t: StoreTarget): string {
 }
 
 /**
+ * The exit-2 sentence for a store that could not be used: TLS certificate problems and
+ * authentication problems get their own sentence (with the flag that fixes them), anything else is
+ * "did not answer".
+ */
+export function storeUnreachable(who: string, e: unknown, timeoutMs: number): TargetUnreachableError {
+  const err = e as { message?: string; lastNodeError?: { message?: string } };
+  const cert = certificateProblem(e, who);
+  if (cert) return new TargetUnreachableError(cert);
+  const text = `${err?.message ?? ''} ${err?.lastNodeError?.message ?? ''}`;
+  const sentinel = who.startsWith('sentinel');
+  if (/NOAUTH|Authentication required/i.test(text)) {
+    return new TargetUnreachableError(`${who} requires a password (NOAUTH): pass ${sentinel ? '--sentinel-password' : '--redis-password'} (or the ${sentinel ? 'STATELINT_SENTINEL_PASSWORD' : 'STATELINT_REDIS_PASSWORD'} environment variable)`);
+  }
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) {
+    return new TargetUnreachableError(`${who} rejected the password (WRONGPASS): check ${sentinel ? '--sentinel-password' : '--redis-password'}`);
+  }
+  return new TargetUnreachableError(`${who} did not answer (${reasonOf(e, timeoutMs)})`);
+}
+
+/**
  * Writes a namespaced probe through `writer`, polls it through `reader` until it shows up (replication
  * delay), reads its TTL and deletes it. The key is deleted by `cleanup` too (SIGINT, errors).
  */
@@ -255,13 +298,13 @@ async function withCleanup<T>(clients: () => (Client | null)[], writer: () => Cl
  */
 export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeResult> {
   const target = displayUrl(opts.url);
-  const writer = connect(opts.url, opts.timeoutMs, 'statelint-writer');
+  const writer = connect(opts.url, opts.timeoutMs, 'statelint-writer', opts);
   try {
     await writer.connect();
     await writer.ping();
   } catch (e) {
     writer.disconnect();
-    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf(lastErrors.get(writer) ?? e, opts.timeoutMs)})`);
+    throw storeUnreachable(`redis ${target}`, pickError(e, lastErrors.get(writer)), opts.timeoutMs);
   }
   let reader: Redis | null = null;
   try {
@@ -272,12 +315,12 @@ export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeRes
       if (!opts.readOnly) {
         const replication = parseInfo(await writer.info('replication'));
         const replicaUrl = firstReplicaUrl(opts.url, replication);
-        reader = connect(replicaUrl ?? opts.url, opts.timeoutMs, 'statelint-reader');
+        reader = connect(replicaUrl ?? opts.url, opts.timeoutMs, 'statelint-reader', opts);
         try {
           await reader.connect();
         } catch {
           reader.disconnect();
-          reader = connect(opts.url, opts.timeoutMs, 'statelint-reader');
+          reader = connect(opts.url, opts.timeoutMs, 'statelint-reader', opts);
           await reader.connect();
         }
         probe = await runProbe(writer, reader, replicaUrl ? displayUrl(replicaUrl) : 'second connection to the same server', opts.timeoutMs, setKey);
@@ -286,8 +329,16 @@ export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeRes
     });
   } catch (e) {
     if (e instanceof TargetUnreachableError) throw e;
-    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf(e, opts.timeoutMs)})`);
+    throw storeUnreachable(`redis ${target}`, e, opts.timeoutMs);
   }
+}
+
+/** The more telling of a command's error and the connection's last error (auth and TLS errors win). */
+function pickError(e: unknown, last: Error | undefined): unknown {
+  const telling = (x: unknown) => !!x && (certificateProblem(x, '') !== null || /NOAUTH|WRONGPASS|Authentication required|invalid password/i.test(String((x as Error).message)));
+  if (telling(e)) return e;
+  if (telling(last)) return last;
+  return last ?? e;
 }
 
 function sentinelOptions(t: Extract<StoreTarget, { kind: 'sentinel' }>, role: 'master' | 'slave', timeoutMs: number, name: string): RedisOptions {
@@ -297,10 +348,11 @@ function sentinelOptions(t: Extract<StoreTarget, { kind: 'sentinel' }>, role: 'm
     name: t.name,
     role,
     password: t.password,
-    sentinelPassword: undefined,
+    sentinelPassword: t.sentinelPassword,
     sentinelRetryStrategy: () => null,
     sentinelMaxConnections: 3,
-    tls: t.tls ? {} : undefined,
+    tls: t.tls ? tlsOptions(t) : undefined,
+    sentinelTLS: t.tls ? tlsOptions(t) : undefined,
     enableTLSForSentinelMode: !!t.tls,
     failoverDetector: false,
   };
@@ -310,7 +362,7 @@ function sentinelOptions(t: Extract<StoreTarget, { kind: 'sentinel' }>, role: 'm
 export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel' }>, timeoutMs: number): Promise<{ master: HostPort; replicas: (HostPort & { flags: string })[]; sentinels: number; quorum: number | null; via: string }> {
   let last: unknown = null;
   for (const s of t.sentinels) {
-    const c = track(new Redis({ ...baseOptions(timeoutMs, 'statelint-sentinel'), host: s.host, port: s.port, tls: t.tls ? {} : undefined }));
+    const c = track(new Redis({ ...baseOptions(timeoutMs, 'statelint-sentinel'), host: s.host, port: s.port, password: t.sentinelPassword, tls: t.tls ? tlsOptions(t) : undefined }));
     try {
       await c.connect();
       const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', t.name)) as string[] | null;
@@ -327,12 +379,12 @@ export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel
       return { master: { host: String(addr[0]), port: Number(addr[1]) }, replicas, sentinels: others.length + 1, quorum: Number(master.get('quorum')) || null, via: `${s.host}:${s.port}` };
     } catch (e) {
       if (e instanceof TargetUnreachableError) throw e;
-      last = lastErrors.get(c) ?? e;
+      last = pickError(e, lastErrors.get(c));
     } finally {
       c.disconnect();
     }
   }
-  throw new TargetUnreachableError(`sentinel ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(',')} did not answer (${reasonOf(last, timeoutMs)})`);
+  throw storeUnreachable(`sentinel ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`, last, timeoutMs);
 }
 
 /** Store mode through Sentinel: facts from the master Sentinel names, probe written to it, read from a replica. */
@@ -366,7 +418,7 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
           } catch (e) {
             r.disconnect();
             reader = null;
-            readFrom = `second connection to the master (replica not reachable: ${reasonOf(lastErrors.get(r) ?? e, timeoutMs)})`;
+            readFrom = `second connection to the master (replica not reachable: ${reasonOf(pickError(e, lastErrors.get(r)), timeoutMs)})`;
           }
         }
         if (!reader) {
@@ -380,7 +432,7 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
     });
   } catch (e) {
     if (e instanceof TargetUnreachableError) throw e;
-    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf((writer && lastErrors.get(writer)) ?? e, timeoutMs)})`);
+    throw storeUnreachable(`redis ${target}`, pickError(e, (writer && lastErrors.get(writer)) ?? undefined), timeoutMs);
   }
 }
 
@@ -393,7 +445,7 @@ function clusterClient(t: Extract<StoreTarget, { kind: 'cluster' }>, timeoutMs: 
       clusterRetryStrategy: () => null,
       slotsRefreshTimeout: timeoutMs,
       maxRedirections: 4,
-      redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? {} : undefined, connectionName: name },
+      redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? tlsOptions(t) : undefined, connectionName: name },
     }),
   );
 }
@@ -447,12 +499,12 @@ export async function probeCluster(t: Extract<StoreTarget, { kind: 'cluster' }>,
     });
   } catch (e) {
     if (e instanceof TargetUnreachableError) throw e;
-    throw new TargetUnreachableError(`redis ${target} did not answer (${reasonOf((writer && lastErrors.get(writer)) ?? e, timeoutMs)})`);
+    throw storeUnreachable(`redis ${target}`, pickError(e, (writer && lastErrors.get(writer)) ?? undefined), timeoutMs);
   }
 }
 
 export async function probeStore(t: StoreTarget, readOnly: boolean, timeoutMs: number): Promise<StoreProbeResult> {
-  if (t.kind === 'standalone') return probeRedis({ url: t.url, readOnly, timeoutMs });
+  if (t.kind === 'standalone') return probeRedis({ url: t.url, readOnly, timeoutMs, password: t.password, tls: t.tls, ca: t.ca });
   if (t.kind === 'sentinel') return probeSentinel(t, readOnly, timeoutMs);
   return probeCluster(t, readOnly, timeoutMs);
 }
@@ -474,7 +526,7 @@ export async function openSessionStore(t: StoreTarget, timeoutMs: number, db = 0
     await clusterReady(c, timeoutMs);
     return c;
   }
-  const c = t.kind === 'sentinel' ? track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-session-check'))) : connect(t.url, timeoutMs, 'statelint-session-check');
+  const c = t.kind === 'sentinel' ? track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-session-check'))) : connect(t.url, timeoutMs, 'statelint-session-check', t);
   await c.connect();
   if (db && t.kind === 'standalone' && !/\/\d+$/.test(new URL(t.url).pathname)) await c.select(db);
   return c;

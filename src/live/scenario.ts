@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   appKey?: string;
   timeoutMs: number;
   redactor: Redactor;
+  /** Extra trusted CA certificates (PEM) for https nodes (--ca). */
+  ca?: string[];
 }
 
 export interface ScenarioResult {
@@ -63,7 +65,15 @@ const ok2xx = (r: HttpResult) => r.status >= 200 && r.status < 300;
 const describe = (r: HttpResult) => (r.location ? `${r.status} -> ${r.location}` : String(r.status));
 
 export async function runSwitchScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const http = new LiveHttp(opts.timeoutMs);
+  const http = new LiveHttp(opts.timeoutMs, opts.ca);
+  try {
+    return await switchScenario(opts, http);
+  } finally {
+    http.close();
+  }
+}
+
+async function switchScenario(opts: ScenarioOptions, http: LiveHttp): Promise<ScenarioResult> {
   const issues: LiveIssue[] = [];
   const notes: ScenarioResult['notes'] = [];
   const observations: Record<string, unknown> = {};

@@ -32,6 +32,8 @@ export interface Report {
   errors: FileError[];
   skipped: SkippedFile[];
   checklist: ChecklistItem[];
+  /** With --baseline: how many findings it suppressed and how many of its entries matched nothing. */
+  baseline?: { file: string; matched: number; unmatched: number };
   summary: {
     error: number;
     warning: number;

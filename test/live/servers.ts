@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,13 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A throwaway self-signed certificate for 127.0.0.1 (it is its own CA): PEM file paths and the PEM text. */
+export interface TestCert {
+  cert: string;
+  key: string;
+  pem: string;
+}
+
 export interface Running {
   pid: number;
   port: number;
@@ -82,6 +90,27 @@ export class Servers {
     const d = mkdtempSync(path.join(os.tmpdir(), 'statelint-live-'));
     this.dirs.push(d);
     return d;
+  }
+
+  /** `openssl req -x509` in a temp dir: CN and subjectAltName 127.0.0.1, valid one day. */
+  certificate(): TestCert {
+    const dir = this.tmpDir();
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+    return { cert, key, pem: readFileSync(cert, 'utf8') };
+  }
+
+  /** redis-server with TLS only (`--port 0 --tls-port P`), clients not asked for certificates. */
+  async redisTls(tls: TestCert, extra: string[] = []): Promise<Running> {
+    const port = await freePort();
+    const dir = this.tmpDir();
+    const child = this.track(
+      spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    await waitFor(async () => spawnSync('redis-cli', ['--tls', '--cacert', tls.cert, '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `redis (tls) on ${port}`, child);
+    return this.running(child, port, `rediss://127.0.0.1:${port}`);
   }
 
   async redis(extra: string[] = []): Promise<Running> {
@@ -128,33 +157,38 @@ export class Servers {
     return { master, replica, sentinels, name, startupMs: Date.now() - t0 };
   }
 
-  /** Redis Cluster of `masters` masters, no replicas (`redis-cli --cluster create ... --cluster-yes`). */
-  async redisCluster(masters = 3): Promise<{ nodes: Running[]; startupMs: number }> {
+  /** Redis Cluster of `masters` masters, no replicas (`redis-cli --cluster create ... --cluster-yes`); with `password`, requirepass + masterauth. */
+  async redisCluster(masters = 3, password?: string): Promise<{ nodes: Running[]; startupMs: number }> {
+    const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
+    const cliAuth = password ? ['--no-auth-warning', '-a', password] : [];
     const t0 = Date.now();
     const nodes: Running[] = [];
     for (let i = 0; i < masters; i++) {
       const port = await freePort();
       const dir = this.tmpDir();
       const child = this.track(
-        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '3600 1', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '3600 1', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] }),
       );
-      await waitFor(async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `cluster node ${port}`, child);
+      await waitFor(async () => spawnSync('redis-cli', [...cliAuth, '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `cluster node ${port}`, child);
       nodes.push(this.running(child, port, `redis://127.0.0.1:${port}`));
     }
-    const r = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('redis-cli', [...cliAuth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
     if (r.status !== 0) throw new Error(`redis-cli --cluster create failed: ${r.stdout}${r.stderr}`);
-    for (const n of nodes) await waitRedis(n.port, (info) => /cluster_state:ok/.test(info), 'cluster_state:ok', 'cluster', 15_000);
+    for (const n of nodes) await waitRedis(n.port, (info) => /cluster_state:ok/.test(info), 'cluster_state:ok', 'cluster', 15_000, password);
     return { nodes, startupMs: Date.now() - t0 };
   }
 
-  async expressNode(env: Record<string, string>): Promise<Running> {
+  /** An Express node; with `tls`, over HTTPS with that certificate (TLS_CERT/TLS_KEY). */
+  async expressNode(env: Record<string, string>, tls?: TestCert): Promise<Running> {
     const port = await freePort();
+    const tlsEnv = tls ? { TLS_CERT: tls.cert, TLS_KEY: tls.key } : {};
     const child = this.track(
-      spawn(process.execPath, [path.join(REPO, 'fixtures/live/express-node.mjs')], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
+      spawn(process.execPath, [path.join(REPO, 'fixtures/live/express-node.mjs')], { env: { ...process.env, ...env, ...tlsEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
     );
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     await waitFor(async () => {
       try {
+        if (tls) return (await httpsStatus(`${url}/health`, tls.pem)) === 200;
         return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok;
       } catch {
         return false;
@@ -204,6 +238,18 @@ export class Servers {
   }
 }
 
+/** GET over https trusting only `ca` (the harness's own readiness probe). */
+function httpsStatus(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout: 500 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
 async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -214,9 +260,10 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Polls `redis-cli -p port INFO section` (or CLUSTER INFO) until `ok(info)`. */
-export async function waitRedis(port: number, ok: (info: string) => boolean, what: string, section: string, ms = 10_000): Promise<void> {
+export async function waitRedis(port: number, ok: (info: string) => boolean, what: string, section: string, ms = 10_000, password?: string): Promise<void> {
   const until = Date.now() + ms;
-  const args = section === 'cluster' ? ['-p', String(port), 'cluster', 'info'] : ['-p', String(port), 'info', section];
+  const auth = password ? ['--no-auth-warning', '-a', password] : [];
+  const args = section === 'cluster' ? [...auth, '-p', String(port), 'cluster', 'info'] : [...auth, '-p', String(port), 'info', section];
   while (Date.now() < until) {
     const r = spawnSync('redis-cli', args, { encoding: 'utf8', timeout: 2000 });
     if (ok(r.stdout ?? '')) return;
