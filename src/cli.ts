@@ -154,9 +154,18 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--config-dir <dir>', 'config directory when it is not detected')
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
-    .action(async (target: string, flags: { format: Format; envFile?: string[]; env?: string[]; configDir?: string; color?: boolean }) => {
+    .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
+    .action(async (target: string, flags: { format: Format; envFile?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
       const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
-      io.stdout(await printConfig({ path: target, envFiles: flags.envFile, env: parseKeyValues(flags.env, '--env'), configDir: flags.configDir }, flags.format, chalk));
+      const root = resolveRoot(target);
+      const { config } = loadConfigFile(root, flags.config);
+      const options: AuditOptions = {
+        path: target,
+        envFiles: flags.envFile ?? config.envFiles?.map((f) => path.resolve(root, f)),
+        env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
+        configDir: flags.configDir ?? config.configDir,
+      };
+      io.stdout(await printConfig(options, flags.format, chalk));
       setExit(0);
     });
 
