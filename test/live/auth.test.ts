@@ -5,16 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLiveCommand, runLive } from '../../src/commands/live.js';
 import { ensureSystemPackages, Servers } from './servers.js';
 
-// A 3-master Redis Cluster with requirepass + masterauth: --redis-password (or STATELINT_REDIS_PASSWORD)
-// authenticates statelint to every cluster node; the password never reaches any output.
+// A 3-master Redis Cluster with requirepass + masterauth, and a Sentinel set whose data nodes and
+// sentinels both need passwords: --redis-password / --sentinel-password (or STATELINT_REDIS_PASSWORD)
+// authenticate statelint; the passwords never reach any output.
 const servers = new Servers();
 const PASSWORD = `pw-${randomBytes(12).toString('hex')}`;
+const SENTINEL_PASSWORD = `spw-${randomBytes(12).toString('hex')}`;
 let cluster: Awaited<ReturnType<Servers['redisCluster']>>;
+let sentinel: Awaited<ReturnType<Servers['sentinelSet']>>;
 
 beforeAll(async () => {
   ensureSystemPackages();
-  cluster = await servers.redisCluster(3, PASSWORD);
-  console.log(`3-master cluster with requirepass up in ${cluster.startupMs} ms`);
+  [cluster, sentinel] = await Promise.all([servers.redisCluster(3, PASSWORD), servers.sentinelSet('authmaster', { redis: PASSWORD, sentinel: SENTINEL_PASSWORD })]);
+  console.log(`3-master cluster with requirepass up in ${cluster.startupMs} ms; sentinel set with passwords up in ${sentinel.startupMs} ms`);
 }, 120_000);
 
 afterAll(() => servers.stopAll());
@@ -80,6 +83,45 @@ describe('Redis Cluster with requirepass', () => {
       expect(viaEnv.code).toBe(0);
       expect(viaEnv.out).toContain('live/store-single-point');
       expect(viaEnv.out + viaEnv.err).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe('Sentinel with passwords (data nodes and sentinels)', () => {
+  const sentinels = () => sentinel.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
+
+  it('--redis-password + --sentinel-password: topology, probe written to the master and read from the replica', async () => {
+    const res = await runLive({ nodes: [], sentinel: sentinels(), sentinelName: sentinel.name, redisPassword: PASSWORD, sentinelPassword: SENTINEL_PASSWORD, timeoutMs: 3000 });
+    expect(res.error).toBeUndefined();
+    expect(res.report!.findings).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    const store = (res.report!.project.live as { store: { topology: { master: string; sentinels: number }; probe: { readBack: boolean; readFrom: string; deleted: boolean } } }).store;
+    expect(store.topology.master).toBe(`127.0.0.1:${sentinel.master.port}`);
+    expect(store.topology.sentinels).toBe(3);
+    expect(store.probe.readFrom).toBe(`127.0.0.1:${sentinel.replica.port} (slave)`);
+    expect(store.probe.readBack).toBe(true);
+    expect(store.probe.deleted).toBe(true);
+  });
+
+  it('without --sentinel-password: exit 2 naming the sentinels and the flag', async () => {
+    const res = await runLive({ nodes: [], sentinel: sentinels(), sentinelName: sentinel.name, redisPassword: PASSWORD, timeoutMs: 3000 });
+    expect(res.exitCode).toBe(2);
+    expect(res.error).toBe(`sentinel ${sentinels()} requires a password (NOAUTH): pass --sentinel-password (or the STATELINT_SENTINEL_PASSWORD environment variable)`);
+  });
+
+  it('without --redis-password: exit 2 naming the store and the flag', async () => {
+    const res = await runLive({ nodes: [], sentinel: sentinels(), sentinelName: sentinel.name, sentinelPassword: SENTINEL_PASSWORD, timeoutMs: 3000 });
+    expect(res.exitCode).toBe(2);
+    expect(res.error).toBe(`redis sentinel://${sentinels()}/${sentinel.name} requires a password (NOAUTH): pass --redis-password (or the STATELINT_REDIS_PASSWORD environment variable)`);
+  });
+
+  it('neither password appears in any output format (environment variables)', async () => {
+    for (const format of ['pretty', 'json', 'sarif']) {
+      const r = await cli(['--sentinel', sentinels(), '--sentinel-name', sentinel.name, '--format', format, '--fail-on', 'never'], { STATELINT_REDIS_PASSWORD: PASSWORD, STATELINT_SENTINEL_PASSWORD: SENTINEL_PASSWORD });
+      expect(r.code).toBe(0);
+      expect(r.err).toBe('');
+      expect(r.out).not.toContain(PASSWORD);
+      expect(r.out).not.toContain(SENTINEL_PASSWORD);
     }
   });
 });

@@ -113,25 +113,32 @@ export class Servers {
     return this.running(child, port, `rediss://127.0.0.1:${port}`);
   }
 
-  async redis(extra: string[] = []): Promise<Running> {
+  /** redis-server on a free port; `password`: the requirepass in `extra`, for the readiness ping. */
+  async redis(extra: string[] = [], password?: string): Promise<Running> {
     const port = await freePort();
     const dir = this.tmpDir();
     const child = this.track(
       spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     await waitFor(async () => {
-      const r = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' });
+      const r = spawnSync('redis-cli', [...(password ? ['--no-auth-warning', '-a', password] : []), '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 });
       return r.stdout.trim() === 'PONG';
     }, `redis on ${port}`, child);
     return this.running(child, port, `redis://127.0.0.1:${port}`);
   }
 
-  /** Sentinel set: 1 master, 1 replica, 3 sentinels (`redis-server file.conf --sentinel`), quorum 2. */
-  async sentinelSet(name = 'mymaster'): Promise<{ master: Running; replica: Running; sentinels: Running[]; name: string; startupMs: number }> {
+  /**
+   * Sentinel set: 1 master, 1 replica, 3 sentinels (`redis-server file.conf --sentinel`), quorum 2.
+   * With `auth`: the data nodes have requirepass + masterauth `auth.redis`, the sentinels requirepass
+   * `auth.sentinel` (and `sentinel auth-pass` for the master).
+   */
+  async sentinelSet(name = 'mymaster', auth?: { redis: string; sentinel: string }): Promise<{ master: Running; replica: Running; sentinels: Running[]; name: string; startupMs: number }> {
     const t0 = Date.now();
-    const master = await this.redis(['--repl-diskless-sync-delay', '0', '--save', '3600 1']);
-    const replica = await this.redis(['--replicaof', '127.0.0.1', String(master.port), '--save', '3600 1']);
-    await waitRedis(master.port, (info) => /connected_slaves:1/.test(info) && /state=online/.test(info), 'replica link', 'replication');
+    const dataAuth = auth ? ['--requirepass', auth.redis, '--masterauth', auth.redis] : [];
+    const sAuth = auth ? ['--no-auth-warning', '-a', auth.sentinel] : [];
+    const master = await this.redis(['--repl-diskless-sync-delay', '0', '--save', '3600 1', ...dataAuth], auth?.redis);
+    const replica = await this.redis(['--replicaof', '127.0.0.1', String(master.port), '--save', '3600 1', ...dataAuth], auth?.redis);
+    await waitRedis(master.port, (info) => /connected_slaves:1/.test(info) && /state=online/.test(info), 'replica link', 'replication', 10_000, auth?.redis);
     const sentinels: Running[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
@@ -139,16 +146,16 @@ export class Servers {
       const conf = path.join(dir, 'sentinel.conf');
       writeFileSync(
         conf,
-        [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`, `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 5000`, ''].join('\n'),
+        [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`, `sentinel down-after-milliseconds ${name} 1000`, `sentinel failover-timeout ${name} 5000`, ...(auth ? [`sentinel auth-pass ${name} ${auth.redis}`, `requirepass ${auth.sentinel}`] : []), ''].join('\n'),
       );
       const child = this.track(spawn('redis-server', [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] }));
-      await waitFor(async () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `sentinel on ${port}`, child);
+      await waitFor(async () => spawnSync('redis-cli', [...sAuth, '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `sentinel on ${port}`, child);
       sentinels.push(this.running(child, port, `127.0.0.1:${port}`));
     }
     // every sentinel sees the replica and the two other sentinels
     for (const s of sentinels) {
       await waitFor(async () => {
-        const r = spawnSync('redis-cli', ['-p', String(s.port), 'sentinel', 'master', name], { encoding: 'utf8', timeout: 2000 }).stdout ?? '';
+        const r = spawnSync('redis-cli', [...sAuth, '-p', String(s.port), 'sentinel', 'master', name], { encoding: 'utf8', timeout: 2000 }).stdout ?? '';
         const lines = r.split('\n').map((l) => l.trim());
         const get = (k: string) => lines[lines.indexOf(k) + 1];
         return get('num-slaves') === '1' && get('num-other-sentinels') === '2';
