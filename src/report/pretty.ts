@@ -31,7 +31,9 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   for (const [file, findings] of byFile) {
     out.push(c.underline(file));
     for (const f of findings) {
-      out.push(`  ${c.dim(`${f.location.line}:${f.location.column}`.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
+      // Live findings are about a node or store (a URL), which has no line to point at.
+      const where = /^[a-z][a-z+]*:\/\//.test(f.location.file) ? '' : `${f.location.line}:${f.location.column}`;
+      out.push(`  ${c.dim(where.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
       out.push(...excerpt(c, f, lineText));
       for (const r of f.related) out.push(c.dim(`      -> ${r.file}:${r.line}  ${r.message}`));
       // The remediation is the same for every finding of a rule: show it once.
