@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // Process shell: everything else lives in src/cli.ts, which returns the exit code.
-import { main } from '../dist/src/cli.js';
+import { setFlagsFromString } from 'node:v8';
+
+// A one-shot CLI parses a few dozen files: compiling the 1 MB PHP grammar with WebAssembly's
+// optimizing tier costs more CPU than it saves, so stay on the baseline compiler.
+setFlagsFromString('--liftoff-only');
+const { main } = await import('../dist/src/cli.js');
 
 process.exitCode = await main(process.argv.slice(2));
