@@ -24,7 +24,7 @@ export default defineRule({
 
   files: {
     languages: ['php', 'blade'],
-    prefilter: /env\s*\(/,
+    prefilter: /\benv\s*\(/,
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ file, report }) {

@@ -24,7 +24,7 @@ export default defineRule({
     fixable: false,
   },
 
-  files: { languages: ['php'], prefilter: /Schedule/, include: (path, facts) => isAppCode(path, facts) },
+  files: { languages: ['php'], prefilter: /\bSchedule\b/, include: (path, facts) => isAppCode(path, facts) },
   checkFile({ file, report }) {
     for (const task of scheduledTasks(file.root, file.nodesAt(ANCHORS))) {
       if (task.coveredByGroup || task.chain.some((c) => c.name === 'onOneServer')) continue;
