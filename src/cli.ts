@@ -74,9 +74,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .name('statelint')
     .description('Finds state that lives on one server before you scale out (sessions, uploads, logs, cache, cron, env()).')
     .version(TOOL_VERSION, '-v, --version')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (str, write) => write(str) })
-    .exitOverride()
-    .showHelpAfterError('(run statelint --help for usage)');
+    // Usage errors are one line on stderr, like every other exit-2 message: "statelint: <sentence> (see --help)".
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      outputError: (str, write) => write(`statelint: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')} (see statelint --help)\n`),
+    })
+    .exitOverride();
 
   const audit = program
     .command('audit', { isDefault: true })

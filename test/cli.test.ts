@@ -28,9 +28,13 @@ describe('exit codes', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/Path not found/);
   });
-  it('is 2 for an unknown flag, a bad --format and a bad --rule', () => {
-    expect(runCli([L10, '--frobnicate']).code).toBe(2);
-    expect(runCli([L10, '--format', 'xml']).code).toBe(2);
+  it('is 2 for an unknown flag, a bad --format and a bad --rule, with one line on stderr', () => {
+    for (const args of [[L10, '--frobnicate'], [L10, '--format', 'xml'], ['explain'], ['live', '--nod', 'x']]) {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^statelint: [^\n]+\n$/);
+    }
     const r = runCli([L10, '--rule', 'laravel/nope=off']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown rule "laravel\/nope"/);
