@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { schemaErrors } from '../support/schema.js';
 import { ensureSystemPackages, freePort, Servers, type Running } from './servers.js';
 
 const servers = new Servers();
@@ -38,6 +39,7 @@ describe('express-session across two nodes', () => {
     expect(f[0]!.severity).toBe('error');
     expect(f[0]!.location.file).toBe(memB.url);
     expect(f[0]!.message).toMatch(/new connect\.sid session id/);
+    expect(schemaErrors(res.report)).toEqual([]);
   });
 
   it('MemoryStore with a login: B does not know the user, reported once', async () => {
@@ -55,6 +57,7 @@ describe('express-session across two nodes', () => {
     expect(pair.sessionKept).toBe(true);
     expect(pair.login.authOnB).toBe('200');
     expect(pair.login.oldCookieOnBAfterLogout).toBe('401');
+    expect(schemaErrors(res.report)).toEqual([]);
   });
 
   it('logout that only clears the cookie: live/logout-not-propagated', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLiveCommand, runLive } from '../../src/commands/live.js';
 import { LIVE_CHECKS } from '../../src/live/checks.js';
 import { ensureSystemPackages, freePort, Servers, type Running } from './servers.js';
+import { schemaErrors } from '../support/schema.js';
 
 const servers = new Servers();
 let plain: Running; // --save '' --appendonly no, no replica
@@ -45,6 +46,7 @@ describe('store mode (standalone redis)', () => {
     const f = res.report!.findings.find((x) => x.ruleId === 'live/store-not-persistent')!;
     expect(f.severity).toBe('warning');
     expect(f.location).toEqual({ file: plain.url, line: 1, column: 1, endLine: 1, endColumn: 1 });
+    expect(schemaErrors(res.report)).toEqual([]);
     const store = (res.report!.project.live as { store: { probe: { readBack: boolean; ttlSeconds: number; deleted: boolean } } }).store;
     expect(store.probe.readBack).toBe(true);
     expect(store.probe.ttlSeconds).toBeGreaterThan(50);
