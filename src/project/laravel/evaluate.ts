@@ -1,8 +1,8 @@
 import type { SyntaxNode, Tree } from '../../lang/php.js';
-import { callArgs, stringLiteral } from '../../lang/php.js';
+import { callArgs, fileImports, resolveClassName, stringLiteral } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
 import { castEnvValue, EnvironmentView, type EnvEntry } from '../env-files.js';
-import { arrayMerge, type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } from '../../engine/values.js';
+import { type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } from '../../engine/values.js';
 import { slug } from './str.js';
 
 /**
@@ -57,9 +57,9 @@ function oneLine(text: string): string {
 
 /** Evaluates a whole config file: top-level `$var = ...;` assignments, then the returned expression. */
 export function evaluateConfigFile(tree: Tree, scope: EvalScope): Val {
+  for (const [alias, fq] of fileImports(tree.rootNode).classes) scope.uses.set(alias, fq);
   for (const stmt of tree.rootNode.namedChildren) {
     if (!stmt) continue;
-    if (stmt.type === 'namespace_use_declaration') collectUses(stmt, scope.uses);
     if (stmt.type === 'expression_statement') {
       const expr = stmt.namedChildren[0];
       if (expr?.type === 'assignment_expression') {
@@ -74,18 +74,6 @@ export function evaluateConfigFile(tree: Tree, scope: EvalScope): Val {
     }
   }
   return unknown('the file returns no array', originOf(scope, tree.rootNode, 'no return statement'));
-}
-
-export function collectUses(decl: SyntaxNode, uses: Map<string, string>): void {
-  for (const clause of decl.namedChildren) {
-    if (clause?.type !== 'namespace_use_clause') continue;
-    const named = clause.namedChildren.filter((c): c is SyntaxNode => !!c);
-    const target = named.find((c) => c.type === 'qualified_name' || c.type === 'name');
-    if (!target) continue;
-    const alias = named.length > 1 && named[named.length - 1].type === 'name' && named[named.length - 1] !== target ? named[named.length - 1].text : undefined;
-    const fq = target.text.replace(/^\\/, '');
-    uses.set(alias ?? fq.split('\\').pop()!, fq);
-  }
 }
 
 export function evaluate(node: SyntaxNode, scope: EvalScope): Val {
@@ -134,19 +122,12 @@ export function evaluate(node: SyntaxNode, scope: EvalScope): Val {
       return staticCall(node, scope);
     case 'class_constant_access_expression': {
       const [cls, member] = node.namedChildren;
-      if (cls && member?.text === 'class') return scalar(resolveClass(cls.text, scope), here());
+      if (cls && member?.text === 'class') return scalar(resolveClassName(cls.text, { classes: scope.uses, functions: new Map() }), here());
       return unknown(`constant ${oneLine(node.text)}`, here());
     }
     default:
       return unknown(oneLine(node.text), here());
   }
-}
-
-export function resolveClass(name: string, scope: Pick<EvalScope, 'uses'>): string {
-  if (name.startsWith('\\')) return name.slice(1);
-  const [head, ...rest] = name.split('\\');
-  const fq = scope.uses.get(head);
-  return fq ? [fq, ...rest].join('\\') : name;
 }
 
 function constant(node: SyntaxNode, scope: EvalScope): Val {
@@ -342,7 +323,7 @@ function functionCall(node: SyntaxNode, scope: EvalScope): Val {
 }
 
 function staticCall(node: SyntaxNode, scope: EvalScope): Val {
-  const cls = resolveClass(node.childForFieldName('scope')?.text ?? '', scope);
+  const cls = resolveClassName(node.childForFieldName('scope')?.text ?? '', { classes: scope.uses, functions: new Map() });
   const method = node.childForFieldName('name')?.text;
   const args = callArgs(node).map((a) => a.value);
   const here = originOf(scope, node);
@@ -375,4 +356,3 @@ function envCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope): Val {
   return { ...fallback, via: [...fallback.via, { ...here, note: `${key} is not set in any env file` }] } as Val;
 }
 
-export { arrayMerge };
