@@ -71,6 +71,27 @@ function findStringEnd(text: string, quote: number): number {
   return -1;
 }
 
+/** Index of the `?>` that ends PHP code starting at `from`: a quoted string or a block comment may contain `?>`. */
+function findPhpClose(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      i = findStringEnd(text, i);
+      if (i < 0) return -1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2);
+      if (i < 0) return -1;
+      i++;
+    } else if (c === '?' && text[i + 1] === '>') return i;
+  }
+  return -1;
+}
+
+/** Where a construct opened at `from` closes: PHP tags close outside strings, Blade delimiters at the first match. */
+function findClose(text: string, close: string, from: number): number {
+  return close === '?>' ? findPhpClose(text, from) : text.indexOf(close, from);
+}
+
 class BladeScanner {
   /** One entry per UTF-16 unit (not per code point), so the shadow keeps the template's length. */
   private readonly out: string[];
@@ -112,7 +133,7 @@ class BladeScanner {
 
   /** `{{ e }}`, `{!! e !!}`, `<?= e ?>` → `;( e );` with the punctuation on the delimiters. */
   private expression(kind: BladeRegion['kind'], i: number, openLength: number, close: string): number {
-    const closeAt = this.src.indexOf(close, i + openLength);
+    const closeAt = findClose(this.src, close, i + openLength);
     if (closeAt < 0) return i + openLength;
     const end = closeAt + close.length;
     if (this.src.slice(i + openLength, closeAt).trim() === '') return end;
@@ -125,7 +146,7 @@ class BladeScanner {
 
   /** `@php … @endphp` and `<?php … ?>`: statements kept, delimiters become `;`. */
   private phpCode(kind: 'php-block' | 'php-tag', i: number, openLength: number, close: string): number {
-    const closeAt = this.src.indexOf(close, i + openLength);
+    const closeAt = findClose(this.src, close, i + openLength);
     if (closeAt < 0 && kind === 'php-block') return i + openLength;
     const codeEnd = closeAt < 0 ? this.src.length : closeAt; // a PHP file may omit its final `?>`
     const end = closeAt < 0 ? codeEnd : closeAt + close.length;

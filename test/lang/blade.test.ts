@@ -216,6 +216,15 @@ describe('bladeToShadowPhp', () => {
       expect(parseShadow(shadow).envCalls).toEqual([positionOf(template, "env('TAIL')")]);
     });
 
+    it('does not close a PHP tag at a `?>` inside a string or a block comment', () => {
+      const template = "<?=\n/* not `<? ... ?>` */\n'<?xml version=\"1.0\"?>' . env('FEED')\n?>\n<feed>\n";
+      const { shadow, regions } = bladeToShadowPhp(template);
+      expect(regions).toEqual([{ kind: 'php-tag', start: 0, end: template.indexOf('?>\n<feed>') + 2 }]);
+      const parsed = parseShadow(shadow);
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.envCalls).toEqual([positionOf(template, "env('FEED')")]);
+    });
+
     it('blanks empty echoes instead of emitting `()`', () => {
       const { shadow, regions } = bladeToShadowPhp('{{ }} {!!!!} <?= ?>');
       expect(shadow.trim()).toBe('');
