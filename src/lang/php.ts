@@ -31,7 +31,7 @@ export async function phpParsers(): Promise<{ php: Parser }> {
  */
 export function patchGrammarGaps(text: string): string {
   let out = text;
-  if (out.includes('{')) out = out.replace(/(\buse\s+[\w\\]+\\\{[^{}]*?),(\s*\})/g, (_, head: string, tail: string) => `${head} ${tail}`);
+  if (out.includes('{')) out = out.replace(/(\buse\s+[\w\\]+\\\{[^{}]*?),((?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*\})/g, (_, head: string, tail: string) => `${head} ${tail}`);
   if (out.includes('clone')) out = out.replace(/(?<![\w$\\]|->|::|function\s{1,20})clone(?=\s*\()/g, 'clon_');
   return out;
 }
