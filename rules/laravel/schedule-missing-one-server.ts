@@ -3,6 +3,8 @@ import { isAppCode } from './support/paths.js';
 import { scheduledTasks } from './support/schedule.js';
 
 const ANCHORS = /\b(?:command|job|call|exec)\s*\(/;
+/** Housekeeping of a server's own temp files must run on every server; onOneServer() would be wrong there. */
+const PER_SERVER_HOUSEKEEPING = /(?:^|[^a-z])(?:temp|tmp)(?:[^a-z]|$)|temp-?files/i;
 
 export default defineRule({
   meta: {
@@ -16,7 +18,8 @@ export default defineRule({
       'reports are mailed three times, invoices charged twice, cleanup jobs race each other.',
     remediation:
       'Chain ->onOneServer() on tasks that must run once per cluster (or on a Schedule::...->onOneServer()->group()), and ' +
-      'make the default cache (or SCHEDULE_CACHE_STORE) a shared store such as redis, memcached, dynamodb or database.',
+      'make the default cache (or SCHEDULE_CACHE_STORE) a shared store such as redis, memcached, dynamodb or database. ' +
+      'Tasks that clean a server\'s own temp files are meant to run everywhere and are not reported.',
     examples: {
       bad: "$schedule->command('reports:send')->daily();",
       good: "$schedule->command('reports:send')->daily()->onOneServer();",
@@ -28,9 +31,10 @@ export default defineRule({
   checkFile({ file, report }) {
     for (const task of scheduledTasks(file.root, file.nodesAt(ANCHORS))) {
       if (task.coveredByGroup || task.chain.some((c) => c.name === 'onOneServer')) continue;
+      if (PER_SERVER_HOUSEKEEPING.test(task.label)) continue;
       report({
         node: task.nameNode,
-        message: `Scheduled ${task.method === 'command' ? 'command' : task.method} ${task.label} has no ->onOneServer(): it runs on every server that runs schedule:run.`,
+        message: `Scheduled ${task.label} has no ->onOneServer(): it runs on every server that runs schedule:run.`,
       });
     }
   },

@@ -98,7 +98,8 @@ export default defineRule({
     languages: ['php'],
     // Only files that touch an upload, a named disk or a storage/public path can match.
     prefilter: /->\s*file\s*\(|UploadedFile|WithFileUploads|Storage::disk|file_put_contents|fopen/,
-    include: (path, facts) => isAppCode(path, facts),
+    // Uploads arrive over HTTP: artisan commands and seeders write files on the one machine they run on.
+    include: (path, facts) => isAppCode(path, facts) && !/^(app\/Console|database)\//.test(path),
   },
   checkFile({ facts, file, report }) {
     const laravel = facts.laravel;

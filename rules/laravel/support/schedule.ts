@@ -74,14 +74,20 @@ function chainBefore(call: SyntaxNode): { root: SyntaxNode; names: string[] } {
   }
 }
 
+/** What is scheduled, for messages: "command 'emails:send'", "job RunCommandJob('koel:scan')", "closure". */
 function describe(method: string, call: SyntaxNode): string {
   const first = callArgs(call)[0]?.value;
   const literal = stringLiteral(first);
-  if (literal !== undefined) return `'${literal}'`;
-  if (first?.type === 'object_creation_expression') return `${first.namedChildren[0]?.text ?? 'a'} job`;
-  if (first?.type === 'class_constant_access_expression') return first.namedChildren[0]?.text ?? first.text;
-  if (first?.type === 'anonymous_function' || first?.type === 'arrow_function') return 'a closure';
-  return method === 'call' ? 'a callback' : first ? first.text.replace(/\s+/g, ' ').slice(0, 40) : `a ${method}`;
+  const short = (text: string) => text.replace(/\s+/g, ' ').slice(0, 60);
+  if (method === 'command') return literal !== undefined ? `command '${literal}'` : `command ${short(first?.text ?? '')}`.trim();
+  if (method === 'exec') return literal !== undefined ? `shell command '${literal}'` : 'shell command';
+  if (method === 'job') {
+    if (first?.type === 'object_creation_expression') return `job ${short(first.text.replace(/^new\s+/, ''))}`;
+    if (first?.type === 'class_constant_access_expression') return `job ${first.namedChildren[0]?.text ?? first.text}`;
+    return literal !== undefined ? `job ${literal}` : 'job';
+  }
+  if (first?.type === 'anonymous_function' || first?.type === 'arrow_function') return 'closure';
+  return first ? `callback ${short(first.text)}` : 'callback';
 }
 
 /** Every task scheduled in a file, with the chain that configures it. */
