@@ -55,10 +55,6 @@ export function asString(v: Val | undefined): string | undefined {
   return v?.t === 'scalar' && v.v !== null && typeof v.v !== 'boolean' ? String(v.v) : undefined;
 }
 
-export function isKnown(v: Val | undefined): v is Val & { t: 'scalar' | 'array' } {
-  return !!v && v.t !== 'unknown';
-}
-
 /** Short display of a value for messages and the effective-config table. */
 export function display(v: Val | undefined): string {
   if (!v) return '(not set)';

@@ -60,23 +60,6 @@ export function firstSyntaxError(tree: Tree): Node | undefined {
   return walk(tree.rootNode);
 }
 
-const CALL_TYPES = new Set([
-  'function_call_expression',
-  'member_call_expression',
-  'nullsafe_member_call_expression',
-  'scoped_call_expression',
-]);
-
-export function isCall(n: Node | null | undefined): n is Node {
-  return !!n && CALL_TYPES.has(n.type);
-}
-
-/** Method or function name of a call node: `env`, `\env`, `Foo\env`, `store`, `command`. */
-export function callName(n: Node): string | undefined {
-  if (n.type === 'function_call_expression') return n.childForFieldName('function')?.text;
-  return n.childForFieldName('name')?.text;
-}
-
 /** The argument expressions of a call (named arguments keep their name). */
 export function callArgs(n: Node): { name?: string; value: Node }[] {
   const args = n.childForFieldName('arguments');
@@ -126,32 +109,6 @@ export function stringLiteral(n: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-export function isStringNode(n: Node | null | undefined): boolean {
-  return !!n && (n.type === 'string' || n.type === 'encapsed_string' || n.type === 'heredoc' || n.type === 'nowdoc');
-}
-
-/** Depth-first iteration over named descendants (including the node itself). */
-export function* descendants(n: Node): Generator<Node> {
-  const cursor = n.walk();
-  let depth = 0;
-  try {
-    for (;;) {
-      if (cursor.nodeIsNamed) yield cursor.currentNode;
-      if (cursor.gotoFirstChild()) {
-        depth++;
-        continue;
-      }
-      while (!cursor.gotoNextSibling()) {
-        if (depth === 0 || !cursor.gotoParent()) return;
-        depth--;
-      }
-      if (depth === 0) return;
-    }
-  } finally {
-    cursor.delete();
-  }
-}
-
 /**
  * Anchored lookup (DESIGN.md section 5): for each regex hit in the source, the smallest named node
  * at that offset, so rules inspect the tree only where the prefilter matched.
@@ -171,11 +128,6 @@ export function closest(n: Node | null, types: ReadonlySet<string> | string): No
   const match = typeof types === 'string' ? (t: string) => t === types : (t: string) => types.has(t);
   for (let cur = n; cur; cur = cur.parent) if (match(cur.type)) return cur;
   return null;
-}
-
-/** True when a node sits inside a comment (tree-sitter keeps comments as nodes). */
-export function inComment(n: Node): boolean {
-  return closest(n, 'comment') !== null;
 }
 
 export interface FileImports {
