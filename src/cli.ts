@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ALL_RULES } from '../rules/index.js';
 import path from 'node:path';
 import { resolveRoot, runAudit, writeBaseline, type AuditOptions } from './commands/audit.js';
-import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
+import { CONFIG_FILE_NAME, loadConfigFile, type ConfigFile } from './commands/config-file.js';
 import { printConfig } from './commands/config.js';
 import { UsageError } from './commands/errors.js';
 import { explainRule, listRules } from './commands/rules.js';
@@ -68,6 +68,18 @@ interface AuditFlags {
   writeBaseline?: string;
 }
 
+type ResolverFlags = { envFile?: string[]; env?: string[]; configDir?: string };
+
+/** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
+function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
+  return {
+    path: target,
+    envFiles: flags.envFile ?? config.envFiles?.map((f) => path.resolve(root, f)),
+    env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
+    configDir: flags.configDir ?? config.configDir,
+  };
+}
+
 export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {
   const program = new Command();
   program
@@ -111,10 +123,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     const inRoot = (p: string) => path.resolve(root, p);
     const failOn: FailOn = fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn);
     const options: AuditOptions = {
-      path: target,
-      envFiles: flags.envFile ?? config.envFiles?.map(inRoot),
-      env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
-      configDir: flags.configDir ?? config.configDir,
+      ...resolverOptions(target, root, config, flags),
       includeTests: flags.includeTests ?? config.includeTests,
       maxFileBytes: parseSize(fromCli('maxFileSize') ? flags.maxFileSize! : (config.maxFileSize ?? flags.maxFileSize ?? '2048k')),
       ignore: [...(config.ignore ?? []), ...(flags.ignore ?? [])],
@@ -163,13 +172,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
       const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const root = resolveRoot(target);
       const { config } = loadConfigFile(root, flags.config);
-      const options: AuditOptions = {
-        path: target,
-        envFiles: flags.envFile ?? config.envFiles?.map((f) => path.resolve(root, f)),
-        env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
-        configDir: flags.configDir ?? config.configDir,
-      };
-      io.stdout(await printConfig(options, flags.format, chalk));
+      io.stdout(await printConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
       setExit(0);
     });
 
