@@ -1,5 +1,13 @@
-#!/usr/bin/env node
+#!/bin/sh
+':' //; unset NODE_OPTIONS; exec node -- "$0" "$@"
 // Process shell: everything else lives in src/cli.ts, which returns the exit code.
+//
+// The two lines above run under /bin/sh (to JavaScript they are a string and a comment). They keep
+// the audited project out of Node's own option handling (docs/ARCHITECTURE.md, "Safety"):
+// - `--` ends Node's options: Node 20 otherwise reads `--env-file FILE` anywhere on the command
+//   line, so `statelint audit --env-file .env.production` would load the project's env file
+//   (and any NODE_OPTIONS=--require ... in it) into statelint itself;
+// - NODE_OPTIONS is dropped: npm passes a project's .npmrc `node-options` to `npx statelint`.
 import { setFlagsFromString } from 'node:v8';
 
 // A one-shot run parses a few dozen files: compiling the 1 MB PHP grammar with WebAssembly's

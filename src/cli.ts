@@ -53,7 +53,7 @@ interface AuditFlags {
   format: Format;
   output?: string;
   failOn: FailOn;
-  envFile?: string[];
+  dotenv?: string[];
   env?: string[];
   configDir?: string;
   includeTests?: boolean;
@@ -68,13 +68,13 @@ interface AuditFlags {
   writeBaseline?: string;
 }
 
-type ResolverFlags = { envFile?: string[]; env?: string[]; configDir?: string };
+type ResolverFlags = { dotenv?: string[]; env?: string[]; configDir?: string };
 
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
   return {
     path: target,
-    envFiles: flags.envFile ?? config.envFiles?.map((f) => path.resolve(root, f)),
+    envFiles: flags.dotenv ?? config.envFiles?.map((f) => path.resolve(root, f)),
     env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
     configDir: flags.configDir ?? config.configDir,
   };
@@ -101,7 +101,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .addOption(formatOption())
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(failOnOption())
-    .option('--env-file <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
+    .option('--dotenv <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
     .option('--env <KEY=VALUE>', 'set an env variable on top of the env files (repeatable)', collect)
     .option('--config-dir <dir>', 'the app\'s config directory when it is not detected')
     .option('--include-tests', 'also report env() and code findings under tests/')
@@ -162,13 +162,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .description('print the resolved configuration (session, cache, filesystem, logging, database, queue, scheduler, maintenance) with the line each value came from')
     .argument('[path]', 'project folder', '.')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .option('--env-file <file>', 'env file (repeatable)', collect)
+    .option('--dotenv <file>', 'env file (repeatable)', collect)
     .option('--env <KEY=VALUE>', 'env variable on top (repeatable)', collect)
     .option('--config-dir <dir>', 'config directory when it is not detected')
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
-    .action(async (target: string, flags: { format: Format; envFile?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
+    .action(async (target: string, flags: { format: Format; dotenv?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
       const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const root = resolveRoot(target);
       const { config } = loadConfigFile(root, flags.config);
@@ -198,6 +198,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
   return program;
 }
 
+/**
+ * Node 20 reads `--env-file FILE` from anywhere on its command line, also after the script name, and
+ * so does the Node process that runs npx: a project env file named there is loaded into that process
+ * (NODE_OPTIONS=--require ... in it runs project code). statelint's flag is therefore `--dotenv`;
+ * the Node spelling is refused with the reason rather than treated as a typo.
+ */
+function rejectNodeOptionFlags(argv: string[]): void {
+  const bad = argv.find((a) => /^--env-file(?:-if-exists)?(?:=|$)/.test(a));
+  if (bad) throw new UsageError(`${bad.split('=')[0]} is Node's own flag and Node (or npx) may load that file into its own process; statelint takes --dotenv <file>`);
+}
+
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   let code = 0;
@@ -211,6 +222,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   }
   const program = buildProgram(io, setExit, extensions);
   try {
+    rejectNodeOptionFlags(argv);
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {

@@ -279,11 +279,11 @@ describe('rules and explain', () => {
   });
 });
 
-describe('--env-file, --env and --config-dir', () => {
+describe('--dotenv, --env and --config-dir', () => {
   it('later env files and --env override earlier values', () => {
     const prod = path.join(tmp, 'prod.env');
     writeFileSync(prod, 'SESSION_DRIVER=redis\n');
-    const a = JSON.parse(runCli([L10, '--format', 'json', '--env-file', path.join(L10, '.env'), '--env-file', prod]).stdout);
+    const a = JSON.parse(runCli([L10, '--format', 'json', '--dotenv', path.join(L10, '.env'), '--dotenv', prod]).stdout);
     expect(a.effectiveConfig['session.driver'].value).toBe('redis');
     expect(a.findings.some((f: { ruleId: string }) => f.ruleId === 'laravel/session-store-local' && f.location.file === '.env')).toBe(false);
     const b = JSON.parse(runCli([L10, '--format', 'json', '--env', 'CACHE_DRIVER=redis']).stdout);

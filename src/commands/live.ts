@@ -257,7 +257,7 @@ interface LiveFlags {
   ca?: string;
   sessions?: string;
   concurrency?: string;
-  envFile?: string[];
+  dotenv?: string[];
   env?: string[];
   readOnly?: boolean;
   timeout: string;
@@ -302,7 +302,7 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--ca <file>', 'PEM file with a private CA, trusted for https nodes and TLS stores (verification stays on)')
     .option('--sessions <n>', 'load mode: number of independent sessions, each made on one node and verified on another')
     .option('--concurrency <c>', 'load mode: sessions in flight at once', '20')
-    .option('--env-file <file>', 'project env file for the resolver (repeatable; default .env, else .env.example)', collect)
+    .option('--dotenv <file>', 'project env file for the resolver (repeatable; default .env, else .env.example)', collect)
     .option('--env <KEY=VALUE>', 'env value on top of the env files (repeatable)', collect)
     .option('--read-only', 'never write to the store')
     .option('--timeout <ms>', 'timeout of every network call', '5000')
@@ -338,7 +338,7 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
         ca: flags.ca,
         sessions,
         concurrency,
-        envFiles: flags.envFile,
+        envFiles: flags.dotenv,
         envOverrides: flags.env ? keyValues(flags.env, '--env') : undefined,
         readOnly: flags.readOnly,
         timeoutMs,

@@ -10,9 +10,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real binary (bin/statelint.js -> dist/) as a user would. */
+/** Runs the real binary (bin/statelint.js -> dist/) as a user would: through its #! line, as npm's bin link does. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(BIN, args, {
     cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
