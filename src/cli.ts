@@ -1,84 +1,20 @@
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import { ALL_RULES } from '../rules/index.js';
-import path from 'node:path';
-import { resolveRoot, runAudit, writeBaseline, type AuditOptions } from './commands/audit.js';
-import { CONFIG_FILE_NAME, loadConfigFile, type ConfigFile } from './commands/config-file.js';
-import { printConfig } from './commands/config.js';
+import { loadRules, resolveRoot, TOOL_VERSION } from './api/index.js';
+import { describeConfig, resolverOptions, runAuditCommand, type AuditFlags } from './commands/audit.js';
+import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { UsageError } from './commands/errors.js';
+import { colorLevel, defaultIO, type CliIO, type Format } from './commands/output.js';
 import { explainRule, listRules } from './commands/rules.js';
-import { TOOL_VERSION } from './commands/version.js';
+import { RuleFailure } from './engine/errors.js';
+import { ECOSYSTEMS } from './ecosystems/registry.js';
 
 export type { CliIO };
-import type { SeverityOrOff } from './engine/finding.js';
-import { colorLevel, defaultIO, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './commands/output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items ?? []) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return out;
-}
-
-function parseSeverities(items: string[] | undefined): Record<string, SeverityOrOff> {
-  const out: Record<string, SeverityOrOff> = {};
-  for (const [id, sev] of Object.entries(parseKeyValues(items, '--rule'))) {
-    if (!ALL_RULES.some((r) => r.meta.id === id)) throw new UsageError(`Unknown rule "${id}" in --rule (see \`statelint rules\`)`);
-    if (!['error', 'warning', 'info', 'off'].includes(sev)) throw new UsageError(`--rule ${id}= takes error, warning, info or off, got "${sev}"`);
-    out[id] = sev as SeverityOrOff;
-  }
-  return out;
-}
-
-function parseSize(value: string): number {
-  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
-  if (!m) throw new UsageError(`--max-file-size takes a size like 2048k or 4m, got "${value}"`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 'k').toLowerCase();
-  return unit.startsWith('m') ? n * 1024 * 1024 : n * 1024;
-}
-
-
-
-
 const formatOption = () => new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty');
 const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('error');
-
-interface AuditFlags {
-  format: Format;
-  output?: string;
-  failOn: FailOn;
-  dotenv?: string[];
-  env?: string[];
-  configDir?: string;
-  includeTests?: boolean;
-  maxFileSize?: string;
-  ignore?: string[];
-  rule?: string[];
-  color?: boolean;
-  showConfig?: boolean;
-  ecosystem?: ('laravel' | 'node')[];
-  config?: string;
-  baseline?: string;
-  writeBaseline?: string;
-}
-
-type ResolverFlags = { dotenv?: string[]; env?: string[]; configDir?: string };
-
-/** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
-function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
-  return {
-    path: target,
-    envFiles: flags.dotenv ?? config.envFiles?.map((f) => path.resolve(root, f)),
-    env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
-    configDir: flags.configDir ?? config.configDir,
-  };
-}
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {
   const program = new Command();
@@ -112,49 +48,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
     .option('--baseline <file>', 'suppress the findings recorded in this baseline; report only new ones')
     .option('--write-baseline <file>', 'record the current findings as the baseline and exit 0')
-    .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(['laravel', 'node']).argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(ECOSYSTEMS.map((e) => e.id)).argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
   audit.action(async (target: string, flags: AuditFlags, command: Command) => {
-    // statelint.config.json supplies defaults; a flag given on the command line always wins.
-    const root = resolveRoot(target);
-    const { config } = loadConfigFile(root, flags.config);
-    const fromCli = (name: string) => command.getOptionValueSource(name) === 'cli';
-    const inRoot = (p: string) => path.resolve(root, p);
-    const failOn: FailOn = fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn);
-    const options: AuditOptions = {
-      ...resolverOptions(target, root, config, flags),
-      includeTests: flags.includeTests ?? config.includeTests,
-      maxFileBytes: parseSize(fromCli('maxFileSize') ? flags.maxFileSize! : (config.maxFileSize ?? flags.maxFileSize ?? '2048k')),
-      ignore: [...(config.ignore ?? []), ...(flags.ignore ?? [])],
-      severities: { ...config.rules, ...parseSeverities(flags.rule) },
-      ecosystems: flags.ecosystem,
-      baseline: flags.baseline ?? (config.baseline ? inRoot(config.baseline) : undefined),
-    };
-    const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
-    if (flags.showConfig) {
-      emit(await printConfig(options, flags.format, chalk), flags.output, io);
-      setExit(0);
-      return;
-    }
-    if (flags.writeBaseline) {
-      const result = await runAudit({ ...options, baseline: undefined });
-      writeBaseline(flags.writeBaseline, result.report.findings);
-      io.stderr(`statelint: wrote ${result.report.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
-      setExit(0);
-      return;
-    }
-    const result = await runAudit(options);
-    if (result.report.baseline?.unmatched) {
-      io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
-    }
-    if (!result.report.ecosystems.includes('laravel')) {
-      io.stderr(`statelint: no Laravel app found in ${target} (no artisan file, no laravel/framework in composer.json); Laravel is the only ecosystem with rules so far. Use --ecosystem laravel to audit it anyway.\n`);
-    }
-    const text = render(flags.format, { report: result.report, rules: ALL_RULES.map((r) => r.meta), lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
-    emit(text, flags.output, io);
-    if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
-    setExit(exitCodeFor(result.report.findings.map((f) => f.severity), failOn));
+    const known = (await loadRules()).map((r) => r.meta.id);
+    setExit(await runAuditCommand(target, flags, (name) => command.getOptionValueSource(name) === 'cli', known, io));
   });
 
   program
@@ -171,8 +70,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .action(async (target: string, flags: { format: Format; dotenv?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
       const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const root = resolveRoot(target);
-      const { config } = loadConfigFile(root, flags.config);
-      io.stdout(await printConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
+      const { config } = loadConfigFile(root, (await loadRules()).map((r) => r.meta.id), flags.config);
+      io.stdout(await describeConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
       setExit(0);
     });
 
@@ -180,8 +79,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .command('rules')
     .description('list every rule')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .action((flags: { format: Format }) => {
-      io.stdout(listRules(flags.format));
+    .action(async (flags: { format: 'pretty' | 'json' }) => {
+      io.stdout(await listRules(flags.format));
       setExit(0);
     });
 
@@ -189,8 +88,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .command('explain')
     .description('print a rule\'s documentation')
     .argument('<rule-id>', 'e.g. laravel/session-store-local')
-    .action((id: string) => {
-      io.stdout(explainRule(id));
+    .action(async (id: string) => {
+      io.stdout(await explainRule(id));
       setExit(0);
     });
 
@@ -223,7 +122,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
   const program = buildProgram(io, setExit, extensions);
   try {
     rejectNodeOptionFlags(argv);
-    await program.parseAsync(argv, { from: 'user' });
+    // --debug works with every command: it only changes how internal errors are printed.
+    await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -234,7 +134,10 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
       io.stderr(`statelint: ${e.message}\n`);
       return 2;
     }
-    io.stderr(`statelint: internal error: ${(e as Error).message}\n${(e as Error).stack ?? ''}\n`);
+    // A bug in statelint (a rule that threw included): one sentence, the stack only with --debug.
+    const debug = argv.includes('--debug') || !!io.env.STATELINT_DEBUG;
+    const where = e instanceof RuleFailure ? ' (a bug in that rule: please report it with the file, if you can share it)' : '';
+    io.stderr(`statelint: internal error: ${(e as Error).message}${where}${debug ? `\n${(e as Error).stack ?? ''}` : '; run with --debug for the stack'}\n`);
     return 2;
   }
 }

@@ -39,12 +39,13 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown rule "laravel\/nope"/);
   });
-  it('says on stderr when no Laravel app is found, and exits 0', () => {
+  it('is 2 with one sentence when no app is found: nothing audited is not clean', () => {
     const dir = path.join(tmp, 'plain');
     mkdirSync(dir, { recursive: true });
     const r = runCli([dir]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/no Laravel app found/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json\); pass --ecosystem laravel to audit it anyway\n$/);
   });
   it('is 2 for a file given as the project path', () => {
     const r = runCli([path.join(L10, 'composer.json')]);

@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALL_RULES } from '../rules/index.js';
-import { runAudit, type AuditOptions } from '../src/commands/audit.js';
+import { audit, loadRules, type AuditOptions } from '../src/api/index.js';
 import { compare, readExpectations } from './support/annotations.js';
 
 /**
@@ -26,6 +25,8 @@ function caseOptions(dir: string): Partial<AuditOptions> {
   return { ...opts, envFiles: opts.envFiles?.map((f) => path.join(dir, f)) };
 }
 
+const ALL_RULES = await loadRules();
+
 describe.each(ALL_RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) => {
   const cases = casesOf(id);
 
@@ -37,7 +38,7 @@ describe.each(ALL_RULES.map((r) => [r.meta.id, r] as const))('%s', (id, rule) =>
   });
 
   it.each(cases.map((c) => [path.basename(c), c]))('case %s', async (_name, dir) => {
-    const { report } = await runAudit({ path: dir, rules: [rule], ...caseOptions(dir) });
+    const { report } = await audit({ path: dir, rules: [rule], ecosystems: [rule.meta.ecosystem], ...caseOptions(dir) });
     expect(report.errors.filter((e) => !/parse error/.test(e.message) || !dir.includes('parse-error'))).toEqual([]);
     expect(compare(readExpectations(dir), report.findings, new Set([id]))).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, str } from './support/config.js';
@@ -19,7 +20,7 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     const store = laravel?.config.get('cache.default');
     const name = str(store);
     if (!laravel || !store || !name) return;

@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import type { RelatedLocation } from '../../src/engine/finding.js';
@@ -19,7 +20,7 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     const conn = laravel?.config.get('database.default');
     const name = str(conn);
     if (!laravel || !conn || !name) return;

@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { diskDriver, diskRoot, str } from './support/config.js';
@@ -19,7 +20,7 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     const disk = laravel?.config.get('filesystems.default');
     const name = str(disk);
     if (!laravel || !disk || !name) return;

@@ -1,5 +1,6 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
-import type { LaravelFacts } from '../../src/engine/project-facts.js';
+import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
 import type { Val } from '../../src/engine/values.js';
 import { display, str } from './support/config.js';
 
@@ -61,7 +62,7 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     const def = laravel?.config.get('logging.default');
     const name = str(def);
     if (!laravel || !def || !name) return;

@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { str } from './support/config.js';
@@ -18,7 +19,7 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const driver = facts.laravel?.config.get('app.maintenance.driver');
+    const driver = laravelOf(facts)?.config.get('app.maintenance.driver');
     if (!driver || str(driver) !== 'file') return;
     report({
       value: driver,

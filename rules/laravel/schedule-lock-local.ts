@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { isAppCode } from './support/paths.js';
 import type { Val } from '../../src/engine/values.js';
@@ -28,7 +29,7 @@ export default defineRule({
 
   files: { languages: ['php'], prefilter: /onOneServer|withoutOverlapping/, include: (path, facts) => isAppCode(path, facts) },
   checkFile({ facts, file, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     if (!laravel) return;
     const anchors = file.nodesAt(ANCHORS);
     const calls = lockCalls(file.root, anchors);

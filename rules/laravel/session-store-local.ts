@@ -1,3 +1,4 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { display, str } from './support/config.js';
@@ -28,10 +29,10 @@ export default defineRule({
   },
 
   check({ facts, report }) {
-    const driver = facts.laravel?.config.get('session.driver');
+    const driver = laravelOf(facts)?.config.get('session.driver');
     const name = str(driver);
     if (!driver || !name || !LOCAL_DRIVERS.has(name)) return;
-    const where = name === 'file' ? ` (${display(facts.laravel?.config.get('session.files'))})` : '';
+    const where = name === 'file' ? ` (${display(laravelOf(facts)?.config.get('session.files'))})` : '';
     report({
       value: driver,
       message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}: ${describeOrigin(driver)}): a user routed to another node is logged out.`,

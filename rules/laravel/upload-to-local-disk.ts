@@ -1,5 +1,6 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
-import type { LaravelFacts } from '../../src/engine/project-facts.js';
+import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
 import type { SyntaxNode } from '../../src/lang/php.js';
 import { callArgs, callTarget, closest, enclosingFunction, fileImports, parameters, resolveClassName, stringLiteral } from '../../src/lang/php.js';
 import { diskDriver, str } from './support/config.js';
@@ -102,7 +103,7 @@ export default defineRule({
     include: (path, facts) => isAppCode(path, facts) && !/^(app\/Console|database)\//.test(path),
   },
   checkFile({ facts, file, report }) {
-    const laravel = facts.laravel;
+    const laravel = laravelOf(facts);
     if (!laravel) return;
     for (const name of file.nodesAt(ANCHORS)) {
       const call = name.parent;

@@ -1,181 +1,119 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Chalk } from 'chalk';
 import path from 'node:path';
-import { ALL_RULES } from '../../rules/index.js';
+import { audit, loadProject, resolveRoot, writeBaseline, type AuditOptions } from '../api/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
-import type { ProjectFacts } from '../engine/project-facts.js';
-import type { Rule } from '../engine/rule.js';
-import { applyBaseline, baselineProblem, toBaseline, type BaselineFile } from '../engine/baseline.js';
-import type { Finding } from '../engine/finding.js';
-import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
-import { display, type Val } from '../engine/values.js';
-import { LineIndex } from '../lang/source-text.js';
-import { discoverFiles } from '../project/discover.js';
-import { isSecretKey } from '../project/env-files.js';
-import { isLaravelProject, loadLaravelProject, type LaravelProject } from '../project/laravel/project.js';
-import { DEFAULT_MAX_FILE_BYTES, readSource } from '../project/read-source.js';
-import type { EffectiveValue, Report } from '../report/model.js';
-import { countBySeverity } from '../report/model.js';
-import { laravelChecklist } from './checklist.js';
+import { DiskFs } from '../project/fs.js';
+import { loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
-import { TOOL_VERSION } from './version.js';
+import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
-export interface AuditOptions {
-  path: string;
-  envFiles?: string[];
-  env?: Record<string, string>;
+export interface AuditFlags {
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  dotenv?: string[];
+  env?: string[];
   configDir?: string;
   includeTests?: boolean;
-  maxFileBytes?: number;
+  maxFileSize?: string;
   ignore?: string[];
-  severities?: Record<string, SeverityOrOff>;
-  rules?: Rule[];
-  /** Ecosystems forced on the command line (--ecosystem), on top of detection. */
-  ecosystems?: ('laravel' | 'node')[];
-  /** Path of a baseline file whose findings are suppressed. */
+  rule?: string[];
+  color?: boolean;
+  showConfig?: boolean;
+  ecosystem?: string[];
+  config?: string;
   baseline?: string;
+  writeBaseline?: string;
 }
 
-export interface AuditResult {
-  report: Report;
-  rootAbsolute: string;
-  lineText(file: string, line: number): string | undefined;
-  laravel?: LaravelProject;
-}
+export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir'>;
 
-/** Keys shown in effectiveConfig and by `statelint config` (never secrets). */
-export const REPORTED_KEYS = [
-  'app.name',
-  'session.driver',
-  'session.connection',
-  'session.store',
-  'session.cookie',
-  'session.lifetime',
-  'session.files',
-  'cache.default',
-  'cache.prefix',
-  'filesystems.default',
-  'logging.default',
-  'database.default',
-  'queue.default',
-  'app.maintenance.driver',
-  'app.maintenance.store',
-];
-
-export function resolveRoot(p: string): string {
-  const abs = path.resolve(p);
-  if (!existsSync(abs)) throw new UsageError(`Path not found: ${p}`);
-  if (!statSync(abs).isDirectory()) throw new UsageError(`Not a directory: ${p} (statelint audits a project folder)`);
-  return abs;
-}
-
-export function detectEcosystems(root: string, opts: Pick<AuditOptions, 'configDir' | 'ecosystems'>): ProjectFacts['ecosystems'] {
-  const ecosystems: ProjectFacts['ecosystems'] = [];
-  if (isLaravelProject(root) || opts.configDir || opts.ecosystems?.includes('laravel')) ecosystems.push('laravel');
-  if (existsSync(path.join(root, 'package.json')) || opts.ecosystems?.includes('node')) ecosystems.push('node');
-  return ecosystems;
-}
-
-/**
- * What the project is: its ecosystems and, for Laravel, the resolved configuration.
- * `phpFiles` (already discovered) spares the resolver a second walk when it looks for an Application subclass.
- */
-export async function loadProject(root: string, opts: AuditOptions, phpFiles?: string[]): Promise<{ facts: ProjectFacts; laravel?: LaravelProject }> {
-  const ecosystems = detectEcosystems(root, opts);
-  const laravel = ecosystems.includes('laravel')
-    ? await loadLaravelProject(root, { envFiles: opts.envFiles, envOverrides: opts.env, configDir: opts.configDir, phpFiles })
-    : undefined;
-  return { facts: { root, ecosystems, laravel, options: { includeTests: !!opts.includeTests } }, laravel };
-}
-
-export async function runAudit(opts: AuditOptions): Promise<AuditResult> {
-  const started = performance.now();
-  const root = resolveRoot(opts.path);
-  const ecosystems = detectEcosystems(root, opts);
-  const rules = (opts.rules ?? ALL_RULES).filter((r) => ecosystems.includes(r.meta.ecosystem));
-  const files = discoverFiles(root, languagesOf(rules), opts.ignore);
-  const { facts, laravel } = await loadProject(root, opts, files.filter((f) => f.language === 'php').map((f) => f.path));
-  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
-  // strings costs more in GC than reading the few files with findings again for their excerpts.
-  const read = (rel: string): ReadResult => readSource(path.join(root, rel), maxBytes);
-  const result = await runRules({ facts, rules, files, read, severities: opts.severities });
-  let baselineInfo: Report['baseline'];
-  if (opts.baseline) {
-    const applied = applyBaseline(result.findings, readBaseline(opts.baseline), path.relative(root, opts.baseline) || opts.baseline);
-    result.findings = applied.findings;
-    result.suppressed.push(...applied.suppressed);
-    baselineInfo = { file: path.relative(root, path.resolve(opts.baseline)).split(path.sep).join('/'), matched: applied.suppressed.length, unmatched: applied.unmatched.length };
-  }
-  const counts = countBySeverity(result.findings);
-  const checklist = laravel ? laravelChecklist(laravel, result.findings) : [];
-  const report: Report = {
-    schemaVersion: 1,
-    tool: { name: 'statelint', version: TOOL_VERSION },
-    command: 'audit',
-    root: '.',
-    ecosystems: facts.ecosystems,
-    project: laravel ? { laravel: { version: laravel.version ?? null, configDirs: laravel.configDirs, envFiles: laravel.envFiles } } : {},
-    effectiveConfig: laravel ? effectiveConfig(laravel) : {},
-    findings: result.findings,
-    suppressed: result.suppressed,
-    errors: [...(laravel?.errors ?? []), ...result.errors],
-    skipped: result.skipped,
-    checklist,
-    ...(baselineInfo ? { baseline: baselineInfo } : {}),
-    summary: {
-      ...counts,
-      filesScanned: result.filesScanned,
-      durationMs: Math.round(performance.now() - started),
-      byCategory: Object.fromEntries(checklist.map((c) => [c.category, c.status])),
-    },
-  };
-  const lineCache = new Map<string, LineIndex | null>();
-  const lineText = (file: string, line: number) => {
-    if (!lineCache.has(file)) {
-      const r = read(file);
-      lineCache.set(file, r.ok ? new LineIndex(r.text) : null);
-    }
-    return lineCache.get(file)?.lineText(line);
-  };
-  return { report, rootAbsolute: root, lineText, laravel };
-}
-
-function effectiveConfig(laravel: LaravelProject): Record<string, EffectiveValue> {
-  const out: Record<string, EffectiveValue> = {};
-  for (const key of REPORTED_KEYS) {
-    const v = laravel.config.get(key);
-    if (!v) continue;
-    out[key] = toEffective(key, v);
+export function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
 }
 
-function toEffective(key: string, v: Val): EffectiveValue {
-  const source = v.origin.file.startsWith('(') ? null : { file: v.origin.file, line: v.origin.line };
-  if (isSecretKey(key.split('.').pop() ?? '')) return { value: '<redacted>', source };
-  if (v.t === 'unknown') return { value: null, source, unknown: v.why };
-  if (v.t === 'array') return { value: display(v), source };
-  return { value: v.v, source };
+function parseSeverities(items: string[] | undefined, known: string[]): Record<string, SeverityOrOff> {
+  const out: Record<string, SeverityOrOff> = {};
+  for (const [id, sev] of Object.entries(parseKeyValues(items, '--rule'))) {
+    if (!known.includes(id)) throw new UsageError(`Unknown rule "${id}" in --rule (see \`statelint rules\`)`);
+    if (!['error', 'warning', 'info', 'off'].includes(sev)) throw new UsageError(`--rule ${id}= takes error, warning, info or off, got "${sev}"`);
+    out[id] = sev as SeverityOrOff;
+  }
+  return out;
 }
 
-function readBaseline(file: string): BaselineFile {
-  if (!existsSync(file)) throw new UsageError(`Baseline not found: ${file} (create it with --write-baseline)`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`Baseline ${file} is not valid JSON (${(e as Error).message})`);
-  }
-  const problem = baselineProblem(data);
-  if (problem) throw new UsageError(`Baseline ${file} ${problem}`);
-  return data as BaselineFile;
+function parseSize(value: string): number {
+  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`--max-file-size takes a size like 2048k or 4m, got "${value}"`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'k').toLowerCase();
+  return unit.startsWith('m') ? n * 1024 * 1024 : n * 1024;
 }
 
-export function writeBaseline(file: string, findings: Finding[]): void {
-  try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
-  } catch (e) {
-    throw new UsageError(`Cannot write the baseline ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+/** A --dotenv path as the user typed it: from the current folder when it is there, else from the project. */
+function envFilePath(root: string, given: string): string {
+  const fromCwd = path.resolve(given);
+  return new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file' ? fromCwd : path.resolve(root, given);
+}
+
+/** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
+export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
+  return {
+    path: target,
+    envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)),
+    env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
+    configDir: flags.configDir ?? config.configDir,
+  };
+}
+
+/** `statelint [audit] [path]`: options in, api call, formatter out; returns the exit code. */
+export async function runAuditCommand(target: string, flags: AuditFlags, fromCli: (name: string) => boolean, knownRules: string[], io: CliIO): Promise<number> {
+  // statelint.config.json supplies defaults; a flag given on the command line always wins.
+  const root = resolveRoot(target);
+  const { config } = loadConfigFile(root, knownRules, flags.config);
+  const inRoot = (p: string) => path.resolve(root, p);
+  const failOn: FailOn = fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn);
+  const options: AuditOptions = {
+    ...resolverOptions(target, root, config, flags),
+    includeTests: flags.includeTests ?? config.includeTests,
+    maxFileBytes: parseSize(fromCli('maxFileSize') ? flags.maxFileSize! : (config.maxFileSize ?? flags.maxFileSize ?? '2048k')),
+    ignore: [...(config.ignore ?? []), ...(flags.ignore ?? [])],
+    severities: { ...config.rules, ...parseSeverities(flags.rule, knownRules) },
+    ecosystems: flags.ecosystem,
+    baseline: flags.baseline ?? (config.baseline ? inRoot(config.baseline) : undefined),
+  };
+  const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
+  if (flags.showConfig) {
+    if (flags.writeBaseline) throw new UsageError('--show-config prints the configuration and writes no baseline: drop one of --show-config and --write-baseline');
+    if (flags.format === 'sarif') throw new UsageError('--show-config prints pretty or json, not sarif');
+    emit(await describeConfig(options, flags.format, chalk), flags.output, io);
+    return 0;
   }
+  if (flags.writeBaseline) {
+    const result = await audit({ ...options, baseline: undefined });
+    writeBaseline(flags.writeBaseline, result.report.findings);
+    io.stderr(`statelint: wrote ${result.report.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
+    return 0;
+  }
+  const result = await audit(options);
+  if (result.report.baseline?.unmatched) {
+    io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
+  }
+  const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
+  emit(text, flags.output, io);
+  if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
+  return exitCodeFor(result.report.findings.map((f) => f.severity), failOn);
+}
+
+/** `statelint config` / `--show-config`: each detected ecosystem describes its deciding values. */
+export async function describeConfig(options: AuditOptions, format: Format, chalk: InstanceType<typeof Chalk>): Promise<string> {
+  const root = resolveRoot(options.path);
+  const { loaded } = await loadProject(options, new DiskFs(root));
+  return [...loaded.values()].map((l) => l.describeConfig(format === 'json' ? 'json' : 'pretty', chalk)).join('\n');
 }

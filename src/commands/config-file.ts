@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ALL_RULES } from '../../rules/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
 import { UsageError } from './errors.js';
 import type { FailOn } from './output.js';
@@ -44,7 +43,7 @@ const KEYS: Record<keyof ConfigFile, { check: Check; expected: string }> = {
  * Reads --config FILE, else statelint.config.json in the project root (absent = no settings).
  * Any problem is a UsageError naming the file and the key: a silently ignored setting is worse.
  */
-export function loadConfigFile(root: string, explicit?: string): { file?: string; config: ConfigFile } {
+export function loadConfigFile(root: string, knownRules: string[], explicit?: string): { file?: string; config: ConfigFile } {
   const file = explicit ? path.resolve(explicit) : path.join(root, CONFIG_FILE_NAME);
   if (!existsSync(file)) {
     if (explicit) throw new UsageError(`Config file not found: ${explicit}`);
@@ -65,7 +64,7 @@ export function loadConfigFile(root: string, explicit?: string): { file?: string
   }
   const config = data as ConfigFile;
   for (const [id, severity] of Object.entries(config.rules ?? {})) {
-    if (!ALL_RULES.some((r) => r.meta.id === id)) throw new UsageError(`${shown}: unknown rule "${id}" (see \`statelint rules\`)`);
+    if (!knownRules.includes(id)) throw new UsageError(`${shown}: unknown rule "${id}" (see \`statelint rules\`)`);
     if (!SEVERITIES.includes(severity)) throw new UsageError(`${shown}: rule "${id}" must be "error", "warning", "info" or "off"`);
   }
   return { file, config };

@@ -15,7 +15,7 @@ import { runSwitchScenario, type ScenarioOptions } from '../live/scenario.js';
 import { checkSessionKey } from '../live/session-key.js';
 import type { Report } from '../report/model.js';
 import { UsageError } from './errors.js';
-import { TOOL_VERSION } from './version.js';
+import { TOOL_VERSION } from '../api/version.js';
 
 export interface LiveOptions {
   projectPath?: string;

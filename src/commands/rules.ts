@@ -1,18 +1,19 @@
-import { ALL_RULES, findRule } from '../../rules/index.js';
+import { loadRules } from '../api/index.js';
 import { UsageError } from './errors.js';
 
-export function listRules(format: 'pretty' | 'json' | 'sarif'): string {
-  if (format === 'json') return `${JSON.stringify(ALL_RULES.map((r) => r.meta), null, 2)}\n`;
-  const width = Math.max(...ALL_RULES.map((r) => r.meta.id.length));
-  return `${ALL_RULES.map((r) => `${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.category.padEnd(9)}  ${r.meta.summary}`).join('\n')}\n`;
+export async function listRules(format: 'pretty' | 'json'): Promise<string> {
+  const rules = await loadRules();
+  if (format === 'json') return `${JSON.stringify(rules.map((r) => r.meta), null, 2)}\n`;
+  const width = Math.max(...rules.map((r) => r.meta.id.length));
+  return `${rules.map((r) => `${r.meta.id.padEnd(width)}  ${r.meta.severity.padEnd(7)}  ${r.meta.category.padEnd(9)}  ${r.meta.summary}`).join('\n')}\n`;
 }
 
-export function explainRule(id: string): string {
-  const rule = findRule(id);
+export async function explainRule(id: string): Promise<string> {
+  const rule = (await loadRules()).find((r) => r.meta.id === id);
   if (!rule) throw new UsageError(`Unknown rule "${id}" (see \`statelint rules\` for the list)`);
   const m = rule.meta;
   return [
-    `${m.id}  (${m.severity}, ${m.category})`,
+    `${m.id}  (${m.severity}, ${m.category}${m.fixable ? `, fix: ${m.fixable}` : ''})`,
     '',
     m.summary,
     '',

@@ -19,14 +19,22 @@ export interface RelatedLocation {
   message: string;
 }
 
+/** Replace the half-open UTF-16 offset range of the file's text (as read, BOM dropped) with text. */
 export interface FixEdit {
   file: string;
   range: [number, number];
   text: string;
 }
 
+/**
+ * safe: applied by --fix, cannot change behaviour beyond the intended one; unsafe: applied only with
+ * --unsafe-fixes (it needs a value or a decision a human should review); suggestion: shown, never applied.
+ */
+export type Applicability = 'safe' | 'unsafe' | 'suggestion';
+
 export interface Fix {
-  applicability: 'safe' | 'unsafe';
+  title: string;
+  applicability: Applicability;
   edits: FixEdit[];
 }
 

@@ -1,22 +1,12 @@
-import type { Origin, Val } from './values.js';
-
-/** The resolved Laravel configuration as rules see it. */
-export interface LaravelFacts {
-  version?: string;
-  major?: number;
-  configDirs: string[];
-  envFiles: string[];
-  config: { get(key: string): Val | undefined; sourceOf(file: string): 'app' | 'framework' | 'app+framework' | undefined };
-  /** A variable as set by the env files in use (for values Laravel reads with Env::get outside config). */
-  envValue(key: string): Val | undefined;
-  /** Where a framework default is pointed at when no app file holds it. */
-  anchor: Origin;
-}
-
-/** What rules may know about the project: never the filesystem itself. */
+/**
+ * What rules may know about the project: never the file system itself. Each ecosystem that was
+ * detected puts its own facts under its id (src/ecosystems/<id>/ defines their shape); the engine
+ * only passes them through.
+ */
 export interface ProjectFacts {
   root: string;
-  ecosystems: ('laravel' | 'node')[];
-  laravel?: LaravelFacts;
+  ecosystems: string[];
+  /** Facts per ecosystem id, e.g. `byEcosystem.laravel` (read through the ecosystem's own accessor). */
+  byEcosystem: Record<string, unknown>;
   options: { includeTests: boolean };
 }

@@ -1,11 +1,10 @@
 import type { Category, Fix, Location, RelatedLocation, Severity } from './finding.js';
-import type { Language } from '../lang/source-text.js';
+import type { LanguageId } from '../lang/adapter.js';
 import type { ProjectFacts } from './project-facts.js';
-import type { SyntaxNode } from '../lang/php.js';
 import type { LineIndex } from '../lang/source-text.js';
 import type { Origin, Val } from './values.js';
 
-/** Rule documentation lives in its metadata (DESIGN.md section 2); it feeds explain, SARIF, JSON and the README. */
+/** Rule documentation lives in its metadata (docs/ARCHITECTURE.md, "Rules"); it feeds explain, SARIF, JSON and the README. */
 export interface RuleMeta {
   /** `<ecosystem>/<kebab-name-of-the-bad-pattern>`; public contract, never renamed. */
   id: string;
@@ -16,64 +15,78 @@ export interface RuleMeta {
   why: string;
   remediation: string;
   examples: { bad: string; good: string };
-  fixable: false | 'safe' | 'unsafe';
-  /** Ecosystem the rule applies to; the rule runs only when the project has it. */
-  ecosystem: 'laravel' | 'node';
+  /** The most a fix of this rule may do; a rule reporting a stronger fix is an internal error. */
+  fixable: false | 'safe' | 'unsafe' | 'suggestion';
+  /** Ecosystem the rule applies to (the folder it lives in); the rule runs only when the project has it. */
+  ecosystem: string;
 }
 
-export interface ReportInput {
+export interface ReportInput<N = unknown> {
   message: string;
   /** Exactly one of node / location / value says where the problem is. */
-  node?: SyntaxNode;
+  node?: N;
   location?: Location;
   /** A resolved config value: the finding points at the line that decided it, with the others as related. */
   value?: Val;
   related?: RelatedLocation[];
+  /** Overrides the rule's generic remediation with one written for this project. */
+  remediation?: string;
   fix?: Fix;
 }
 
 export interface ProjectContext {
   facts: ProjectFacts;
-  report(input: ReportInput): void;
+  report(input: ReportInput<never>): void;
 }
 
-export interface SourceFile {
+export interface SourceFile<N = unknown> {
   path: string;
-  language: Language;
+  language: LanguageId;
   text: string;
   lines: LineIndex;
-  root: SyntaxNode;
+  root: N;
   /** The smallest named nodes at each match of a pattern (the prefilter hits), in source order. */
-  nodesAt(pattern: RegExp): SyntaxNode[];
+  nodesAt(pattern: RegExp): N[];
+  /** Where a node stands in the text (half-open UTF-16 offsets), for fix edits. */
+  span(node: N): readonly [number, number];
 }
 
-export interface FileContext extends ProjectContext {
-  file: SourceFile;
+export interface FileContext<N = unknown> {
+  facts: ProjectFacts;
+  file: SourceFile<N>;
+  report(input: ReportInput<N>): void;
 }
 
 export interface FileQuery {
-  languages: Language[];
-  /** Cheap text test; only matching files are parsed (DESIGN.md section 5). */
+  languages: LanguageId[];
+  /** Cheap text test; only matching files are parsed (docs/ARCHITECTURE.md, "Speed"). */
   prefilter: RegExp;
   /** Extra path filter (relative, forward slashes). */
   include?(path: string, facts: ProjectFacts): boolean;
 }
 
-export interface Rule {
+export interface Rule<N = any> {
   meta: RuleMeta;
   /** Runs once per project (config-level checks). */
   check?(ctx: ProjectContext): void;
   /** Which source files the rule inspects, and the per-file check. */
   files?: FileQuery;
-  checkFile?(ctx: FileContext): void;
+  checkFile?(ctx: FileContext<N>): void;
 }
 
-export const RULE_ID = /^(laravel|node|live)\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const RULE_ID = /^[a-z]+\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-export function defineRule(rule: Rule): Rule {
-  if (!RULE_ID.test(rule.meta.id)) throw new Error(`invalid rule id ${rule.meta.id}`);
+const FIX_RANK = { suggestion: 1, unsafe: 2, safe: 3 } as const;
+
+export function defineRule<N = any>(rule: Rule<N>): Rule<N> {
+  if (!RULE_ID.test(rule.meta.id) || !rule.meta.id.startsWith(`${rule.meta.ecosystem}/`)) throw new Error(`invalid rule id ${rule.meta.id}`);
   if (!!rule.files !== !!rule.checkFile) throw new Error(`${rule.meta.id}: files and checkFile go together`);
   return rule;
+}
+
+/** A fix stronger than the rule's metadata declares is a bug in the rule, never silently applied. */
+export function fixAllowed(meta: RuleMeta, fix: Fix): boolean {
+  return meta.fixable !== false && FIX_RANK[fix.applicability] <= FIX_RANK[meta.fixable];
 }
 
 /** Related entries for a resolved value: every other line that took part in deciding it. */

@@ -1,23 +1,22 @@
 import type { Category, FileError, Finding, Location, SeverityOrOff, SkippedFile, SuppressedFinding } from './finding.js';
+import { RuleFailure } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
-import { relatedOf, type FileContext, type ReportInput, type Rule, type SourceFile } from './rule.js';
+import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type SourceFile } from './rule.js';
 import { findSuppression } from './suppressions.js';
-import { bladeToShadowPhp } from '../lang/blade.js';
-import { firstSyntaxError, nodesAtMatches, parsePhp, type Tree } from '../lang/php.js';
-import { LineIndex, type Language } from '../lang/source-text.js';
+import { loadAdapter, type LanguageId } from '../lang/adapter.js';
+import { LineIndex } from '../lang/source-text.js';
 
 export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
   path: string;
-  absolute: string;
-  language: Language;
+  language: LanguageId;
 }
 
 export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
 
 /** The languages the given rules read (to discover only those files). */
-export function languagesOf(rules: Rule[]): Language[] {
+export function languagesOf(rules: Rule[]): LanguageId[] {
   return [...new Set(rules.flatMap((r) => r.files?.languages ?? []))];
 }
 
@@ -39,6 +38,7 @@ export interface RunResult {
 }
 
 type Draft = Omit<Finding, 'fingerprint'>;
+type Reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => void;
 
 /** Prefilter -> parse candidates -> rules (DESIGN.md section 5). */
 export async function runRules(input: RunInput): Promise<RunResult> {
@@ -48,7 +48,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const skipped: SkippedFile[] = [];
   const active = input.rules.filter((r) => severityOf(r, input.severities) !== 'off' && facts.ecosystems.includes(r.meta.ecosystem));
 
-  const reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => {
+  const reporter: Reporter = (rule, file) => (r) => {
     const draft = toDraft(rule, r, file, input.severities);
     if (draft) drafts.push(draft);
   };
@@ -58,7 +58,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
     try {
       rule.check({ facts, report: reporter(rule) });
     } catch (e) {
-      errors.push({ file: '(project)', message: `rule ${rule.meta.id} failed: ${(e as Error).message}` });
+      throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
   }
 
@@ -85,47 +85,33 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   return finalize(drafts, input, errors, skipped, filesScanned);
 }
 
-async function checkOneFile(
-  ref: SourceFileRef,
-  text: string,
-  rules: Rule[],
-  facts: ProjectFacts,
-  reporter: (rule: Rule, file?: SourceFile) => (r: ReportInput) => void,
-  errors: FileError[],
-): Promise<void> {
-  let tree: Tree;
+async function checkOneFile(ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[]): Promise<void> {
+  const adapter = await loadAdapter(ref.language);
   const lines = new LineIndex(text);
+  let parsed;
   try {
-    // A trailing ';' closes a directive that ends the template; offsets inside the template are unchanged.
-    tree = ref.language === 'blade' ? await parsePhp(bladeToShadowPhp(text).shadow + '\n;', true) : await parsePhp(text);
+    parsed = await adapter.parse(text);
   } catch (e) {
     errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
     return;
   }
   try {
-    const bad = firstSyntaxError(tree);
-    if (bad) {
-      const pos = lines.position(bad.startIndex);
+    const bad = parsed.firstError();
+    if (bad !== undefined) {
+      const pos = lines.position(bad);
       errors.push({ file: ref.path, message: `parse error at ${pos.line}:${pos.column}; file partly analysed` });
     }
-    const file: SourceFile = {
-      path: ref.path,
-      language: ref.language,
-      text,
-      lines,
-      root: tree.rootNode,
-      nodesAt: (pattern) => nodesAtMatches(tree, text, pattern),
-    };
+    const file: SourceFile = { path: ref.path, language: ref.language, text, lines, root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
     for (const rule of rules) {
       const ctx: FileContext = { facts, file, report: reporter(rule, file) };
       try {
         rule.checkFile!(ctx);
       } catch (e) {
-        errors.push({ file: ref.path, message: `rule ${rule.meta.id} failed on this file: ${(e as Error).message}` });
+        throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
       }
     }
   } finally {
-    tree.delete();
+    parsed.dispose();
   }
 }
 
@@ -138,7 +124,11 @@ function toDraft(rule: Rule, r: ReportInput, file: SourceFile | undefined, overr
   if (severity === 'off') return undefined;
   let location: Location | undefined = r.location;
   let related = r.related ?? [];
-  if (!location && r.node && file) location = file.lines.location(file.path, r.node.startIndex, r.node.endIndex);
+  if (r.fix && !fixAllowed(rule.meta, r.fix)) throw new Error(`reported a ${r.fix.applicability} fix but its metadata declares fixable: ${rule.meta.fixable}`);
+  if (!location && r.node !== undefined && file) {
+    const [start, end] = file.span(r.node);
+    location = file.lines.location(file.path, start, end);
+  }
   if (!location && r.value) {
     const { note: _note, fromEnv: _fromEnv, ...loc } = r.value.origin;
     location = loc;
@@ -152,7 +142,7 @@ function toDraft(rule: Rule, r: ReportInput, file: SourceFile | undefined, overr
     message: r.message,
     location,
     related,
-    remediation: rule.meta.remediation,
+    remediation: r.remediation ?? rule.meta.remediation,
     fix: r.fix ?? null,
   };
 }

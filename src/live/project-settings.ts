@@ -1,4 +1,5 @@
-import { loadLaravelProject } from '../project/laravel/project.js';
+import { loadLaravelProject } from '../ecosystems/laravel/project.js';
+import { DiskFs } from '../project/fs.js';
 import { at, type Val } from '../engine/values.js';
 
 /** Where the project's configuration says sessions live in Redis. */
@@ -58,7 +59,7 @@ function connectionUrl(conn: Val | undefined): { url: string; db: number; passwo
  * sessions from a Laravel project's effective configuration. Unknown values stay undefined.
  */
 export async function readProjectSettings(root: string, options: { envFiles?: string[]; envOverrides?: Record<string, string> } = {}): Promise<ProjectSettings> {
-  const project = await loadLaravelProject(root, options);
+  const project = await loadLaravelProject(new DiskFs(root), options);
   const c = (k: string) => project.config.get(k);
   const notes: string[] = [];
   const appKey = str(c('app.key')) || str(project.envValue('APP_KEY')) || undefined;

@@ -1,6 +1,6 @@
 import { fingerprint } from '../engine/fingerprint.js';
 import type { Finding } from '../engine/finding.js';
-import { countBySeverity, type EffectiveValue, type Report } from '../report/model.js';
+import { countBySeverity, type EffectiveValue, type Report } from '../engine/report.js';
 import { liveCheck, type LiveCheckId } from './checks.js';
 
 /** A live finding before it becomes a Finding: which check, against which target (node or store URL). */

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { languageOf, type LanguageId } from '../lang/adapter.js';
 import type { SourceFileRef } from '../engine/runner.js';
-import { languageOf, type Language } from '../lang/source-text.js';
+import type { ProjectFs } from './fs.js';
+
+export type { SourceFileRef };
 
 /** Folders that never hold the project's own code: dependencies, VCS data, build output, runtime state. */
 const SKIPPED_NAMES = new Set(['.git', '.hg', '.svn', 'vendor', 'node_modules', '.statelint-tmp']);
@@ -10,46 +11,48 @@ const SKIPPED_PATHS = ['storage/', 'bootstrap/cache/', 'public/build/', 'public/
 /** Tooling files that are never run: dotfiles (.phpstorm.meta.php, .php-cs-fixer.php) and generated IDE helpers. */
 const TOOLING_FILE = /^(?:\.|_ide_helper)/;
 
+export interface Discovery {
+  files: SourceFileRef[];
+  /** Folders that could not be listed: their files were not audited. */
+  unreadable: string[];
+}
+
 /**
  * Lists the project's source files in the given languages. Skips dependency and runtime folders,
- * anything the root .gitignore ignores, and --ignore patterns (gitignore syntax). A hand-written
- * walk prunes ignored folders before reading them, which a glob library cannot do with .gitignore
- * rules; symbolic links are not followed.
+ * anything the root .gitignore ignores, and --ignore patterns (gitignore syntax). The walk prunes
+ * ignored folders before reading them, which a glob library cannot do with .gitignore rules;
+ * symbolic links are not followed.
  */
-export function discoverFiles(root: string, languages: Language[], extraIgnores: string[] = []): SourceFileRef[] {
-  if (!languages.length) return [];
+export function discoverFiles(fs: ProjectFs, languages: LanguageId[], extraIgnores: string[] = []): Discovery {
+  const out: Discovery = { files: [], unreadable: [] };
+  if (!languages.length) return out;
   const rules = ignore().add(extraIgnores);
-  const gitignore = path.join(root, '.gitignore');
-  if (existsSync(gitignore)) {
-    try {
-      rules.add(readFileSync(gitignore, 'utf8'));
-    } catch {
-      // an unreadable .gitignore only means fewer files are skipped
-    }
+  if (fs.exists('.gitignore') === 'file') {
+    const gitignore = fs.read('.gitignore');
+    // an unreadable .gitignore only means fewer files are skipped
+    if (gitignore.ok) rules.add(gitignore.text);
   }
-  const out: SourceFileRef[] = [];
-  walk(root, '', rules, languages, out);
-  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  walk(fs, '', rules, languages, out);
+  out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
 }
 
-function walk(dir: string, rel: string, rules: Ignore, languages: Language[], out: SourceFileRef[]): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return; // unreadable folder: nothing to audit there
+function walk(fs: ProjectFs, rel: string, rules: Ignore, languages: LanguageId[], out: Discovery): void {
+  const entries = fs.list(rel || '.');
+  if (!entries) {
+    out.unreadable.push(rel || '.');
+    return;
   }
   for (const e of entries) {
     if (TOOLING_FILE.test(e.name)) continue;
     const childRel = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) {
+    if (e.kind === 'dir') {
       if (SKIPPED_NAMES.has(e.name) || SKIPPED_PATHS.includes(`${childRel}/`) || rules.ignores(`${childRel}/`)) continue;
-      walk(path.join(dir, e.name), childRel, rules, languages, out);
-    } else if (e.isFile()) {
+      walk(fs, childRel, rules, languages, out);
+    } else {
       const language = languageOf(e.name);
       if (!language || !languages.includes(language) || rules.ignores(childRel)) continue;
-      out.push({ path: childRel, absolute: path.join(dir, e.name), language });
+      out.files.push({ path: childRel, language });
     }
   }
 }

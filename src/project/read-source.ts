@@ -19,6 +19,11 @@ export function readSource(absolute: string, maxBytes = DEFAULT_MAX_FILE_BYTES):
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+  return decodeSource(bytes);
+}
+
+/** Bytes as source text: binary and non-UTF-8 content is refused with a reason; a BOM is dropped. */
+export function decodeSource(bytes: Buffer): ReadResult {
   if (bytes.subarray(0, 8000).includes(0)) return { ok: false, reason: 'binary file (contains NUL bytes)' };
   if (!isUtf8(bytes)) return { ok: false, reason: 'not valid UTF-8' };
   const text = bytes.toString('utf8');

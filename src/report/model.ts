@@ -1,48 +1,7 @@
-import type { Category, FileError, Finding, Severity, SkippedFile, SuppressedFinding } from '../engine/finding.js';
 import type { RuleMeta } from '../engine/rule.js';
+import type { Report } from '../engine/report.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'unknown';
-
-/** One row of the statelessness checklist (the seed's own terms). */
-export interface ChecklistItem {
-  category: Category;
-  label: string;
-  status: CheckStatus;
-  /** Resolved value shown beside the status, e.g. "session.driver = redis". */
-  value: string;
-}
-
-export interface EffectiveValue {
-  value: string | number | boolean | null;
-  source: { file: string; line: number } | null;
-  unknown?: string;
-}
-
-/** The JSON report, schemaVersion 1 (DESIGN.md section 3). Fields are only ever added. */
-export interface Report {
-  schemaVersion: 1;
-  tool: { name: 'statelint'; version: string };
-  command: 'audit' | 'live';
-  root: string;
-  ecosystems: string[];
-  project: Record<string, unknown>;
-  effectiveConfig: Record<string, EffectiveValue>;
-  findings: Finding[];
-  suppressed: SuppressedFinding[];
-  errors: FileError[];
-  skipped: SkippedFile[];
-  checklist: ChecklistItem[];
-  /** With --baseline: how many findings it suppressed and how many of its entries matched nothing. */
-  baseline?: { file: string; matched: number; unmatched: number };
-  summary: {
-    error: number;
-    warning: number;
-    info: number;
-    filesScanned: number;
-    durationMs: number;
-    byCategory: Partial<Record<Category, CheckStatus>>;
-  };
-}
+export type { CheckStatus, ChecklistItem, EffectiveValue, Report } from '../engine/report.js';
 
 /** What formatters get: the report, the metadata of the rules that ran, and excerpt lines. */
 export interface FormatInput {
@@ -52,10 +11,4 @@ export interface FormatInput {
   lineText(file: string, line: number): string | undefined;
   /** Absolute project root, for messages only. */
   rootAbsolute: string;
-}
-
-export function countBySeverity(findings: Finding[]): Record<Severity, number> {
-  const out: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) out[f.severity]++;
-  return out;
 }

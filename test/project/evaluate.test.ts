@@ -3,7 +3,7 @@ import { display, type Val } from '../../src/engine/values.js';
 import { parsePhp } from '../../src/lang/php.js';
 import { LineIndex } from '../../src/lang/source-text.js';
 import { EnvironmentView, parseEnvFile } from '../../src/project/env-files.js';
-import { evaluateConfigFile } from '../../src/project/laravel/evaluate.js';
+import { evaluateConfigFile } from '../../src/ecosystems/laravel/evaluate.js';
 
 /** Evaluates `return [...]` config source against an env file, the way the resolver does. */
 async function evalConfig(php: string, envText = ''): Promise<Val> {

@@ -1,4 +1,4 @@
-import type { LaravelFacts } from '../../../src/engine/project-facts.js';
+import type { LaravelFacts } from '../../../src/ecosystems/laravel/facts.js';
 import type { Val } from '../../../src/engine/values.js';
 import { asString, display } from '../../../src/engine/values.js';
 
@@ -21,18 +21,4 @@ export function diskRoot(laravel: LaravelFacts, disk: string): string | undefine
 export const str = asString;
 export { display };
 
-/**
- * The store the scheduler's onOneServer()/withoutOverlapping() locks use:
- * cache.schedule_store, else SCHEDULE_CACHE_DRIVER, else (11+) SCHEDULE_CACHE_STORE, else the default store.
- */
-export function scheduleLockStore(laravel: LaravelFacts): { name?: string; decidedBy?: Val } {
-  const configured = laravel.config.get('cache.schedule_store');
-  if (configured && asString(configured)) return { name: asString(configured), decidedBy: configured };
-  const candidates = ['SCHEDULE_CACHE_DRIVER', ...((laravel.major ?? 0) >= 11 ? ['SCHEDULE_CACHE_STORE'] : [])];
-  for (const key of candidates) {
-    const v = laravel.envValue(key);
-    if (v && asString(v)) return { name: asString(v), decidedBy: v };
-  }
-  const def = laravel.config.get('cache.default');
-  return { name: asString(def), decidedBy: def };
-}
+export { scheduleLockStore } from '../../../src/ecosystems/laravel/facts.js';

@@ -1,10 +1,11 @@
 import type { ProjectFacts } from '../../../src/engine/project-facts.js';
+import { laravelOf } from '../../../src/ecosystems/laravel/facts.js';
 
 /** Module and package config folders (`packages/x/config/*.php`, `Modules/X/Config/*.php`) are config too. */
 const PACKAGE_CONFIG = /(^|\/)(packages|modules|Modules)\/.+\/[Cc]onfig\/[^/]+\.php$/;
 
 export function inConfigDir(path: string, facts: ProjectFacts): boolean {
-  const dirs = facts.laravel?.configDirs ?? ['config'];
+  const dirs = laravelOf(facts)?.configDirs ?? ['config'];
   return dirs.some((d) => d === '.' || path.startsWith(`${d}/`)) || PACKAGE_CONFIG.test(path);
 }
 

@@ -1,15 +1,13 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { phpParsers } from '../../lang/php.js';
+import { parsePhp } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
-import { EnvironmentView, parseEnvFile, type EnvEntry, type EnvFile } from '../env-files.js';
-import { readSource } from '../read-source.js';
+import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFile } from '../../project/env-files.js';
+import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import { evaluate, evaluateConfigFile, type EvalScope } from './evaluate.js';
 import { frameworkDefaults, MERGEABLE } from './framework-defaults.js';
 import { arrayMerge, at, scalar, type Origin, type Val } from '../../engine/values.js';
 import type { SyntaxNode } from '../../lang/php.js';
-import type { LaravelFacts } from '../../engine/project-facts.js';
-import { castEnvValue } from '../env-files.js';
+import type { LaravelFacts } from './facts.js';
 
 /** Config files statelint resolves (the ones that decide where state lives). */
 export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging', 'database', 'queue'] as const;
@@ -35,37 +33,42 @@ export interface LaravelProject extends LaravelFacts {
   errors: { file: string; message: string }[];
 }
 
-export function isLaravelProject(root: string): boolean {
-  if (existsSync(path.join(root, 'artisan'))) return true;
-  const composer = readJson(path.join(root, 'composer.json'));
+/** The evidence that a folder is a Laravel app: an artisan file, or laravel/framework in composer.json. */
+export function laravelEvidence(fs: ProjectFs): string[] {
+  const evidence: string[] = [];
+  if (fs.exists('artisan') === 'file') evidence.push('artisan');
+  const composer = readJson(fs, 'composer.json');
   const req = { ...(composer?.require ?? {}), ...(composer?.['require-dev'] ?? {}) };
-  return 'laravel/framework' in req || 'illuminate/support' in req;
+  for (const pkg of ['laravel/framework', 'illuminate/support']) if (pkg in req) evidence.push(`composer.json requires ${pkg}`);
+  return evidence;
 }
 
-function readJson(file: string): any {
+function readJson(fs: ProjectFs, file: string): any {
+  const read = fs.read(file);
+  if (!read.ok) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(read.text);
   } catch {
     return undefined;
   }
 }
 
 /** Laravel version from composer.lock, else the composer.json constraint, else vendor's Application::VERSION. */
-export function detectLaravelVersion(root: string): { version?: string; major?: number } {
-  const lockVersion = lockedFrameworkVersion(path.join(root, 'composer.lock'));
+export function detectLaravelVersion(fs: ProjectFs): { version?: string; major?: number } {
+  const lockVersion = lockedFrameworkVersion(fs, 'composer.lock');
   if (lockVersion) {
     const version = lockVersion.replace(/^v/, '');
     const major = Number.parseInt(version, 10);
     return { version, major: Number.isNaN(major) ? undefined : major };
   }
-  const constraint = readJson(path.join(root, 'composer.json'))?.require?.['laravel/framework'];
+  const constraint = readJson(fs, 'composer.json')?.require?.['laravel/framework'];
   if (typeof constraint === 'string') {
     const m = /(\d+)(?:\.(\d+))?/.exec(constraint);
     if (m) return { version: constraint, major: Number(m[1]) };
   }
-  const app = path.join(root, 'vendor/laravel/framework/src/Illuminate/Foundation/Application.php');
-  if (existsSync(app)) {
-    const m = /const VERSION = '(\d+)\.([^']*)'/.exec(readFileSync(app, 'utf8'));
+  const app = fs.read('vendor/laravel/framework/src/Illuminate/Foundation/Application.php');
+  if (app.ok) {
+    const m = /const VERSION = '(\d+)\.([^']*)'/.exec(app.text);
     if (m) return { version: `${m[1]}.${m[2]}`, major: Number(m[1]) };
   }
   return {};
@@ -75,9 +78,11 @@ export function detectLaravelVersion(root: string): { version?: string; major?: 
  * laravel/framework's version in composer.lock. Lock files run to megabytes; composer writes each
  * package as `"name": "...",` followed by `"version": "..."`, so a targeted search avoids parsing it all.
  */
-function lockedFrameworkVersion(file: string): string | undefined {
-  if (!existsSync(file)) return undefined;
-  const text = readFileSync(file, 'utf8');
+function lockedFrameworkVersion(fs: ProjectFs, file: string): string | undefined {
+  // composer.lock files of large apps pass 2 MiB; 16 MiB bounds the read.
+  const read = fs.read(file, 16 * 1024 * 1024);
+  if (!read.ok) return undefined;
+  const text = read.text;
   const at = text.indexOf('"name": "laravel/framework"');
   if (at >= 0) {
     const m = /"version":\s*"([^"]+)"/.exec(text.slice(at, at + 400));
@@ -91,12 +96,12 @@ function lockedFrameworkVersion(file: string): string | undefined {
   }
 }
 
-function composerAnchor(root: string, major: number | undefined): Origin {
+function composerAnchor(fs: ProjectFs, major: number | undefined): Origin {
   const file = 'composer.json';
-  const abs = path.join(root, file);
   const note = `Laravel ${major ?? ''} framework default`.replace('  ', ' ');
-  if (existsSync(abs)) {
-    const lines = new LineIndex(readFileSync(abs, 'utf8'));
+  const read = fs.read(file);
+  if (read.ok) {
+    const lines = new LineIndex(read.text);
     for (let l = 1; l <= lines.lineCount; l++) if (lines.lineText(l).includes('"laravel/framework"')) return { ...lines.lineLocation(file, l), note };
     return { ...lines.lineLocation(file, 1), note };
   }
@@ -122,21 +127,19 @@ function scopeFor(file: string, text: string, env: EnvironmentView, envFiles: En
  * The config directory Laravel really uses: --config-dir, else `useConfigPath(...)` in
  * bootstrap/app.php, else a `configPath()` override in an Application subclass, else config/.
  */
-async function detectConfigDirs(root: string, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined): Promise<string[]> {
-  if (explicit) return [toPosix(path.relative(root, path.resolve(root, explicit))) || '.'];
-  const { php } = await phpParsers();
+async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined): Promise<string[]> {
+  if (explicit) return [toPosix(path.relative(fs.root, path.resolve(fs.root, explicit))) || '.'];
   const found: string[] = [];
-  const bootstrap = path.join(root, 'bootstrap/app.php');
   // An Application subclass that overrides configPath() lives in a file named after it (BookStack: app/App/Application.php).
-  const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')).map((f) => path.join(root, f)) : phpFilesUnder(path.join(root, 'app'), 4);
-  const candidates = [bootstrap, ...appFiles.filter((f) => /Application\.php$/.test(f))];
-  for (const abs of candidates) {
-    if (!existsSync(abs)) continue;
-    const text = readFileSync(abs, 'utf8');
+  const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')) : phpFilesUnder(fs, 'app', 4);
+  const candidates = ['bootstrap/app.php', ...appFiles.filter((f) => /Application\.php$/.test(f))];
+  for (const rel of candidates) {
+    if (fs.exists(rel) !== 'file') continue;
+    const read = fs.read(rel);
+    if (!read.ok) continue;
+    const text = read.text;
     if (!/useConfigPath|function\s+configPath/.test(text)) continue;
-    const rel = toPosix(path.relative(root, abs));
-    const tree = php.parse(text);
-    if (!tree) continue;
+    const tree = await parsePhp(text);
     try {
       const scope = scopeFor(rel, text, env, []);
       scope.vars.set('__DIR__', scalar(toPosix(path.dirname(rel)), { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: '__DIR__' }));
@@ -182,13 +185,13 @@ function findReturn(n: SyntaxNode): SyntaxNode | undefined {
   return undefined;
 }
 
-function phpFilesUnder(dir: string, depth: number): string[] {
-  if (depth < 0 || !existsSync(dir)) return [];
+function phpFilesUnder(fs: ProjectFs, dir: string, depth: number): string[] {
+  if (depth < 0) return [];
   const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...phpFilesUnder(abs, depth - 1));
-    else if (e.isFile() && e.name.endsWith('.php') && !e.name.endsWith('.blade.php')) out.push(abs);
+  for (const e of fs.list(dir) ?? []) {
+    const rel = `${dir}/${e.name}`;
+    if (e.kind === 'dir') out.push(...phpFilesUnder(fs, rel, depth - 1));
+    else if (e.name.endsWith('.php') && !e.name.endsWith('.blade.php')) out.push(rel);
   }
   return out;
 }
@@ -197,18 +200,21 @@ function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }
 
-function loadEnvFiles(root: string, requested: string[] | undefined, errors: LaravelProject['errors']): EnvFile[] {
-  const names = requested?.length ? requested : existsSync(path.join(root, '.env')) ? ['.env'] : existsSync(path.join(root, '.env.example')) ? ['.env.example'] : [];
+/**
+ * The env files in use: the ones the user named (project-relative, or absolute for a file outside
+ * the project; the CLI resolves what the user typed), else .env, else .env.example.
+ */
+function loadEnvFiles(fs: ProjectFs, requested: string[] | undefined, errors: LaravelProject['errors']): EnvFile[] {
+  const names = requested?.length ? requested : fs.exists('.env') === 'file' ? ['.env'] : fs.exists('.env.example') === 'file' ? ['.env.example'] : [];
   const files: EnvFile[] = [];
   const seen = new Map<string, EnvEntry>();
   for (const name of names) {
-    const abs = path.isAbsolute(name) ? name : existsSync(path.resolve(name)) && requested?.length ? path.resolve(name) : path.join(root, name);
-    const rel = toPosix(path.relative(root, abs));
-    if (!existsSync(abs)) {
+    const rel = path.isAbsolute(name) ? toProjectPath(fs, name) : toPosix(name);
+    if (!path.isAbsolute(rel) && fs.exists(rel) !== 'file') {
       errors.push({ file: rel, message: 'env file not found' });
       continue;
     }
-    const read = readSource(abs);
+    const read = fs.read(rel);
     if (!read.ok) {
       errors.push({ file: rel, message: `env file skipped: ${read.reason}` });
       continue;
@@ -236,18 +242,17 @@ export class LaravelConfig {
   }
 }
 
-export async function loadLaravelProject(root: string, options: LaravelOptions = {}): Promise<LaravelProject> {
+export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions = {}): Promise<LaravelProject> {
   const errors: LaravelProject['errors'] = [];
-  const { version, major } = detectLaravelVersion(root);
-  const envFiles = loadEnvFiles(root, options.envFiles, errors);
+  const { version, major } = detectLaravelVersion(fs);
+  const envFiles = loadEnvFiles(fs, options.envFiles, errors);
   const env = new EnvironmentView(envFiles, options.envOverrides);
-  const configDirs = await detectConfigDirs(root, options.configDir, env, options.phpFiles);
-  const anchor = composerAnchor(root, major);
-  const { php } = await phpParsers();
+  const configDirs = await detectConfigDirs(fs, options.configDir, env, options.phpFiles);
+  const anchor = composerAnchor(fs, major);
 
-  const evalFile = (rel: string, text: string, fileAnchor?: Origin): Val | undefined => {
-    const tree = php.parse(text);
-    if (!tree) return undefined;
+  // The same parser (with its grammar-gap patches) as source files: config files are PHP like any other.
+  const evalFile = async (rel: string, text: string, fileAnchor?: Origin): Promise<Val | undefined> => {
+    const tree = await parsePhp(text);
     try {
       if (tree.rootNode.hasError && !fileAnchor) errors.push({ file: rel, message: 'parse error; values in this file may be unknown' });
       return evaluateConfigFile(tree, scopeFor(rel, text, env, envFiles, fileAnchor));
@@ -256,27 +261,28 @@ export async function loadLaravelProject(root: string, options: LaravelOptions =
     }
   };
 
-  const vendorDir = path.join(root, 'vendor/laravel/framework/config');
+  const vendorDir = 'vendor/laravel/framework/config';
   const embedded = frameworkDefaults(major);
   const resolved = new Map<string, { val: Val; source: 'app' | 'framework' | 'app+framework' }>();
   for (const name of CONFIG_FILES) {
     let appVal: Val | undefined;
     for (const dir of configDirs) {
-      const abs = path.join(root, dir, `${name}.php`);
-      if (!existsSync(abs)) continue;
-      const read = readSource(abs);
+      const rel = toPosix(path.posix.join(dir, `${name}.php`));
+      if (!fs.exists(rel)) continue;
+      const read = fs.read(rel);
       if (!read.ok) {
-        errors.push({ file: `${dir}/${name}.php`, message: read.reason });
+        errors.push({ file: rel, message: read.reason });
         continue;
       }
-      appVal = evalFile(toPosix(path.join(dir, `${name}.php`)), read.text);
+      appVal = await evalFile(rel, read.text);
       break;
     }
     let baseVal: Val | undefined;
     if (major !== undefined && major >= 11) {
-      const vendorFile = path.join(vendorDir, `${name}.php`);
-      if (existsSync(vendorFile)) baseVal = evalFile(toPosix(path.relative(root, vendorFile)), readFileSync(vendorFile, 'utf8'));
-      else if (embedded?.[name]) baseVal = evalFile(`(Laravel ${major} framework config/${name}.php)`, embedded[name], { ...anchor, note: `Laravel ${major} framework default for config/${name}.php` });
+      const vendorFile = `${vendorDir}/${name}.php`;
+      const vendorRead = fs.exists(vendorFile) === 'file' ? fs.read(vendorFile) : undefined;
+      if (vendorRead?.ok) baseVal = await evalFile(vendorFile, vendorRead.text);
+      else if (embedded?.[name]) baseVal = await evalFile(`(Laravel ${major} framework config/${name}.php)`, embedded[name], { ...anchor, note: `Laravel ${major} framework default for config/${name}.php` });
     }
     if (appVal && baseVal) resolved.set(name, { val: mergeLikeLaravel(name, baseVal, appVal), source: 'app+framework' });
     else if (appVal) resolved.set(name, { val: appVal, source: 'app' });

@@ -1,7 +1,7 @@
 import type { SyntaxNode, Tree } from '../../lang/php.js';
 import { callArgs, fileImports, resolveClassName, stringLiteral } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
-import { castEnvValue, EnvironmentView, type EnvEntry } from '../env-files.js';
+import { castEnvValue, EnvironmentView, type EnvEntry } from '../../project/env-files.js';
 import { type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } from '../../engine/values.js';
 import { slug } from './str.js';
 

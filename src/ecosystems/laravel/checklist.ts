@@ -1,11 +1,14 @@
-import type { Category, Finding } from '../engine/finding.js';
-import type { LaravelFacts } from '../engine/project-facts.js';
-import { display, type Val } from '../engine/values.js';
-import type { ChecklistItem, CheckStatus } from '../report/model.js';
+import type { Category, Finding } from '../../engine/finding.js';
+import type { ChecklistItem, CheckStatus } from '../../engine/report.js';
+import { display, type Val } from '../../engine/values.js';
+import type { ChecklistContext } from '../types.js';
+import type { LaravelFacts } from './facts.js';
 
 interface Row {
   category: Category;
   label: string;
+  /** The row rests on reading source files (not only on config values). */
+  fromCode?: boolean;
   value(l: LaravelFacts, findings: Finding[]): { text: string; known: boolean };
 }
 
@@ -29,6 +32,7 @@ const ROWS: Row[] = [
   {
     category: 'config',
     label: 'Configuration',
+    fromCode: true,
     value: (_l, findings) => {
       const n = findings.filter((f) => f.ruleId === 'laravel/env-outside-config').length;
       return { text: n ? `${n} env() call${n === 1 ? '' : 's'} outside config` : 'no env() outside config', known: true };
@@ -37,6 +41,7 @@ const ROWS: Row[] = [
   {
     category: 'scheduler',
     label: 'Scheduled tasks',
+    fromCode: true,
     value: (_l, findings) => {
       const n = findings.filter((f) => f.ruleId === 'laravel/schedule-missing-one-server').length;
       const locks = findings.filter((f) => f.ruleId === 'laravel/schedule-lock-local').length;
@@ -47,12 +52,24 @@ const ROWS: Row[] = [
   { category: 'database', label: 'Database', value: keyed('database.default', (l, n) => display(l.config.get(`database.connections.${n}.driver`))) },
 ];
 
-/** pass / fail / unknown per category, with the resolved value (computed here, not in formatters). */
-export function laravelChecklist(laravel: LaravelFacts, findings: Finding[]): ChecklistItem[] {
+/**
+ * pass / fail / unknown per category, with the resolved value (computed here, not in formatters).
+ * A row passes only when nothing it rests on was hidden or unread: suppressed or baselined findings,
+ * a rule turned off, or files that were not analysed make it unknown, and the value says why.
+ */
+export function laravelChecklist(laravel: LaravelFacts, findings: Finding[], context: ChecklistContext): ChecklistItem[] {
   return ROWS.map((row) => {
     const { text, known } = row.value(laravel, findings);
     const failing = findings.some((f) => f.category === row.category && f.severity !== 'info');
-    const status: CheckStatus = failing ? 'fail' : known ? 'pass' : 'unknown';
-    return { category: row.category, label: row.label, status, value: text };
+    const hidden = context.suppressed.filter((f) => f.category === row.category).length;
+    const off = [...context.disabledRules].filter((id) => context.categoryOf(id) === row.category);
+    const unread = row.fromCode ? context.notAnalysed.length : 0;
+    const caveats = [
+      ...(hidden ? [`${hidden} suppressed`] : []),
+      ...(off.length ? [`${off.join(', ')} off`] : []),
+      ...(unread ? [`${unread} file${unread === 1 ? '' : 's'} not analysed`] : []),
+    ];
+    const status: CheckStatus = failing ? 'fail' : known && !caveats.length ? 'pass' : 'unknown';
+    return { category: row.category, label: row.label, status, value: caveats.length ? `${text} (${caveats.join('; ')})` : text };
   });
 }

@@ -1,0 +1,189 @@
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyBaseline, baselineProblem, toBaseline, type BaselineFile } from '../engine/baseline.js';
+import { UsageError } from '../engine/errors.js';
+import type { Finding, SeverityOrOff } from '../engine/finding.js';
+import type { ProjectFacts } from '../engine/project-facts.js';
+import { countBySeverity, type Report } from '../engine/report.js';
+import type { Rule, RuleMeta } from '../engine/rule.js';
+import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
+import { LineIndex } from '../lang/source-text.js';
+import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
+import type { Ecosystem, LoadedEcosystem } from '../ecosystems/types.js';
+import { discoverFiles, type SourceFileRef } from '../project/discover.js';
+import { DiskFs, type ProjectFs } from '../project/fs.js';
+import { DEFAULT_MAX_FILE_BYTES, readSource } from '../project/read-source.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface AuditOptions {
+  /** The project folder. */
+  path: string;
+  /** How the project is read; default: the disk under `path`. */
+  fs?: ProjectFs;
+  /** Env files (project-relative or absolute); default: each ecosystem's own choice. */
+  envFiles?: string[];
+  env?: Record<string, string>;
+  configDir?: string;
+  includeTests?: boolean;
+  maxFileBytes?: number;
+  ignore?: string[];
+  severities?: Record<string, SeverityOrOff>;
+  /** Only these rules (tests); default: every rule of the detected ecosystems. */
+  rules?: Rule[];
+  /** Ecosystems forced on the command line (--ecosystem), on top of detection. */
+  ecosystems?: string[];
+  /** Path of a baseline file whose findings are suppressed. */
+  baseline?: string;
+}
+
+export interface AuditResult {
+  report: Report;
+  rootAbsolute: string;
+  /** Metadata of every rule that could have run (formatters describe them). */
+  rules: RuleMeta[];
+  lineText(file: string, line: number): string | undefined;
+  /** The loaded ecosystems by id (their facts and config views). */
+  loaded: Map<string, LoadedEcosystem>;
+}
+
+export function resolveRoot(p: string): string {
+  const abs = path.resolve(p);
+  if (!existsSync(abs)) throw new UsageError(`Path not found: ${p}`);
+  if (!statSync(abs).isDirectory()) throw new UsageError(`Not a directory: ${p} (statelint audits a project folder)`);
+  return abs;
+}
+
+/** The ecosystems of a project: detected with evidence, plus the ones forced with --ecosystem. */
+export function detectEcosystems(fs: ProjectFs, forced: string[] = [], configDir?: string): { ecosystem: Ecosystem; evidence: string[] }[] {
+  for (const id of forced) if (!findEcosystem(id)) throw new UsageError(`Unknown ecosystem "${id}" (known: ${ECOSYSTEMS.map((e) => e.id).join(', ')})`);
+  const out: { ecosystem: Ecosystem; evidence: string[] }[] = [];
+  for (const ecosystem of ECOSYSTEMS) {
+    const found = ecosystem.detect(fs);
+    if (found) out.push({ ecosystem, evidence: found.evidence });
+    else if (forced.includes(ecosystem.id)) out.push({ ecosystem, evidence: ['--ecosystem'] });
+    // --config-dir only makes sense for a Laravel-style resolver: it names the app's config folder.
+    else if (configDir && ecosystem.id === 'laravel') out.push({ ecosystem, evidence: ['--config-dir'] });
+  }
+  return out;
+}
+
+/** A folder with no recognised app is not "clean": nothing was audited, and the user must be told. */
+export function nothingToAudit(target: string): UsageError {
+  const why = ECOSYSTEMS.map((e) => `${e.name}: ${e.signature}`).join('; ');
+  return new UsageError(`No app found in ${target} (${why}); pass --ecosystem ${ECOSYSTEMS.map((e) => e.id).join('|')} to audit it anyway`);
+}
+
+/** Loads what the project is: detected ecosystems and their resolved facts. */
+export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: SourceFileRef[]): Promise<{ facts: ProjectFacts; loaded: Map<string, LoadedEcosystem> }> {
+  const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
+  if (!detected.length) throw nothingToAudit(opts.path);
+  const loaded = new Map<string, LoadedEcosystem>();
+  for (const { ecosystem } of detected) {
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files }));
+  }
+  const facts: ProjectFacts = {
+    root: fs.root,
+    ecosystems: [...loaded.keys()],
+    byEcosystem: Object.fromEntries([...loaded].map(([id, l]) => [id, l.facts])),
+    options: { includeTests: !!opts.includeTests },
+  };
+  return { facts, loaded };
+}
+
+/** Every rule of the given ecosystems (all of them when none is named). */
+export async function loadRules(ecosystemIds?: string[]): Promise<Rule[]> {
+  const ecosystems = ecosystemIds ? ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id)) : ECOSYSTEMS;
+  return (await Promise.all(ecosystems.map((e) => e.rules()))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+}
+
+/** `statelint audit` as a library call: the CLI and the tests both come through here. */
+export async function audit(opts: AuditOptions): Promise<AuditResult> {
+  const started = performance.now();
+  const root = opts.fs?.root ?? resolveRoot(opts.path);
+  const fs = opts.fs ?? new DiskFs(root);
+  const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
+  if (!detected.length) throw nothingToAudit(opts.path);
+  const ids = detected.map((d) => d.ecosystem.id);
+  const allRules = opts.rules ?? (await loadRules(ids));
+  const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
+  const discovery = discoverFiles(fs, languagesOf(rules), opts.ignore);
+  const { facts, loaded } = await loadProject(opts, fs, discovery.files);
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
+  // strings costs more in GC than reading the few files with findings again for their excerpts.
+  const read = (rel: string): ReadResult => fs.read(rel, maxBytes);
+  const result = await runRules({ facts, rules, files: discovery.files, read, severities: opts.severities });
+  result.skipped.push(...discovery.unreadable.map((dir) => ({ file: dir, reason: 'folder could not be listed; its files were not audited' })));
+
+  let baselineInfo: Report['baseline'];
+  if (opts.baseline) {
+    const applied = applyBaseline(result.findings, readBaseline(opts.baseline), path.relative(root, opts.baseline) || opts.baseline);
+    result.findings = applied.findings;
+    result.suppressed.push(...applied.suppressed);
+    baselineInfo = { file: path.relative(root, path.resolve(opts.baseline)).split(path.sep).join('/'), matched: applied.suppressed.length, unmatched: applied.unmatched.length };
+  }
+
+  const categoryOf = new Map(rules.map((r) => [r.meta.id, r.meta.category as string]));
+  const context = {
+    disabledRules: new Set(rules.filter((r) => opts.severities?.[r.meta.id] === 'off').map((r) => r.meta.id)),
+    categoryOf: (id: string) => categoryOf.get(id),
+    suppressed: result.suppressed,
+    notAnalysed: result.skipped.map((s) => s.file),
+  };
+  const checklist = [...loaded.values()].flatMap((l) => l.checklist(result.findings, context));
+  const report: Report = {
+    schemaVersion: 1,
+    tool: { name: 'statelint', version: TOOL_VERSION },
+    command: 'audit',
+    root: '.',
+    ecosystems: facts.ecosystems,
+    project: Object.fromEntries([...loaded].map(([id, l]) => [id, l.info])),
+    effectiveConfig: Object.assign({}, ...[...loaded.values()].map((l) => l.effectiveConfig())),
+    findings: result.findings,
+    suppressed: result.suppressed,
+    errors: [...[...loaded.values()].flatMap((l) => l.errors), ...result.errors],
+    skipped: result.skipped,
+    checklist,
+    ...(baselineInfo ? { baseline: baselineInfo } : {}),
+    summary: {
+      ...countBySeverity(result.findings),
+      filesScanned: result.filesScanned,
+      durationMs: Math.round(performance.now() - started),
+      byCategory: Object.fromEntries(checklist.map((c) => [c.category, c.status])),
+    },
+  };
+  const lineCache = new Map<string, LineIndex | null>();
+  const lineText = (file: string, line: number) => {
+    if (!lineCache.has(file)) {
+      const r = read(file);
+      lineCache.set(file, r.ok ? new LineIndex(r.text) : null);
+    }
+    return lineCache.get(file)?.lineText(line);
+  };
+  return { report, rootAbsolute: root, rules: allRules.map((r) => r.meta), lineText, loaded };
+}
+
+function readBaseline(file: string): BaselineFile {
+  if (!existsSync(file)) throw new UsageError(`Baseline not found: ${file} (create it with --write-baseline)`);
+  const read = readSource(path.resolve(file), 64 * 1024 * 1024);
+  if (!read.ok) throw new UsageError(`Baseline ${file} cannot be read (${read.reason})`);
+  let data: unknown;
+  try {
+    data = JSON.parse(read.text);
+  } catch {
+    // Never quote the file: a baseline option pointed at .env would echo a secret.
+    throw new UsageError(`Baseline ${file} is not valid JSON`);
+  }
+  const problem = baselineProblem(data);
+  if (problem) throw new UsageError(`Baseline ${file} ${problem}`);
+  return data as BaselineFile;
+}
+
+export function writeBaseline(file: string, findings: Finding[]): void {
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
+  } catch (e) {
+    throw new UsageError(`Cannot write the baseline ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}

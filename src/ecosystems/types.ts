@@ -1,0 +1,67 @@
+import type { ChalkInstance } from 'chalk';
+import type { FileError, Finding } from '../engine/finding.js';
+import type { ChecklistItem, EffectiveValue } from '../engine/report.js';
+import type { Rule } from '../engine/rule.js';
+import type { LanguageId } from '../lang/adapter.js';
+import type { ProjectFs } from '../project/fs.js';
+
+/**
+ * An ecosystem plug-in (docs/ARCHITECTURE.md, "Ecosystems"): everything statelint knows about one kind
+ * of app. The engine, the api, the commands and the formatters only talk to this interface.
+ */
+export interface Ecosystem {
+  /** Public id: rule ids start with it, `--ecosystem` takes it. */
+  id: string;
+  /** Name shown to people ("Laravel"). */
+  name: string;
+  /** What makes a folder this kind of app, said in one phrase for "not found" messages. */
+  signature: string;
+  /** The evidence that the folder is this kind of app (file and reason), or undefined. */
+  detect(fs: ProjectFs): Detection | undefined;
+  /** Resolves the project's facts (configuration with the line that decides each value). */
+  load(fs: ProjectFs, options: LoadOptions): Promise<LoadedEcosystem>;
+  /** The ecosystem's rules (rules/<id>/*, discovered, not listed by hand). */
+  rules(): Promise<Rule[]>;
+}
+
+export interface Detection {
+  evidence: string[];
+}
+
+export interface LoadOptions {
+  /** Env files named by the user (project-relative or absolute); default: the ecosystem's own choice. */
+  envFiles?: string[];
+  /** KEY=VALUE on top of the env files. */
+  env?: Record<string, string>;
+  configDir?: string;
+  /** Source files already discovered (relative paths), so the resolver need not walk again. */
+  files?: { path: string; language: LanguageId }[];
+}
+
+export interface LoadedEcosystem {
+  /** Facts rules read (under ProjectFacts.byEcosystem[id]). */
+  facts: unknown;
+  /** `report.project[id]`. */
+  info: Record<string, unknown>;
+  /** Problems reading the project's configuration; listed in the report and never a silent pass. */
+  errors: FileError[];
+  /** The values that decide where state lives, for `report.effectiveConfig` (never secrets). */
+  effectiveConfig(): Record<string, EffectiveValue>;
+  /** The statelessness checklist rows, computed from facts and findings (formatters never compute). */
+  checklist(findings: Finding[], context: ChecklistContext): ChecklistItem[];
+  /** `statelint config`: every deciding value with the line it came from. */
+  describeConfig(format: 'pretty' | 'json', chalk: ChalkInstance): string;
+  /** Project files whose change re-decides the configuration (env and config files). */
+  configFiles: string[];
+}
+
+export interface ChecklistContext {
+  /** Rules that did not run (severity off): a row resting on them cannot pass. */
+  disabledRules: Set<string>;
+  /** The category of a rule id (rows are per category). */
+  categoryOf(ruleId: string): string | undefined;
+  /** Findings suppressed inline or by a baseline: evidence that exists but is not shown. */
+  suppressed: Finding[];
+  /** Files that were not analysed (skipped or unreadable). */
+  notAnalysed: string[];
+}

@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { decodeSource, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
+
+export type { ReadResult };
+
+export type EntryKind = 'file' | 'dir';
+export interface DirEntry {
+  name: string;
+  kind: EntryKind;
+}
+
+/**
+ * The project as statelint sees it (docs/ARCHITECTURE.md, "Project file system"). Everything under
+ * src/ reads the project through one of these, never through node:fs: the disk for an audit, the git
+ * index for a hook (staged content), an in-memory overlay for fix passes and `--diff`.
+ *
+ * Paths are relative to the root with forward slashes. An absolute path is allowed only for inputs
+ * the user named on the command line (an env file outside the project).
+ */
+export interface ProjectFs {
+  /** Absolute root, for messages and for turning user-given paths into relative ones. */
+  readonly root: string;
+  /** Text of a regular file, size-capped; binary, non-UTF-8, special and missing files are refused with a reason. */
+  read(file: string, maxBytes?: number): ReadResult;
+  exists(file: string): EntryKind | undefined;
+  /** Entries of a folder (symbolic links are not followed); undefined when it cannot be listed. */
+  list(dir: string): DirEntry[] | undefined;
+}
+
+const posix = (p: string) => p.split(path.sep).join('/');
+
+/** A user-given path (absolute, or relative to the current folder) as a project path. */
+export function toProjectPath(fs: ProjectFs, given: string): string {
+  const rel = posix(path.relative(fs.root, path.resolve(given)));
+  return rel.startsWith('../') || rel === '..' ? path.resolve(given) : rel || '.';
+}
+
+export class DiskFs implements ProjectFs {
+  constructor(readonly root: string) {}
+
+  private abs(file: string): string {
+    return path.isAbsolute(file) ? file : path.join(this.root, file);
+  }
+
+  read(file: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
+    return readSource(this.abs(file), maxBytes);
+  }
+
+  exists(file: string): EntryKind | undefined {
+    const dir = path.dirname(this.abs(file));
+    const name = path.basename(file);
+    // Listing the parent (instead of stat) never follows a symbolic link out of the project.
+    const hit = this.listAbs(dir)?.find((e) => e.name === name);
+    return hit?.kind;
+  }
+
+  list(dir: string): DirEntry[] | undefined {
+    return this.listAbs(this.abs(dir));
+  }
+
+  private listAbs(dir: string): DirEntry[] | undefined {
+    try {
+      const out: DirEntry[] = [];
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) out.push({ name: e.name, kind: 'dir' });
+        else if (e.isFile()) out.push({ name: e.name, kind: 'file' });
+      }
+      return out;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The staged content of a git repository (what `git commit` would record), for pre-commit hooks.
+ * One `git ls-files --stage` lists the index; blobs are read on demand with `git cat-file`.
+ * `root` is the folder audited inside the work tree; files outside the index fall back to nothing.
+ */
+export class GitIndexFs implements ProjectFs {
+  private readonly blobs = new Map<string, string>();
+  private readonly dirs = new Map<string, Map<string, EntryKind>>();
+
+  constructor(readonly root: string) {
+    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
+    const prefix = posix(path.relative(top, root));
+    const listing = execFileSync('git', ['ls-files', '--stage', '-z'], { cwd: top, maxBuffer: 256 * 1024 * 1024 });
+    for (const record of listing.toString('utf8').split('\0')) {
+      const m = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(record);
+      if (!m || m[1] === '120000' || m[1] === '160000') continue; // symbolic links and submodules are not files here
+      const rel = prefix ? (m[3].startsWith(`${prefix}/`) ? m[3].slice(prefix.length + 1) : undefined) : m[3];
+      if (rel === undefined) continue;
+      this.blobs.set(rel, m[2]);
+      const parts = rel.split('/');
+      for (let i = 0; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/') || '.';
+        if (!this.dirs.has(dir)) this.dirs.set(dir, new Map());
+        this.dirs.get(dir)!.set(parts[i], i === parts.length - 1 ? 'file' : 'dir');
+      }
+    }
+  }
+
+  read(file: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
+    if (path.isAbsolute(file)) return readSource(file, maxBytes);
+    const blob = this.blobs.get(file);
+    if (!blob) return { ok: false, reason: 'not in the git index' };
+    const size = Number(execFileSync('git', ['cat-file', '-s', blob], { cwd: this.root, encoding: 'utf8' }).trim());
+    if (size > maxBytes) return { ok: false, reason: `larger than ${Math.round(maxBytes / 1024)} KiB (${Math.round(size / 1024)} KiB); raise --max-file-size to analyse it` };
+    return decodeSource(execFileSync('git', ['cat-file', 'blob', blob], { cwd: this.root, maxBuffer: maxBytes + 1 }));
+  }
+
+  exists(file: string): EntryKind | undefined {
+    if (this.blobs.has(file)) return 'file';
+    return this.dirs.has(file) ? 'dir' : undefined;
+  }
+
+  list(dir: string): DirEntry[] | undefined {
+    const entries = this.dirs.get(dir === '' ? '.' : dir);
+    return entries ? [...entries].map(([name, kind]) => ({ name, kind })) : undefined;
+  }
+}
+
+/** Changes held in memory over another file system: fix passes and `--diff` read their own edits. */
+export class OverlayFs implements ProjectFs {
+  readonly changes = new Map<string, string>();
+
+  constructor(private readonly base: ProjectFs) {}
+
+  get root(): string {
+    return this.base.root;
+  }
+
+  write(file: string, text: string): void {
+    this.changes.set(file, text);
+  }
+
+  read(file: string, maxBytes?: number): ReadResult {
+    const changed = this.changes.get(file);
+    return changed !== undefined ? { ok: true, text: changed } : this.base.read(file, maxBytes);
+  }
+
+  exists(file: string): EntryKind | undefined {
+    return this.changes.has(file) ? 'file' : this.base.exists(file);
+  }
+
+  list(dir: string): DirEntry[] | undefined {
+    return this.base.list(dir);
+  }
+}
