@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyBaseline, baselineProblem, toBaseline, type BaselineFile } from '../engine/baseline.js';
+import { applyBaseline } from '../engine/baseline.js';
 import { UsageError } from '../engine/errors.js';
-import type { Finding, SeverityOrOff } from '../engine/finding.js';
+import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
@@ -12,7 +11,8 @@ import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
 import type { Ecosystem, LoadedEcosystem } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
 import { DiskFs, type ProjectFs } from '../project/fs.js';
-import { DEFAULT_MAX_FILE_BYTES, readSource } from '../project/read-source.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../project/read-source.js';
+import { readBaseline, resolveRoot } from './user-files.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface AuditOptions {
@@ -46,23 +46,14 @@ export interface AuditResult {
   loaded: Map<string, LoadedEcosystem>;
 }
 
-export function resolveRoot(p: string): string {
-  const abs = path.resolve(p);
-  if (!existsSync(abs)) throw new UsageError(`Path not found: ${p}`);
-  if (!statSync(abs).isDirectory()) throw new UsageError(`Not a directory: ${p} (statelint audits a project folder)`);
-  return abs;
-}
-
 /** The ecosystems of a project: detected with evidence, plus the ones forced with --ecosystem. */
 export function detectEcosystems(fs: ProjectFs, forced: string[] = [], configDir?: string): { ecosystem: Ecosystem; evidence: string[] }[] {
   for (const id of forced) if (!findEcosystem(id)) throw new UsageError(`Unknown ecosystem "${id}" (known: ${ECOSYSTEMS.map((e) => e.id).join(', ')})`);
   const out: { ecosystem: Ecosystem; evidence: string[] }[] = [];
   for (const ecosystem of ECOSYSTEMS) {
-    const found = ecosystem.detect(fs);
+    const found = ecosystem.detect(fs, { configDir });
     if (found) out.push({ ecosystem, evidence: found.evidence });
     else if (forced.includes(ecosystem.id)) out.push({ ecosystem, evidence: ['--ecosystem'] });
-    // --config-dir only makes sense for a Laravel-style resolver: it names the app's config folder.
-    else if (configDir && ecosystem.id === 'laravel') out.push({ ecosystem, evidence: ['--config-dir'] });
   }
   return out;
 }
@@ -161,29 +152,4 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     return lineCache.get(file)?.lineText(line);
   };
   return { report, rootAbsolute: root, rules: allRules.map((r) => r.meta), lineText, loaded };
-}
-
-function readBaseline(file: string): BaselineFile {
-  if (!existsSync(file)) throw new UsageError(`Baseline not found: ${file} (create it with --write-baseline)`);
-  const read = readSource(path.resolve(file), 64 * 1024 * 1024);
-  if (!read.ok) throw new UsageError(`Baseline ${file} cannot be read (${read.reason})`);
-  let data: unknown;
-  try {
-    data = JSON.parse(read.text);
-  } catch {
-    // Never quote the file: a baseline option pointed at .env would echo a secret.
-    throw new UsageError(`Baseline ${file} is not valid JSON`);
-  }
-  const problem = baselineProblem(data);
-  if (problem) throw new UsageError(`Baseline ${file} ${problem}`);
-  return data as BaselineFile;
-}
-
-export function writeBaseline(file: string, findings: Finding[]): void {
-  try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
-  } catch (e) {
-    throw new UsageError(`Cannot write the baseline ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }

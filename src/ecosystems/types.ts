@@ -17,7 +17,7 @@ export interface Ecosystem {
   /** What makes a folder this kind of app, said in one phrase for "not found" messages. */
   signature: string;
   /** The evidence that the folder is this kind of app (file and reason), or undefined. */
-  detect(fs: ProjectFs): Detection | undefined;
+  detect(fs: ProjectFs, hints: { configDir?: string }): Detection | undefined;
   /** Resolves the project's facts (configuration with the line that decides each value). */
   load(fs: ProjectFs, options: LoadOptions): Promise<LoadedEcosystem>;
   /** The ecosystem's rules (rules/<id>/*, discovered, not listed by hand). */

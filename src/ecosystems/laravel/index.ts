@@ -32,8 +32,9 @@ export const laravel: Ecosystem = {
   id: 'laravel',
   name: 'Laravel',
   signature: 'no artisan file, no laravel/framework in composer.json',
-  detect(fs) {
-    const evidence = laravelEvidence(fs);
+  detect(fs, hints) {
+    // --config-dir names a Laravel config folder: the user says this is a Laravel app.
+    const evidence = [...laravelEvidence(fs), ...(hints.configDir ? ['--config-dir'] : [])];
     return evidence.length ? { evidence } : undefined;
   },
   async load(fs: ProjectFs, options: LoadOptions): Promise<LoadedEcosystem> {
