@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { diskFixFiles, memoryFixFiles } from '../../src/project/fix-files.js';
 import {
   applyFixes,
-  diskFixFiles,
   FixRunError,
-  memoryFixFiles,
   type Applicability,
   type ApplyOptions,
   type FixFileAccess,

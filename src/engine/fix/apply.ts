@@ -1,4 +1,4 @@
-import type { FixFileAccess, FixReadResult } from './files.js';
+import type { FixFileAccess, FixReadResult } from './types.js';
 import type { Applicability, FileChange, FixEdit, FixProposal } from './types.js';
 
 export interface ProposedFix {

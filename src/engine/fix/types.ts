@@ -1,24 +1,8 @@
-/**
- * The fix model of this module. Declared here rather than imported from the core's finding model so the
- * engine builds on its own; FixEdit matches the core's shape and FixProposal widens the core's Fix.
- */
+import type { Applicability, Fix, FixEdit } from '../finding.js';
 
-/** How far a fix may be trusted: 'safe' is applied by default, 'unsafe' on request, 'suggestion' never. */
-export type Applicability = 'safe' | 'unsafe' | 'suggestion';
-
-/** One replacement: `range` is a half-open UTF-16 offset range into the file's text as read (BOM stripped). */
-export interface FixEdit {
-  /** project-relative, forward slashes */
-  file: string;
-  range: [number, number];
-  text: string;
-}
-
-export interface FixProposal {
-  title: string;
-  applicability: Applicability;
-  edits: FixEdit[];
-}
+/** The fix model is the finding model's (a finding's `fix` is what the applier applies). */
+export type { Applicability, FixEdit };
+export type FixProposal = Fix;
 
 /** A file's text before and after fixing. */
 export interface FileChange {
@@ -26,3 +10,19 @@ export interface FileChange {
   before: string;
   after: string;
 }
+
+export type FixReadResult = { ok: true; text: string } | { ok: false; reason: string };
+
+/** The file access the fix applier needs; the core plugs in its project file system. */
+export interface FixFileAccess {
+  /** A project file's text, BOM stripped, or why it cannot be read. */
+  read(file: string): FixReadResult;
+  /** Writes every file or none (all-or-nothing across the files of one fix). */
+  writeAll(changes: { file: string; text: string }[]): void;
+}
+
+export interface MemoryFixFiles extends FixFileAccess {
+  /** Every file whose text now differs from its first read, sorted by path. */
+  changes(): FileChange[];
+}
+

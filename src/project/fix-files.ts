@@ -2,22 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FileChange } from './types.js';
-
-export type FixReadResult = { ok: true; text: string } | { ok: false; reason: string };
-
-/** The file access the fix applier needs; the core plugs in its project file system. */
-export interface FixFileAccess {
-  /** A project file's text, BOM stripped, or why it cannot be read. */
-  read(file: string): FixReadResult;
-  /** Writes every file or none (all-or-nothing across the files of one fix). */
-  writeAll(changes: { file: string; text: string }[]): void;
-}
-
-export interface MemoryFixFiles extends FixFileAccess {
-  /** Every file whose text now differs from its first read, sorted by path. */
-  changes(): FileChange[];
-}
+import type { FileChange, FixFileAccess, FixReadResult, MemoryFixFiles } from '../engine/fix/index.js';
 
 /** The audit's default size cap for a source file. */
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
