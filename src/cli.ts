@@ -48,6 +48,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
     .option('--baseline <file>', 'suppress the findings recorded in this baseline; report only new ones')
     .option('--write-baseline <file>', 'record the current findings as the baseline and exit 0')
+    .option('--fix', 'apply safe fixes, then report what remains')
+    .option('--unsafe-fixes', 'with --fix or --diff: also unsafe fixes (they need review)')
+    .option('--diff', 'print the unified diff --fix would make and write nothing (exit 1 when it would change something)')
     .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(ECOSYSTEMS.map((e) => e.id)).argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');

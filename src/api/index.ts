@@ -7,3 +7,4 @@ export { resolveRoot, writeBaseline } from './user-files.js';
 export { TOOL_VERSION } from './version.js';
 export type { Report } from '../engine/report.js';
 export type { Finding } from '../engine/finding.js';
+export { fix, type FixOptions, type FixResult } from './fix.js';

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import path from 'node:path';
-import { audit, loadProject, resolveRoot, writeBaseline, type AuditOptions } from '../api/index.js';
+import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions, type AuditResult, type FixResult } from '../api/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
 import { DiskFs } from '../project/fs.js';
 import { loadConfigFile, type ConfigFile } from './config-file.js';
@@ -24,6 +24,9 @@ export interface AuditFlags {
   config?: string;
   baseline?: string;
   writeBaseline?: string;
+  fix?: boolean;
+  unsafeFixes?: boolean;
+  diff?: boolean;
 }
 
 export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir'>;
@@ -101,7 +104,28 @@ export async function runAuditCommand(target: string, flags: AuditFlags, fromCli
     io.stderr(`statelint: wrote ${result.report.findings.length} finding(s) to the baseline ${flags.writeBaseline}\n`);
     return 0;
   }
-  const result = await audit(options);
+  if (flags.unsafeFixes && !flags.fix && !flags.diff) throw new UsageError('--unsafe-fixes goes with --fix (apply) or --diff (preview)');
+  if (flags.fix && flags.diff) throw new UsageError('--diff previews what --fix would change: use one of them');
+  if (flags.diff) {
+    const { diff, fixes } = await fix({ ...options, unsafe: flags.unsafeFixes, write: false });
+    io.stdout(diff);
+    io.stderr(`statelint: ${describeFixes(fixes, 'would apply')}\n`);
+    return diff ? 1 : 0;
+  }
+  let result: AuditResult;
+  if (flags.fix) {
+    const fixed = await fix({ ...options, unsafe: flags.unsafeFixes, write: true });
+    io.stderr(`statelint: ${describeFixes(fixed.fixes, 'applied')}\n`);
+    result = fixed.after;
+    result.report.fixes = {
+      applied: fixed.fixes.applied.map(({ ruleId, title, applicability, files }) => ({ ruleId, title, applicability, files })),
+      dropped: fixed.fixes.dropped,
+      passes: fixed.fixes.passes,
+      converged: fixed.fixes.converged,
+    };
+  } else {
+    result = await audit(options);
+  }
   if (result.report.baseline?.unmatched) {
     io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
   }
@@ -109,6 +133,15 @@ export async function runAuditCommand(target: string, flags: AuditFlags, fromCli
   emit(text, flags.output, io);
   if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
   return exitCodeFor(result.report.findings.map((f) => f.severity), failOn);
+}
+
+/** One line for stderr: how many fixes in how many files, what was dropped and why, convergence. */
+function describeFixes(fixes: FixResult['fixes'], verb: string): string {
+  const files = new Set(fixes.applied.flatMap((a) => a.files)).size;
+  const parts = [`${verb} ${fixes.applied.length} fix${fixes.applied.length === 1 ? '' : 'es'} in ${files} file${files === 1 ? '' : 's'}`];
+  for (const d of fixes.dropped) parts.push(`dropped ${d.ruleId} "${d.title}": ${d.reason}`);
+  if (!fixes.converged) parts.push(`did not converge after ${fixes.passes} passes`);
+  return parts.join('; ');
 }
 
 /** `statelint config` / `--show-config`: each detected ecosystem describes its deciding values. */

@@ -31,6 +31,13 @@ export interface Report {
   errors: FileError[];
   skipped: SkippedFile[];
   checklist: ChecklistItem[];
+  /** With --fix: what was applied, what was dropped and why, and whether the passes converged. */
+  fixes?: {
+    applied: { ruleId: string; title: string; applicability: string; files: string[] }[];
+    dropped: { ruleId: string; title: string; reason: string }[];
+    passes: number;
+    converged: boolean;
+  };
   /** With --baseline: how many findings it suppressed and how many of its entries matched nothing. */
   baseline?: { file: string; matched: number; unmatched: number };
   summary: {

@@ -36,6 +36,7 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
       out.push(`  ${c.dim(where.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
       out.push(...excerpt(c, f, lineText));
       for (const r of f.related) out.push(c.dim(`      -> ${r.file}:${r.line}  ${r.message}`));
+      if (f.fix) out.push(c.cyan(`      ${f.fix.applicability === 'suggestion' ? 'suggested fix' : `fix (${f.fix.applicability}${f.fix.applicability === 'unsafe' ? ', --fix --unsafe-fixes' : ', --fix'})`}: ${f.fix.title}`));
       // The remediation is the same for every finding of a rule: show it once.
       if (!explained.has(f.ruleId)) out.push(c.dim(`      fix: ${f.remediation}`));
       explained.add(f.ruleId);

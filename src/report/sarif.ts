@@ -1,10 +1,23 @@
-import type { Log, ReportingDescriptor, Result } from 'sarif';
+import type { Fix as SarifFix, Log, ReportingDescriptor, Result } from 'sarif';
 import { lineHash } from '../engine/fingerprint.js';
-import type { Severity } from '../engine/finding.js';
+import type { Fix, Severity } from '../engine/finding.js';
 import type { RuleMeta } from '../engine/rule.js';
 import type { FormatInput } from './model.js';
 
 const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note' };
+
+/** A fix as SARIF artifactChanges: offsets are UTF-16 code units, as the run's columnKind says. */
+function sarifFix(fix: Fix): SarifFix {
+  const byFile = new Map<string, Fix['edits']>();
+  for (const e of fix.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  return {
+    description: { text: `${fix.title} (${fix.applicability})` },
+    artifactChanges: [...byFile].map(([file, edits]) => ({
+      artifactLocation: { uri: file, uriBaseId: '%SRCROOT%' },
+      replacements: edits.map((e) => ({ deletedRegion: { charOffset: e.range[0], charLength: e.range[1] - e.range[0] }, insertedContent: { text: e.text } })),
+    })),
+  };
+}
 
 function ruleDescriptor(meta: RuleMeta): ReportingDescriptor {
   const markdown = [
@@ -64,6 +77,7 @@ export function formatSarif({ report, rules, lineText }: FormatInput): string {
         physicalLocation: { artifactLocation: { uri: r.file, uriBaseId: '%SRCROOT%' }, region: { startLine: r.line } },
       })),
       partialFingerprints: { primaryLocationLineHash: lineHash(text, occurrence), 'statelint/v1': f.fingerprint },
+      ...(f.fix && f.fix.applicability !== 'suggestion' ? { fixes: [sarifFix(f.fix)] } : {}),
     };
   });
   const log: Log = {
