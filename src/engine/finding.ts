@@ -1,4 +1,4 @@
-/** The finding model shared by the audit, the live check and every formatter (DESIGN.md section 3). */
+/** The finding model shared by the audit, the live check and every formatter (docs/ARCHITECTURE.md, "Findings and the report"). */
 
 export type Severity = 'error' | 'warning' | 'info';
 export type SeverityOrOff = Severity | 'off';

@@ -17,7 +17,7 @@ export interface EffectiveValue {
   unknown?: string;
 }
 
-/** The JSON report, schemaVersion 1 (DESIGN.md section 3). Fields are only ever added. */
+/** The JSON report, schemaVersion 1 (docs/ARCHITECTURE.md, "Findings and the report"). Fields are only ever added. */
 export interface Report {
   schemaVersion: 1;
   tool: { name: 'statelint'; version: string };

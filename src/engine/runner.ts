@@ -40,7 +40,7 @@ export interface RunResult {
 type Draft = Omit<Finding, 'fingerprint'>;
 type Reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => void;
 
-/** Prefilter -> parse candidates -> rules (DESIGN.md section 5). */
+/** Prefilter -> parse candidates -> rules (docs/ARCHITECTURE.md, "Speed"). */
 export async function runRules(input: RunInput): Promise<RunResult> {
   const { facts } = input;
   const drafts: Draft[] = [];

@@ -110,7 +110,7 @@ export function stringLiteral(n: Node | null | undefined): string | undefined {
 }
 
 /**
- * Anchored lookup (DESIGN.md section 5): for each regex hit in the source, the smallest named node
+ * Anchored lookup (docs/ARCHITECTURE.md, "Speed"): for each regex hit in the source, the smallest named node
  * at that offset, so rules inspect the tree only where the prefilter matched.
  */
 export function nodesAtMatches(tree: Tree, text: string, pattern: RegExp): Node[] {

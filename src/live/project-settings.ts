@@ -110,7 +110,7 @@ export async function readProjectSettings(root: string, options: { envFiles?: st
 
 /**
  * The Redis keys a Laravel session id can have, most likely first for the given major version
- * (research/laravel-and-anchors.md 6.2): 8-10 append ':' to a non-empty cache prefix, 11+ do not.
+ * (docs/ARCHITECTURE.md, "Live"): 8-10 append ':' to a non-empty cache prefix, 11+ do not.
  */
 export function laravelSessionKeyCandidates(t: Pick<RedisSessionTarget, 'clientPrefix' | 'cachePrefix' | 'sessionPrefix'>, id: string, major?: number): { key: string; layout: string }[] {
   const prefixes = [t.sessionPrefix, t.cachePrefix].filter((p): p is string => p !== undefined);

@@ -47,7 +47,7 @@ function ruleDescriptor(meta: RuleMeta): ReportingDescriptor {
   };
 }
 
-/** SARIF 2.1.0 with what GitHub code scanning requires (DESIGN.md section 6). */
+/** SARIF 2.1.0 with what GitHub code scanning requires (docs/ARCHITECTURE.md, "Formats"). */
 export function formatSarif({ report, rules, lineText }: FormatInput): string {
   // Every rule that ran is listed, so code scanning can close alerts whose rule found nothing this time.
   const used = rules;

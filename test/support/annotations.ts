@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Semgrep-style fixture annotations (DESIGN.md section 7): a comment line `ruleid: <id>[, <id>]`
+ * Semgrep-style fixture annotations (docs/ARCHITECTURE.md, "Tests"): a comment line `ruleid: <id>[, <id>]`
  * directly above each line that must be reported, `ok: <id>` above look-alikes that must not be,
  * `todoruleid:` / `todook:` for known misses / known false positives.
  */

@@ -6,7 +6,7 @@ import { type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } 
 import { slug } from './str.js';
 
 /**
- * Static evaluator for Laravel config files (DESIGN.md section 4): literals, arrays, env(K, default),
+ * Static evaluator for Laravel config files (docs/ARCHITECTURE.md, "Effective configuration"): literals, arrays, env(K, default),
  * ??, ?:, ternaries over known values, concatenation, path helpers, Str::slug, explode, casts.
  * Anything else stays unknown; nothing is guessed.
  */

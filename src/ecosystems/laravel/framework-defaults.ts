@@ -1,6 +1,6 @@
 /**
  * Laravel 11+ loads the framework's own config for every file the app omits and merges the app's
- * files over it (research/laravel-and-anchors.md section 6.1). When vendor/ is absent we evaluate
+ * files over it (docs/ARCHITECTURE.md, "Effective configuration": Laravel 11+ merges its own config under the app's). When vendor/ is absent we evaluate
  * these summaries instead: the keys statelint reads, with the defaults each major version ships.
  * Written from the framework's documented defaults; only the keys that matter here.
  */
