@@ -14,7 +14,7 @@ export type { CliIO };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 const formatOption = () => new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty');
-const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('error');
+const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'warn', 'info', 'never']).default('error');
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {
   const program = new Command();
@@ -33,9 +33,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
   const audit = program
     .command('audit', { isDefault: true })
     .description('audit a project (default command)')
-    .argument('[path]', 'project folder', '.')
+    .argument('[paths...]', 'project folder (default: the current one; found upward from a subfolder), or files and folders of one to report on')
     .addOption(formatOption())
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--staged', 'report on the files staged for commit, as the git index holds them (pre-commit hooks)')
+    .option('--changed [rev]', 'report on the files changed since REV (default: the merge base with the default branch)')
+    .option('-q, --quiet', 'report errors only')
+    .option('--max-warnings <n>', 'exit 1 when there are more than N warnings')
+    .option('--report-unused-suppressions', 'report statelint-ignore comments that suppress nothing or name an unknown rule')
     .addOption(failOnOption())
     .option('--dotenv <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
     .option('--env <KEY=VALUE>', 'set an env variable on top of the env files (repeatable)', collect)
@@ -54,9 +59,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(ECOSYSTEMS.map((e) => e.id)).argParser((v: string, prev: string[] = []) => [...prev, v]))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
-  audit.action(async (target: string, flags: AuditFlags, command: Command) => {
+  audit.action(async (paths: string[], flags: AuditFlags, command: Command) => {
     const known = (await loadRules()).map((r) => r.meta.id);
-    setExit(await runAuditCommand(target, flags, (name) => command.getOptionValueSource(name) === 'cli', known, io));
+    setExit(await runAuditCommand(paths, flags, (name) => command.getOptionValueSource(name) === 'cli', known, io));
   });
 
   program

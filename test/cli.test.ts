@@ -47,10 +47,24 @@ describe('exit codes', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json\); pass --ecosystem laravel to audit it anyway\n$/);
   });
-  it('is 2 for a file given as the project path', () => {
-    const r = runCli([path.join(L10, 'composer.json')]);
+  it('a file of a project is a partial run of the project above it (lint-staged, lefthook {staged_files})', () => {
+    const r = runCli([path.join(L10, 'config/session.php'), '-f', 'json']);
+    const report = JSON.parse(r.stdout);
+    expect(report.scope).toEqual({ paths: ['config/session.php'] });
+    expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('laravel/session-store-local');
+    expect(r.code).toBe(1);
+  });
+  it('a subfolder is audited as part of the app above it, and only its files are reported', () => {
+    const r = runCli(['-f', 'json'], {}, path.join(L10, 'app/Http'));
+    const report = JSON.parse(r.stdout);
+    expect(report.scope).toEqual({ paths: ['app/Http'] });
+    expect(report.findings.every((f: { location: { file: string } }) => f.location.file.startsWith('app/Http/'))).toBe(true);
+    expect(report.checklist.find((c: { label: string }) => c.label === 'Configuration').status).toBe('unknown');
+  });
+  it('a mistyped command gets "did you mean"', () => {
+    const r = runCli(['aduit']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Not a directory/);
+    expect(r.stderr).toBe('statelint: Path not found: aduit (did you mean `statelint audit`?)\n');
   });
 });
 

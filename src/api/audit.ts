@@ -5,7 +5,7 @@ import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
-import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
+import { languagesOf, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
 import type { Ecosystem, LoadedEcosystem } from '../ecosystems/types.js';
@@ -34,6 +34,13 @@ export interface AuditOptions {
   ecosystems?: string[];
   /** Path of a baseline file whose findings are suppressed. */
   baseline?: string;
+  /**
+   * A partial run (named files, --staged, --changed): project-relative files or folders to report on.
+   * Config-level rules run only when an env or config file is among them.
+   */
+  only?: string[];
+  /** Report statelint-ignore comments that silence nothing or name an unknown rule. */
+  reportUnusedSuppressions?: boolean;
 }
 
 export interface AuditResult {
@@ -99,11 +106,25 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
   const discovery = discoverFiles(fs, languagesOf(rules), opts.ignore);
   const { facts, loaded } = await loadProject(opts, fs, discovery.files);
+  const inScope = scopeFilter(opts.only);
+  const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
   // strings costs more in GC than reading the few files with findings again for their excerpts.
   const read = (rel: string): ReadResult => fs.read(rel, maxBytes);
-  const result = await runRules({ facts, rules, files: discovery.files, read, severities: opts.severities });
+  const result = await runRules({
+    facts,
+    rules,
+    files: discovery.files.filter((f) => inScope(f.path)),
+    read,
+    severities: opts.severities,
+    projectChecks: !opts.only || configFiles.some(inScope),
+    unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set((await loadRules()).map((r) => r.meta.id)) } : undefined,
+  });
+  if (opts.only) {
+    // A config finding decided in a file outside the named ones still belongs to the run that named its config.
+    result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
+  }
   result.skipped.push(...discovery.unreadable.map((dir) => ({ file: dir, reason: 'folder could not be listed; its files were not audited' })));
 
   let baselineInfo: Report['baseline'];
@@ -111,7 +132,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     const applied = applyBaseline(result.findings, readBaseline(opts.baseline), path.relative(root, opts.baseline) || opts.baseline);
     result.findings = applied.findings;
     result.suppressed.push(...applied.suppressed);
-    baselineInfo = { file: path.relative(root, path.resolve(opts.baseline)).split(path.sep).join('/'), matched: applied.suppressed.length, unmatched: applied.unmatched.length };
+    // A partial run sees only some findings: entries for the rest are not "no longer matching".
+    baselineInfo = { file: path.relative(root, path.resolve(opts.baseline)).split(path.sep).join('/'), matched: applied.suppressed.length, unmatched: opts.only ? 0 : applied.unmatched.length };
   }
 
   const categoryOf = new Map(rules.map((r) => [r.meta.id, r.meta.category as string]));
@@ -120,6 +142,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     categoryOf: (id: string) => categoryOf.get(id),
     suppressed: result.suppressed,
     notAnalysed: result.skipped.map((s) => s.file),
+    partial: !!opts.only,
   };
   const checklist = [...loaded.values()].flatMap((l) => l.checklist(result.findings, context));
   const report: Report = {
@@ -136,6 +159,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     skipped: result.skipped,
     checklist,
     ...(baselineInfo ? { baseline: baselineInfo } : {}),
+    ...(opts.only ? { scope: { paths: opts.only } } : {}),
     summary: {
       ...countBySeverity(result.findings),
       filesScanned: result.filesScanned,
@@ -151,5 +175,13 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     }
     return lineCache.get(file)?.lineText(line);
   };
-  return { report, rootAbsolute: root, rules: allRules.map((r) => r.meta), lineText, loaded };
+  const metas = [...allRules.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
+  return { report, rootAbsolute: root, rules: metas, lineText, loaded };
+}
+
+/** Whether a project path is among the named files or under a named folder ('.' names everything). */
+function scopeFilter(only: string[] | undefined): (file: string) => boolean {
+  if (!only) return () => true;
+  const prefixes = only.map((p) => p.replace(/\/+$/, ''));
+  return (file) => prefixes.some((p) => p === '.' || p === '' || file === p || file.startsWith(`${p}/`));
 }

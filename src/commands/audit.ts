@@ -2,7 +2,8 @@ import { Chalk } from 'chalk';
 import path from 'node:path';
 import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions, type AuditResult, type FixResult } from '../api/index.js';
 import type { SeverityOrOff } from '../engine/finding.js';
-import { DiskFs } from '../project/fs.js';
+import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
+import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
 import { loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
@@ -27,6 +28,77 @@ export interface AuditFlags {
   fix?: boolean;
   unsafeFixes?: boolean;
   diff?: boolean;
+  staged?: boolean;
+  changed?: string | boolean;
+  quiet?: boolean;
+  maxWarnings?: string;
+  reportUnusedSuppressions?: boolean;
+  progress?: boolean;
+}
+
+const COMMANDS = ['audit', 'live', 'rules', 'explain', 'config', 'env', 'hook'];
+
+/** Levenshtein distance, for "did you mean" on a mistyped command. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * The project a command line names, and the part of it to report on: a folder that is an app is the
+ * whole project; a subfolder or a file of one is a partial run of the app above it (found upward by
+ * its artisan, composer.json or package.json).
+ */
+export function locateProject(paths: string[]): { root: string; only?: string[] } {
+  const given = paths.length ? paths : ['.'];
+  const absolute = given.map((p) => {
+    const abs = path.resolve(p);
+    const parent = new DiskFs(path.dirname(abs));
+    if (!parent.exists(path.basename(abs)) && path.dirname(abs) !== abs) {
+      const near = COMMANDS.find((c) => distance(c, p) <= 2);
+      throw new UsageError(`Path not found: ${p}${near && given.length === 1 ? ` (did you mean \`statelint ${near}\`?)` : ''}`);
+    }
+    return abs;
+  });
+  const first = absolute[0];
+  const start = new DiskFs(path.dirname(first)).exists(path.basename(first)) === 'file' ? path.dirname(first) : first;
+  const root = projectRootAbove(start) ?? start;
+  const only = absolute.map((p) => path.relative(root, p).split(path.sep).join('/') || '.');
+  const outside = only.find((p) => p.startsWith('..') || path.isAbsolute(p));
+  if (outside) throw new UsageError(`${outside} is outside the project ${root}: audit one project at a time`);
+  return { root, only: only.every((p) => p === '.') ? undefined : only };
+}
+
+/** The nearest folder at or above `start` with artisan, else the nearest with composer.json or package.json. */
+function projectRootAbove(start: string): string | undefined {
+  let manifest: string | undefined;
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const fs = new DiskFs(dir);
+    if (fs.exists('artisan') === 'file') return dir;
+    if (!manifest && (fs.exists('composer.json') === 'file' || fs.exists('package.json') === 'file')) manifest = dir;
+    if (path.dirname(dir) === dir) return manifest;
+  }
+}
+
+/** The files a hook run reports on: staged (the index) or changed since a revision. */
+function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?: string[]; label?: string } {
+  if (!flags.staged && flags.changed === undefined) return {};
+  if (flags.staged && flags.changed !== undefined) throw new UsageError('--staged and --changed name different sets of files: use one of them');
+  if (!isGitWorkTree(root)) throw new UsageError(`${flags.staged ? '--staged' : '--changed'} needs a git repository, and ${root} is not in one`);
+  if (flags.staged) return { fs: new GitIndexFs(root), only: stagedFiles(root), label: 'staged' };
+  const base = typeof flags.changed === 'string' ? flags.changed : defaultBase(root);
+  if (!base) throw new UsageError('--changed found no default branch (origin/HEAD, main or master) to compare with: pass --changed <rev>');
+  if (!revisionExists(root, base)) throw new UsageError(`--changed ${base}: no such revision`);
+  return { only: changedFiles(root, base), label: `changed since ${base.slice(0, 12)}` };
 }
 
 export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir'>;
@@ -45,8 +117,8 @@ function parseSeverities(items: string[] | undefined, known: string[]): Record<s
   const out: Record<string, SeverityOrOff> = {};
   for (const [id, sev] of Object.entries(parseKeyValues(items, '--rule'))) {
     if (!known.includes(id)) throw new UsageError(`Unknown rule "${id}" in --rule (see \`statelint rules\`)`);
-    if (!['error', 'warning', 'info', 'off'].includes(sev)) throw new UsageError(`--rule ${id}= takes error, warning, info or off, got "${sev}"`);
-    out[id] = sev as SeverityOrOff;
+    if (!['error', 'warning', 'warn', 'info', 'off'].includes(sev)) throw new UsageError(`--rule ${id}= takes error, warning, info or off, got "${sev}"`);
+    out[id] = normalizeLevel(sev) as SeverityOrOff;
   }
   return out;
 }
@@ -76,12 +148,21 @@ export function resolverOptions(target: string, root: string, config: ConfigFile
 }
 
 /** `statelint [audit] [path]`: options in, api call, formatter out; returns the exit code. */
-export async function runAuditCommand(target: string, flags: AuditFlags, fromCli: (name: string) => boolean, knownRules: string[], io: CliIO): Promise<number> {
+export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCli: (name: string) => boolean, knownRules: string[], io: CliIO): Promise<number> {
+  const { root, only: named } = locateProject(paths);
+  const target = root;
   // statelint.config.json supplies defaults; a flag given on the command line always wins.
-  const root = resolveRoot(target);
   const { config } = loadConfigFile(root, knownRules, flags.config);
+  const scope = partialScope(root, flags);
+  const only = scope.only && named ? scope.only.filter((f) => named.some((n) => f === n || f.startsWith(`${n}/`))) : (scope.only ?? named);
+  if (scope.label && !only?.length) {
+    io.stderr(`statelint: no ${scope.label === 'staged' ? 'staged files' : `files ${scope.label}`} to audit\n`);
+    return 0;
+  }
   const inRoot = (p: string) => path.resolve(root, p);
-  const failOn: FailOn = fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn);
+  const failOn = normalizeLevel(fromCli('failOn') ? flags.failOn : (config.failOn ?? flags.failOn)) as FailOn;
+  const maxWarnings = flags.maxWarnings === undefined ? undefined : Number(flags.maxWarnings);
+  if (maxWarnings !== undefined && (!Number.isInteger(maxWarnings) || maxWarnings < 0)) throw new UsageError(`--max-warnings takes a whole number, got "${flags.maxWarnings}"`);
   const options: AuditOptions = {
     ...resolverOptions(target, root, config, flags),
     includeTests: flags.includeTests ?? config.includeTests,
@@ -90,6 +171,9 @@ export async function runAuditCommand(target: string, flags: AuditFlags, fromCli
     severities: { ...config.rules, ...parseSeverities(flags.rule, knownRules) },
     ecosystems: flags.ecosystem,
     baseline: flags.baseline ?? (config.baseline ? inRoot(config.baseline) : undefined),
+    fs: scope.fs,
+    only,
+    reportUnusedSuppressions: flags.reportUnusedSuppressions,
   };
   const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
   if (flags.showConfig) {
@@ -126,13 +210,29 @@ export async function runAuditCommand(target: string, flags: AuditFlags, fromCli
   } else {
     result = await audit(options);
   }
+  if (flags.quiet) {
+    // --quiet: errors only, as ESLint's --quiet; the counts and the exit code follow what is shown.
+    result.report.findings = result.report.findings.filter((f) => f.severity === 'error');
+    Object.assign(result.report.summary, { warning: 0, info: 0 });
+  }
   if (result.report.baseline?.unmatched) {
     io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
   }
-  const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute }, chalk);
+  const columns = flags.output ? undefined : io.columns;
+  const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk);
   emit(text, flags.output, io);
   if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
+  const warnings = result.report.findings.filter((f) => f.severity === 'warning').length;
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    io.stderr(`statelint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
+    return 1;
+  }
   return exitCodeFor(result.report.findings.map((f) => f.severity), failOn);
+}
+
+/** `warn` is accepted wherever `warning` is. */
+export function normalizeLevel(level: string): string {
+  return level === 'warn' ? 'warning' : level;
 }
 
 /** One line for stderr: how many fixes in how many files, what was dropped and why, convergence. */

@@ -19,8 +19,8 @@ export interface ConfigFile {
 
 export const CONFIG_FILE_NAME = 'statelint.config.json';
 
-const SEVERITIES = ['error', 'warning', 'info', 'off'];
-const FAIL_ON = ['error', 'warning', 'info', 'never'];
+const SEVERITIES = ['error', 'warning', 'warn', 'info', 'off'];
+const FAIL_ON = ['error', 'warning', 'warn', 'info', 'never'];
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string';
@@ -66,6 +66,9 @@ export function loadConfigFile(root: string, knownRules: string[], explicit?: st
   for (const [id, severity] of Object.entries(config.rules ?? {})) {
     if (!knownRules.includes(id)) throw new UsageError(`${shown}: unknown rule "${id}" (see \`statelint rules\`)`);
     if (!SEVERITIES.includes(severity)) throw new UsageError(`${shown}: rule "${id}" must be "error", "warning", "info" or "off"`);
+    // `warn` is accepted wherever `warning` is.
+    if (severity === ('warn' as string)) config.rules![id] = 'warning';
   }
+  if (config.failOn === ('warn' as string)) config.failOn = 'warning';
   return { file, config };
 }

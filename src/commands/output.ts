@@ -14,6 +14,10 @@ export interface CliIO {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   stdoutIsTTY: boolean;
+  /** Width of the terminal on stdout, when it is one. */
+  columns?: number;
+  stderrIsTTY?: boolean;
+  cwd?: string;
 }
 
 export const defaultIO: CliIO = {
@@ -21,6 +25,9 @@ export const defaultIO: CliIO = {
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   stdoutIsTTY: !!process.stdout.isTTY,
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  stderrIsTTY: !!process.stderr.isTTY,
+  cwd: process.cwd(),
 };
 
 export type Format = 'pretty' | 'json' | 'sarif';

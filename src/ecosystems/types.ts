@@ -64,4 +64,6 @@ export interface ChecklistContext {
   suppressed: Finding[];
   /** Files that were not analysed (skipped or unreadable). */
   notAnalysed: string[];
+  /** Only some files were audited (named files, --staged, --changed): rows read from code cannot pass. */
+  partial: boolean;
 }

@@ -6,7 +6,15 @@ import { createHash } from 'node:crypto';
  */
 export function fingerprint(ruleId: string, file: string, lineText: string, occurrence: number): string {
   const normalized = lineText.replace(/\s+/g, ' ').trim();
-  return createHash('sha256').update(`${ruleId}\0${file}\0${normalized}\0${occurrence}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${ruleId}\0${identityOf(file)}\0${normalized}\0${occurrence}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * A finding decided by an env file keeps its identity whichever env file decided it (.env on a laptop,
+ * .env.example in CI), so a baseline written in one place matches in the other.
+ */
+function identityOf(file: string): string {
+  return /(?:^|\/)\.env(?:\.[^/]*)?$/.test(file) ? '<env file>' : file;
 }
 
 /** GitHub's primaryLocationLineHash: hash of the line's text and its occurrence, as `hex:occurrence`. */

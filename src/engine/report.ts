@@ -38,6 +38,8 @@ export interface Report {
     passes: number;
     converged: boolean;
   };
+  /** A partial run (named files, --staged, --changed): the project paths it reported on. */
+  scope?: { paths: string[] };
   /** With --baseline: how many findings it suppressed and how many of its entries matched nothing. */
   baseline?: { file: string; matched: number; unmatched: number };
   summary: {

@@ -2,8 +2,8 @@ import type { Category, FileError, Finding, Location, SeverityOrOff, SkippedFile
 import { RuleFailure } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
-import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type SourceFile } from './rule.js';
-import { findSuppression } from './suppressions.js';
+import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
+import { directivesIn, findSuppression, type Directive } from './suppressions.js';
 import { loadAdapter, type LanguageId } from '../lang/adapter.js';
 import { LineIndex } from '../lang/source-text.js';
 
@@ -27,7 +27,24 @@ export interface RunInput {
   /** Reads a project file by relative path (source files, env and config files for excerpts). */
   read(path: string): ReadResult;
   severities?: Record<string, SeverityOrOff>;
+  /** Run the project-level checks (config rules); a partial run on files that decide no config skips them. */
+  projectChecks?: boolean;
+  /** Report suppression directives that silence nothing or name an unknown rule (all known rule ids). */
+  unusedSuppressions?: { knownRuleIds: Set<string> };
 }
+
+/** The pseudo-rule under which unused suppression directives are reported (ESLint's unused disable directives). */
+export const UNUSED_SUPPRESSION: RuleMeta = {
+  id: 'statelint/unused-suppression',
+  ecosystem: 'statelint',
+  category: 'config',
+  severity: 'warning',
+  summary: 'A statelint-ignore comment that suppresses nothing or names an unknown rule',
+  why: 'A suppression that no longer matches a finding hides nothing today but will silently hide the next real finding on that line; one with a misspelt rule id never worked.',
+  remediation: 'Delete the comment, or correct the rule id (see `statelint rules`).',
+  examples: { bad: "// statelint-ignore laravel/env-outside-confg -- typo\n$url = config('app.url');", good: "$url = config('app.url');" },
+  fixable: false,
+};
 
 export interface RunResult {
   findings: Finding[];
@@ -54,7 +71,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   };
 
   for (const rule of active) {
-    if (!rule.check) continue;
+    if (!rule.check || input.projectChecks === false) continue;
     try {
       rule.check({ facts, report: reporter(rule) });
     } catch (e) {
@@ -66,6 +83,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
+  const directives = new Map<string, Directive[]>();
   for (const ref of input.files) {
     if (!languages.has(ref.language)) continue;
     const read = input.read(ref.path);
@@ -74,6 +92,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       continue;
     }
     filesScanned++;
+    if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
     if (!combined.test(read.text)) continue;
     const interested = fileRules.filter(
       (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
@@ -82,7 +101,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
     await checkOneFile(ref, read.text, interested, facts, reporter, errors);
   }
 
-  return finalize(drafts, input, errors, skipped, filesScanned);
+  return finalize(drafts, input, errors, skipped, filesScanned, directives);
 }
 
 async function checkOneFile(ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[]): Promise<void> {
@@ -147,7 +166,8 @@ function toDraft(rule: Rule, r: ReportInput, file: SourceFile | undefined, overr
   };
 }
 
-function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped: SkippedFile[], filesScanned: number): RunResult {
+function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped: SkippedFile[], filesScanned: number, directives: Map<string, Directive[]>): RunResult {
+  const used = new Set<string>();
   const texts = new Map<string, LineIndex | null>();
   const linesOf = (file: string) => {
     if (!texts.has(file)) {
@@ -176,10 +196,30 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
     const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, lineText, occurrence) };
     const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => lines.lineText(d.location.line - 1 - i)) : [];
     const s = lines ? findSuppression(d.ruleId, lineText, above) : undefined;
-    if (s) suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
-    else findings.push(finding);
+    if (s) {
+      suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
+      used.add(`${d.location.file}:${d.location.line - s.linesAbove}`);
+    } else findings.push(finding);
   }
+  if (input.unusedSuppressions) findings.push(...unusedDirectives(directives, used, input.unusedSuppressions.knownRuleIds, linesOf));
   return { findings, suppressed, errors, skipped, filesScanned };
+}
+
+function unusedDirectives(directives: Map<string, Directive[]>, used: Set<string>, known: Set<string>, linesOf: (file: string) => LineIndex | null): Finding[] {
+  const out: Finding[] = [];
+  for (const [file, list] of directives) {
+    for (const d of list) {
+      const unknownIds = d.ids === 'all' ? [] : d.ids.filter((id) => !known.has(id));
+      if (used.has(`${file}:${d.line}`) && !unknownIds.length) continue;
+      const lineText = linesOf(file)?.lineText(d.line) ?? '';
+      const message = unknownIds.length
+        ? `statelint-ignore names unknown rule${unknownIds.length === 1 ? '' : 's'} ${unknownIds.join(', ')}`
+        : 'statelint-ignore suppresses nothing on this line or the next: remove it';
+      const location = linesOf(file)?.lineLocation(file, d.line) ?? { file, line: d.line, column: 1, endLine: d.line, endColumn: 1 };
+      out.push({ ruleId: UNUSED_SUPPRESSION.id, category: UNUSED_SUPPRESSION.category, severity: UNUSED_SUPPRESSION.severity, message, location, related: [], remediation: UNUSED_SUPPRESSION.remediation, fix: null, fingerprint: fingerprint(UNUSED_SUPPRESSION.id, file, lineText, 0) });
+    }
+  }
+  return out;
 }
 
 function cmp(a: string, b: string): number {

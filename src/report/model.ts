@@ -11,4 +11,8 @@ export interface FormatInput {
   lineText(file: string, line: number): string | undefined;
   /** Absolute project root, for messages only. */
   rootAbsolute: string;
+  /** The user's current folder: pretty output prints locations relative to it, so terminals can open them. */
+  cwd?: string;
+  /** Terminal width for pretty output (undefined: do not wrap). */
+  columns?: number;
 }

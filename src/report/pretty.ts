@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import path from 'node:path';
 import type { Finding, Severity } from '../engine/finding.js';
 import type { CheckStatus, FormatInput } from './model.js';
 
@@ -21,6 +22,33 @@ function excerpt(c: ChalkInstance, f: Finding, lineText: FormatInput['lineText']
   return [c.dim(`    ${num} | `) + shown, c.dim(`    ${gutter} | `) + c.red(caret)];
 }
 
+/** A project path as the user can open it: relative to their current folder when that is known. */
+function shownPath(input: FormatInput, file: string): string {
+  if (!input.cwd || /^[a-z][a-z+]*:\/\//.test(file)) return file;
+  const rel = path.relative(input.cwd, path.join(input.rootAbsolute, file)).split(path.sep).join('/');
+  return rel || file;
+}
+
+/**
+ * Wraps `text` to the terminal width after an indent; the rule id is appended as one unbreakable word
+ * (it moves to the next line rather than being split).
+ */
+function wrap(text: string, trailer: string, indent: number, columns: number | undefined): string[] {
+  if (!columns || columns < 40) return [`${text}  ${trailer}`];
+  const words = [...text.split(' '), trailer];
+  const width = columns - indent;
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** Findings grouped by file with a code excerpt, then the statelessness checklist and a summary line. */
 export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   const { report, lineText } = input;
@@ -29,17 +57,21 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   for (const f of report.findings) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f]);
   const explained = new Set<string>();
   for (const [file, findings] of byFile) {
-    out.push(c.underline(file));
+    out.push(c.underline(shownPath(input, file)));
     for (const f of findings) {
       // Live findings are about a node or store (a URL), which has no line to point at.
-      const where = /^[a-z][a-z+]*:\/\//.test(f.location.file) ? '' : `${f.location.line}:${f.location.column}`;
-      out.push(`  ${c.dim(where.padEnd(7))} ${severityLabel(c, f.severity)}  ${f.message}  ${c.dim(f.ruleId)}`);
+      const loc = /^[a-z][a-z+]*:\/\//.test(f.location.file) ? shownPath(input, file) : `${shownPath(input, file)}:${f.location.line}:${f.location.column}`;
+      const [first, ...rest] = wrap(f.message, f.ruleId, 4, input.columns);
+      const withRule = (line: string) => (line.endsWith(f.ruleId) ? `${line.slice(0, -f.ruleId.length)}${c.dim(f.ruleId)}` : line);
+      out.push(`  ${c.dim(loc)}  ${severityLabel(c, f.severity)}  ${withRule(first)}`);
+      for (const line of rest) out.push(`    ${withRule(line)}`);
       out.push(...excerpt(c, f, lineText));
-      for (const r of f.related) out.push(c.dim(`      -> ${r.file}:${r.line}  ${r.message}`));
+      for (const r of f.related) out.push(c.dim(`      -> ${shownPath(input, r.file)}:${r.line}  ${r.message}`));
       if (f.fix) out.push(c.cyan(`      ${f.fix.applicability === 'suggestion' ? 'suggested fix' : `fix (${f.fix.applicability}${f.fix.applicability === 'unsafe' ? ', --fix --unsafe-fixes' : ', --fix'})`}: ${f.fix.title}`));
-      // The remediation is the same for every finding of a rule: show it once.
-      if (!explained.has(f.ruleId)) out.push(c.dim(`      fix: ${f.remediation}`));
-      explained.add(f.ruleId);
+      // A rule's generic remediation is shown once; one written for this finding is always shown.
+      const key = `${f.ruleId}\0${f.remediation}`;
+      if (!explained.has(key)) out.push(c.dim(`      how to fix: ${f.remediation}`));
+      explained.add(key);
     }
     out.push('');
   }

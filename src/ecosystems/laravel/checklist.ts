@@ -68,6 +68,7 @@ export function laravelChecklist(laravel: LaravelFacts, findings: Finding[], con
       ...(hidden ? [`${hidden} suppressed`] : []),
       ...(off.length ? [`${off.join(', ')} off`] : []),
       ...(unread ? [`${unread} file${unread === 1 ? '' : 's'} not analysed`] : []),
+      ...(row.fromCode && context.partial ? ['partial run: only some files were read'] : []),
     ];
     const status: CheckStatus = failing ? 'fail' : known && !caveats.length ? 'pass' : 'unknown';
     return { category: row.category, label: row.label, status, value: caveats.length ? `${text} (${caveats.join('; ')})` : text };

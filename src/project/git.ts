@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+
+/** git plumbing for partial runs (--staged, --changed); paths come back relative to `cwd`. */
+function git(cwd: string, args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+}
+
+const list = (out: string) => out.split('\0').filter(Boolean);
+
+export function isGitWorkTree(cwd: string): boolean {
+  try {
+    return git(cwd, ['rev-parse', '--is-inside-work-tree']).trim() === 'true';
+  } catch {
+    return false;
+  }
+}
+
+/** Files added, copied, modified or renamed in the index (what the next commit changes), under cwd. */
+export function stagedFiles(cwd: string): string[] {
+  return list(git(cwd, ['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--relative']));
+}
+
+/** Files changed since `base` in the work tree, plus untracked files that are not ignored, under cwd. */
+export function changedFiles(cwd: string, base: string): string[] {
+  const changed = list(git(cwd, ['diff', '--name-only', '-z', '--diff-filter=ACMR', '--relative', base]));
+  const untracked = list(git(cwd, ['ls-files', '--others', '--exclude-standard', '-z']));
+  return [...new Set([...changed, ...untracked])].sort();
+}
+
+/** The merge base of HEAD with the default branch (origin's HEAD, else main, else master). */
+export function defaultBase(cwd: string): string | undefined {
+  const candidates: string[] = [];
+  try {
+    candidates.push(git(cwd, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']).trim());
+  } catch {
+    // no remote HEAD: try the usual branch names
+  }
+  candidates.push('main', 'master', 'origin/main', 'origin/master');
+  for (const ref of candidates) {
+    try {
+      return git(cwd, ['merge-base', 'HEAD', ref]).trim();
+    } catch {
+      // that ref does not exist here
+    }
+  }
+  return undefined;
+}
+
+export function revisionExists(cwd: string, rev: string): boolean {
+  try {
+    git(cwd, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
