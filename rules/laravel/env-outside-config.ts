@@ -1,5 +1,7 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { callArgs, fileImports, stringLiteral } from '../../src/lang/php.js';
+import { envCallFix } from './support/env-fix.js';
 import { isAppCode } from './support/paths.js';
 
 export default defineRule({
@@ -19,7 +21,7 @@ export default defineRule({
       bad: "if (env('FEATURE_X')) { ... }",
       good: "// config/app.php: 'feature_x' => env('FEATURE_X', false),\nif (config('app.feature_x')) { ... }",
     },
-    fixable: false,
+    fixable: 'safe',
   },
 
   files: {
@@ -27,7 +29,8 @@ export default defineRule({
     prefilter: /\benv\s*\(/,
     include: (path, facts) => isAppCode(path, facts),
   },
-  checkFile({ file, report }) {
+  checkFile({ facts, file, report }) {
+    const laravel = laravelOf(facts);
     const imports = fileImports(file.root);
     // `use function Foo\env;` makes env() a different function; `use function x as env` too.
     const imported = imports.functions.get('env');
@@ -41,9 +44,13 @@ export default defineRule({
       const args = callArgs(call);
       if (!args.length) continue; // `\env()` as a callable reference (IDE metadata), not a lookup
       const key = stringLiteral(args[0]?.value);
+      // Named or spread arguments, or more than (key, default), are not a plain lookup to rewrite.
+      const plain = key !== undefined && args.length <= 2 && args.every((a) => !a.name && a.value.type !== 'variadic_unpacking');
+      const plan = plain ? envCallFix(laravel, file.path, [...file.span(call)], key, args[1]?.value) : undefined;
       report({
         node: call,
         message: `${key ? `env('${key}')` : 'env()'} is called outside the config directory: once config is cached it returns null unless ${key ?? 'the variable'} is set in the server's real environment.`,
+        ...plan,
       });
     }
   },

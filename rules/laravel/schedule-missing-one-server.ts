@@ -1,6 +1,8 @@
+import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { isAppCode } from './support/paths.js';
 import { scheduledTasks } from './support/schedule.js';
+import { onOneServerEdit, onOneServerFix } from './support/schedule-fix.js';
 
 const ANCHORS = /\b(?:command|job|call|exec)\s*\(/;
 /** Housekeeping of a server's own temp files must run on every server; onOneServer() would be wrong there. */
@@ -24,17 +26,22 @@ export default defineRule({
       bad: "$schedule->command('reports:send')->daily();",
       good: "$schedule->command('reports:send')->daily()->onOneServer();",
     },
-    fixable: false,
+    fixable: 'safe',
   },
 
   files: { languages: ['php'], prefilter: /\bSchedule\b/, include: (path, facts) => isAppCode(path, facts) },
-  checkFile({ file, report }) {
-    for (const task of scheduledTasks(file.root, file.nodesAt(ANCHORS))) {
+  checkFile({ facts, file, report }) {
+    const tasks = scheduledTasks(file.root, file.nodesAt(ANCHORS));
+    const housekeeping = (t: (typeof tasks)[number]) => PER_SERVER_HOUSEKEEPING.test(t.label);
+    for (const task of tasks) {
       if (task.coveredByGroup || task.chain.some((c) => c.name === 'onOneServer')) continue;
-      if (PER_SERVER_HOUSEKEEPING.test(task.label)) continue;
+      if (housekeeping(task)) continue;
+      // A group that also holds per-server housekeeping keeps running everywhere: lock the task itself.
+      const group = task.group && !tasks.some((t) => t.group?.id === task.group!.id && housekeeping(t)) ? task.group : undefined;
       report({
         node: task.nameNode,
         message: `Scheduled ${task.label} has no ->onOneServer(): it runs on every server that runs schedule:run.`,
+        fix: onOneServerFix(laravelOf(facts), file.path, onOneServerEdit(file, { call: task.call, group })),
       });
     }
   },

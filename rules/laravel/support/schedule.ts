@@ -19,6 +19,8 @@ export interface ScheduledTask {
   chain: { name: string; node: SyntaxNode }[];
   /** onOneServer() applies through an enclosing Schedule::...->onOneServer()->group(...). */
   coveredByGroup: boolean;
+  /** The innermost scheduler `->group(...)` call whose closure holds the task, if any. */
+  group?: SyntaxNode;
 }
 
 /**
@@ -104,21 +106,31 @@ export function scheduledTasks(root: SyntaxNode, anchors: SyntaxNode[]): Schedul
     const target = call.type === 'scoped_call_expression' ? call.childForFieldName('scope') : call.childForFieldName('object');
     if (!isSchedulerTarget(target, call, imports)) continue;
     seen.add(call.id);
-    tasks.push({ call, nameNode, method, label: describe(method, call), chain: chainAfter(call), coveredByGroup: inOneServerGroup(call, imports) });
+    const groups = schedulerGroups(call, imports);
+    tasks.push({
+      call,
+      nameNode,
+      method,
+      label: describe(method, call),
+      chain: chainAfter(call),
+      coveredByGroup: groups.some((g) => g.names.includes('onOneServer')),
+      group: groups[0]?.call,
+    });
   }
   return tasks;
 }
 
-/** True when the task sits in a closure passed to `->group()` on a chain that has onOneServer(). */
-function inOneServerGroup(call: SyntaxNode, imports: FileImports): boolean {
+/** The scheduler `->group()` calls whose closures hold the task, innermost first, with the calls chained before each. */
+function schedulerGroups(call: SyntaxNode, imports: FileImports): { call: SyntaxNode; names: string[] }[] {
+  const out: { call: SyntaxNode; names: string[] }[] = [];
   for (let fn = enclosingFunction(call); fn; fn = enclosingFunction(fn)) {
     const groupCall = fn.parent?.parent?.parent; // closure -> argument -> arguments -> call
     if (!groupCall || groupCall.childForFieldName('name')?.text !== 'group') continue;
     const { root, names } = chainBefore(groupCall);
     const target = root.type === 'scoped_call_expression' ? root.childForFieldName('scope') : root.childForFieldName('object');
-    if (names.includes('onOneServer') && isSchedulerTarget(target, root, imports)) return true;
+    if (isSchedulerTarget(target, root, imports)) out.push({ call: groupCall, names });
   }
-  return false;
+  return out;
 }
 
 /** onOneServer()/withoutOverlapping() calls on scheduler chains (tasks and groups). */
