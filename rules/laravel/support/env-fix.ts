@@ -44,11 +44,16 @@ export function envCallFix(
   const reader = laravel && configKeyReading(laravel, name);
   if (!reader) {
     const where = SERVICE_SECRET.test(name) && !APP_VARS.test(name) ? 'services' : 'app';
-    const key = `${where}.${name.toLowerCase()}`;
-    const entry = `'${name.toLowerCase()}' => ${call},`;
+    const keyName = name.toLowerCase();
+    const key = `${where}.${keyName}`;
+    const entry = `'${keyName}' => ${call},`;
+    const remediation = `No config key reads ${name} yet: add ${entry} to config/${where}.php, then replace ${call} with config('${key}').`;
+    const insert = laravel && addConfigEntry(laravel, where, keyName, call);
+    if (!insert) return { fix: { title: `add ${entry} to config/${where}.php and use config('${key}')`, applicability: 'suggestion', edits: [] }, remediation };
+    // Unsafe: a new config key is a decision for a human (its name, its file), and config:cache must be rebuilt.
     return {
-      fix: { title: `add ${entry} to config/${where}.php and use config('${key}')`, applicability: 'suggestion', edits: [] },
-      remediation: `No config key reads ${name} yet: add ${entry} to config/${where}.php, then replace ${call} with config('${key}').`,
+      fix: { title: `add ${entry} to ${insert.file} and use config('${key}')`, applicability: 'unsafe', edits: [insert, { file, range, text: `config('${key}')` }] },
+      remediation,
     };
   }
   const replacement = `config('${reader.key}')`;
@@ -63,4 +68,26 @@ export function envCallFix(
     ? `${name} is set in an env file, so the default ${where} gives it could not be compared`
     : `its default is ${php(reader.fallback.value)} in ${where}, not ${defaultArg ? defaultArg.text : 'null'} as here`;
   return { fix: { title: `replace with ${replacement} (${why})`, applicability: 'unsafe', edits }, remediation };
+}
+
+/**
+ * An edit that adds `'key' => env(...),` as the last entry of the array a config file returns, in the
+ * file's own indentation and line endings. Undefined when the file is absent, already has the key, or
+ * does not end in a plain `return [ ... ];` whose last entry can take a comma safely.
+ */
+function addConfigEntry(laravel: LaravelFacts, name: string, key: string, call: string): { file: string; range: [number, number]; text: string } | undefined {
+  const source = laravel.configSource(name);
+  if (!source || new RegExp(`['"]${key}['"]\\s*=>`).test(source.text)) return undefined;
+  const { text } = source;
+  const close = /\r?\n([ \t]*)\];[ \t]*(?:\r?\n)*$/.exec(text);
+  if (!close || !/\breturn\s*\[/.test(text)) return undefined;
+  const eol = close[0].startsWith('\r\n') ? '\r\n' : '\n';
+  const indent = /\n([ \t]+)['"][\w.-]+['"]\s*=>/.exec(text)?.[1] ?? '    ';
+  const before = text.slice(0, close.index);
+  const lastLine = before.slice(before.lastIndexOf('\n') + 1);
+  // A trailing comment would swallow a comma added after it: leave such files to a human.
+  if (/\/\/|#|\*\//.test(lastLine)) return undefined;
+  const last = before.trimEnd().slice(-1);
+  const comma = last === ',' || last === '[' ? '' : ',';
+  return { file: source.file, range: [close.index, close.index], text: `${comma}${eol}${indent}'${key}' => ${call},` };
 }

@@ -12,6 +12,8 @@ export interface LaravelFacts {
   envValue(key: string): Val | undefined;
   /** Where a framework default is pointed at when no app file holds it. */
   anchor: Origin;
+  /** The text of the app's config/<name>.php, when it has one (fixes that add a config key edit it). */
+  configSource(name: string): { file: string; text: string } | undefined;
 }
 
 /** The Laravel facts of a project, when it is a Laravel app. */

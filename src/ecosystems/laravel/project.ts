@@ -10,7 +10,8 @@ import type { SyntaxNode } from '../../lang/php.js';
 import type { LaravelFacts } from './facts.js';
 
 /** Config files statelint resolves (the ones that decide where state lives). */
-export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging', 'database', 'queue'] as const;
+/** services: third-party credentials live there by convention, and fixes add config keys to it. */
+export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging', 'database', 'queue', 'services'] as const;
 
 export interface LaravelOptions {
   envFiles?: string[];
@@ -295,8 +296,19 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     const origin: Origin = f ? { ...f.lines.lineLocation(f.file, e.line), note: EnvironmentView.display(e), fromEnv: true } : { ...anchor, note: `${key} set on the command line` };
     return scalar(castEnvValue(e.value), origin);
   };
+  /** The text of an app config file (config/<name>.php in the app's config folder), for fixes that add keys to it. */
+  const configSource = (name: string): { file: string; text: string } | undefined => {
+    for (const dir of configDirs) {
+      const rel = toPosix(path.posix.join(dir, `${name}.php`));
+      if (fs.exists(rel) !== 'file') continue;
+      const read = fs.read(rel);
+      return read.ok ? { file: rel, text: read.text } : undefined;
+    }
+    return undefined;
+  };
   return {
     version,
+    configSource,
     major,
     envValue,
     configDirs,
