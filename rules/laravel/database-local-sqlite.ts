@@ -43,7 +43,7 @@ export default defineRule({
     }
     report({
       value: conn,
-      remediation: remediationFor(laravel, 'database.default', conn, 'mysql', ', with DB_HOST pointing at a server every node reaches'),
+      remediation: remediationFor(laravel, 'database.default', conn, 'mysql', ' (with DB_HOST pointing at a server every node reaches)'),
       fix: readEnvFix(laravel, 'database.default', conn)?.fix,
       message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}: ${describeOrigin(conn)}): each node has its own data.`,
       related: users.filter((u) => !(u.file === conn.origin.file && u.line === conn.origin.line)),

@@ -1,8 +1,9 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { readEnvFix, remediationFor } from './support/config-fix.js';
+import { envKeyOf, readEnvFix, remediationFor } from './support/config-fix.js';
 import { str } from './support/config.js';
+import type { Val } from '../../src/engine/values.js';
 
 export default defineRule({
   meta: {
@@ -25,9 +26,15 @@ export default defineRule({
     if (!laravel || !driver || str(driver) !== 'file') return;
     report({
       value: driver,
-      remediation: remediationFor(laravel, 'app.maintenance.driver', driver, 'cache', ' and APP_MAINTENANCE_STORE=redis (a store every node shares)'),
+      remediation: remediationFor(laravel, 'app.maintenance.driver', driver, 'cache', storeAdvice(laravel.config.get('app.maintenance.store'))),
       fix: readEnvFix(laravel, 'app.maintenance.driver', driver)?.fix,
       message: `Maintenance mode uses the file driver (app.maintenance.driver = file: ${describeOrigin(driver)}): \`php artisan down\` must be run on every server.`,
     });
   },
 });
+
+/** The cache driver locks in app.maintenance.store, else the default cache store: name the lever this app has. */
+function storeAdvice(store: Val | undefined): string {
+  const key = envKeyOf(store);
+  return key ? ` and ${key}=redis (a store every node shares)` : ' (with app.maintenance.store, or else the default cache store, shared by every node)';
+}

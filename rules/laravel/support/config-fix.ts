@@ -31,7 +31,7 @@ export function readEnvFix(laravel: LaravelFacts, setting: string, v: Val | unde
 export function remediationFor(laravel: LaravelFacts, setting: string, v: Val | undefined, value: string, extra = ''): string | undefined {
   if (!v) return undefined;
   const key = envKeyOf(v);
-  if (key) return `Set ${key}=${value} in production's environment (this app's config reads ${key} for ${setting})${extra}.`;
+  if (key) return `Set ${key}=${value}${extra} in production's environment: this app's config reads ${key} for ${setting}.`;
   const fix = readEnvFix(laravel, setting, v);
   if (fix) return `${setting} is hard-coded in ${v.origin.file}:${v.origin.line}: make it read ${fix.key} (statelint --fix --unsafe-fixes does it), then set ${fix.key}=${value} in production${extra}.`;
   if (hardCoded(v)) return `${setting} is hard-coded in ${v.origin.file}:${v.origin.line}: change it to '${value}' or make it read an env variable production sets${extra}.`;
