@@ -2,6 +2,7 @@ import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { loadRules, resolveRoot, TOOL_VERSION } from './api/index.js';
 import { describeConfig, resolverOptions, runAuditCommand, type AuditFlags } from './commands/audit.js';
+import { runEnvCommand } from './commands/env.js';
 import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { UsageError } from './commands/errors.js';
 import { colorLevel, defaultIO, type CliIO, type Format } from './commands/output.js';
@@ -80,6 +81,22 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
       const root = resolveRoot(target);
       const { config } = loadConfigFile(root, (await loadRules()).map((r) => r.meta.id), flags.config);
       io.stdout(await describeConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
+      setExit(0);
+    });
+
+  program
+    .command('env')
+    .description('print the env lines a stateless production needs (each proven to clear the findings it names)')
+    .argument('[path]', 'project folder', '.')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('--dotenv <file>', 'env file (repeatable)', collect)
+    .option('--env <KEY=VALUE>', 'env variable on top (repeatable)', collect)
+    .option('--config-dir <dir>', 'config directory when it is not detected')
+    .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
+    .action(async (target: string, flags: { format: 'pretty' | 'json'; dotenv?: string[]; env?: string[]; configDir?: string; config?: string }) => {
+      const root = resolveRoot(target);
+      const { config } = loadConfigFile(root, (await loadRules()).map((r) => r.meta.id), flags.config);
+      io.stdout(await runEnvCommand(resolverOptions(target, root, config, flags), flags.format));
       setExit(0);
     });
 

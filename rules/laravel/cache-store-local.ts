@@ -1,6 +1,7 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
+import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, str } from './support/config.js';
 
 export default defineRule({
@@ -16,7 +17,7 @@ export default defineRule({
       'queue restart signals) silently works per node instead of cluster-wide.',
     remediation: 'Set CACHE_STORE=redis (CACHE_DRIVER before Laravel 11), or memcached/dynamodb/database on a shared server, for production.',
     examples: { bad: '# .env\nCACHE_STORE=file', good: '# .env\nCACHE_STORE=redis' },
-    fixable: false,
+    fixable: 'unsafe',
   },
 
   check({ facts, report }) {
@@ -29,6 +30,8 @@ export default defineRule({
     const driverVal = cacheStoreDriver(laravel, name)!;
     report({
       value: store,
+      remediation: remediationFor(laravel, 'cache.default', store, 'redis', ' (a store every node shares)'),
+      fix: readEnvFix(laravel, 'cache.default', store)?.fix,
       message: `The default cache store '${name}' uses the '${driver}' driver (cache.default = ${name}: ${describeOrigin(store)}): every node has its own cache, locks and rate limits.`,
       related: driverVal.origin.file.startsWith('(') || driverVal.origin.line === store.origin.line ? [] : [{ file: driverVal.origin.file, line: driverVal.origin.line, message: `store '${name}' has driver '${driver}'` }],
     });

@@ -2,6 +2,7 @@ import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import type { RelatedLocation } from '../../src/engine/finding.js';
+import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { str } from './support/config.js';
 
 export default defineRule({
@@ -16,7 +17,7 @@ export default defineRule({
       'and everything kept with the database driver (sessions, cache, queue jobs, locks) exist only on the node that wrote them.',
     remediation: 'Use a database server every node reaches (DB_CONNECTION=mysql, mariadb or pgsql with DB_HOST) in production.',
     examples: { bad: '# .env\nDB_CONNECTION=sqlite', good: '# .env\nDB_CONNECTION=pgsql\nDB_HOST=db.internal' },
-    fixable: false,
+    fixable: 'unsafe',
   },
 
   check({ facts, report }) {
@@ -42,6 +43,8 @@ export default defineRule({
     }
     report({
       value: conn,
+      remediation: remediationFor(laravel, 'database.default', conn, 'mysql', ' (with DB_HOST pointing at a server every node reaches)'),
+      fix: readEnvFix(laravel, 'database.default', conn)?.fix,
       message: `The default database connection '${name}' is SQLite${file ? ` (${file})` : ''} on this server's disk (database.default = ${name}: ${describeOrigin(conn)}): each node has its own data.`,
       related: users.filter((u) => !(u.file === conn.origin.file && u.line === conn.origin.line)),
     });

@@ -2,6 +2,7 @@ import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
 import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
 import type { Val } from '../../src/engine/values.js';
+import { envKeyOf, readEnvFix, remediationFor } from './support/config-fix.js';
 import { display, str } from './support/config.js';
 
 /** Monolog handlers that write to a file path. */
@@ -58,7 +59,7 @@ export default defineRule({
       'Log to stderr (LOG_CHANNEL=stderr) and let the platform collect it, or to syslog, errorlog, papertrail, slack or a ' +
       'custom cloud handler (CloudWatch, Datadog, ...). With a stack, list only shared channels in LOG_STACK.',
     examples: { bad: '# .env\nLOG_CHANNEL=stack\nLOG_STACK=single', good: '# .env\nLOG_CHANNEL=stderr' },
-    fixable: false,
+    fixable: 'unsafe',
   },
 
   check({ facts, report }) {
@@ -70,9 +71,21 @@ export default defineRule({
       const route = [`logging.default = ${name}`, ...leaf.chain.slice(1), `channel '${leaf.channel}'`].join(' -> ');
       report({
         value: leaf.selectedBy,
+        // Only the default channel itself has one env variable to point elsewhere; a stack member is edited in the stack.
+        ...(leaf.selectedBy === def
+          ? { remediation: remediationFor(laravel, 'logging.default', def, 'stderr', ' (and collect stderr on the platform)'), fix: readEnvFix(laravel, 'logging.default', def)?.fix }
+          : { remediation: stackAdvice(laravel, def, leaf) }),
         message: `Logs are written to local files: ${route} writes a ${leaf.target} on each server.`,
         related: leaf.selectedBy === def || def.origin.file.startsWith('(') ? [] : [{ file: def.origin.file, line: def.origin.line, message: `logging.default = ${name} (${def.origin.note})` }],
       });
     }
   },
 });
+
+/** A stack member chose the file channel: name where it is listed and the app's own default-channel variable. */
+function stackAdvice(laravel: LaravelFacts, def: Val, leaf: LocalLeaf): string {
+  const o = leaf.selectedBy.origin;
+  const where = o.fromEnv ? `${o.note} in ${o.file}` : `${o.file}:${o.line}`;
+  const key = envKeyOf(def);
+  return `Drop '${leaf.channel}' from the stack (${where}) in favour of a shared channel such as stderr${key ? `, or set ${key}=stderr in production` : ''}.`;
+}

@@ -3,6 +3,7 @@ import { defineRule } from '../../src/engine/rule.js';
 import { isAppCode } from './support/paths.js';
 import type { Val } from '../../src/engine/values.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, scheduleLockStore, str } from './support/config.js';
+import { envKeyOf, readEnvFix } from './support/config-fix.js';
 import { lockCalls, useCacheStore } from './support/schedule.js';
 
 const ANCHORS = /\b(?:onOneServer|withoutOverlapping|useCache)\s*\(/;
@@ -24,7 +25,7 @@ export default defineRule({
       bad: "# .env\nCACHE_STORE=file\n// routes/console.php\nSchedule::command('reports:send')->daily()->onOneServer();",
       good: "# .env\nCACHE_STORE=redis\n// routes/console.php\nSchedule::command('reports:send')->daily()->onOneServer();",
     },
-    fixable: false,
+    fixable: 'unsafe',
   },
 
   files: { languages: ['php'], prefilter: /onOneServer|withoutOverlapping/, include: (path, facts) => isAppCode(path, facts) },
@@ -43,12 +44,32 @@ export default defineRule({
     const related = [decidedBy, driverVal]
       .filter((v): v is Val => !!v && !v.origin.file.startsWith('('))
       .map((v) => ({ file: v.origin.file, line: v.origin.line, message: v === driverVal ? `store '${name}' has driver '${driver}'` : `the schedule lock store is '${name}' (${v.origin.note})` }));
+    // The config fix adds nothing to config: a hard-coded cache.schedule_store hides the scheduler's own env
+    // fallback (SCHEDULE_CACHE_DRIVER, SCHEDULE_CACHE_STORE on 11+), so it is made to read that variable; a
+    // hard-coded cache.default is made to read the cache store variable. A ->useCache() in code is not fixed here.
+    const schedStore = laravel.config.get('cache.schedule_store');
+    const setting = decidedBy && schedStore && sameOrigin(decidedBy, schedStore) ? 'cache.schedule_store' : 'cache.default';
+    const fix = decidedBy ? readEnvFix(laravel, setting, decidedBy) : undefined;
+    const key = decidedBy ? envKeyOf(decidedBy) : undefined;
+    const remediation = explicit
+      ? `This task picks the '${name}' store with ->useCache(): pass a shared store (e.g. ->useCache('redis')).`
+      : key
+        ? `Set ${key}=redis in production's environment (this app decides the schedule lock store with ${key}), with every node on the same Redis.`
+        : fix
+          ? `${setting} is hard-coded in ${decidedBy!.origin.file}:${decidedBy!.origin.line}: make it read ${fix.key} (statelint --fix --unsafe-fixes does it), then set ${fix.key}=redis in production.`
+          : undefined;
     for (const node of calls) {
       report({
         node,
+        remediation,
+        fix: fix?.fix,
         message: `->${node.text}() locks in the '${name}' cache store, whose '${driver}' driver is per server: every node still runs this task.`,
         related: related.filter((r, i) => related.findIndex((x) => x.file === r.file && x.line === r.line) === i),
       });
     }
   },
 });
+
+function sameOrigin(a: Val, b: Val): boolean {
+  return a.origin.file === b.origin.file && a.origin.line === b.origin.line && a.origin.column === b.origin.column;
+}

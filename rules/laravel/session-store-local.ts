@@ -2,6 +2,7 @@ import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { display, str } from './support/config.js';
+import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { isAppCode } from './support/paths.js';
 
 const LOCAL_DRIVERS = new Set(['file', 'array', 'apc']);
@@ -25,16 +26,19 @@ export default defineRule({
       bad: "# .env\nSESSION_DRIVER=file",
       good: "# .env\nSESSION_DRIVER=redis\nSESSION_CONNECTION=default",
     },
-    fixable: false,
+    fixable: 'unsafe',
   },
 
   check({ facts, report }) {
-    const driver = laravelOf(facts)?.config.get('session.driver');
+    const laravel = laravelOf(facts);
+    const driver = laravel?.config.get('session.driver');
     const name = str(driver);
-    if (!driver || !name || !LOCAL_DRIVERS.has(name)) return;
+    if (!laravel || !driver || !name || !LOCAL_DRIVERS.has(name)) return;
     const where = name === 'file' ? ` (${display(laravelOf(facts)?.config.get('session.files'))})` : '';
     report({
       value: driver,
+      remediation: remediationFor(laravel, 'session.driver', driver, 'redis', ' (with every node on the same Redis)'),
+      fix: readEnvFix(laravel, 'session.driver', driver)?.fix,
       message: `Sessions are stored with the '${name}' driver${where} (session.driver = ${name}: ${describeOrigin(driver)}): a user routed to another node is logged out.`,
     });
   },

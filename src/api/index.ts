@@ -8,3 +8,4 @@ export { TOOL_VERSION } from './version.js';
 export type { Report } from '../engine/report.js';
 export type { Finding } from '../engine/finding.js';
 export { fix, type FixOptions, type FixResult } from './fix.js';
+export { envPlan, type EnvPlan } from './env.js';

@@ -53,6 +53,31 @@ export interface LoadedEcosystem {
   describeConfig(format: 'pretty' | 'json', chalk: ChalkInstance): string;
   /** Project files whose change re-decides the configuration (env and config files). */
   configFiles: string[];
+  /** `statelint env`: the env lines that would clear these findings (unproven; the api proves them). */
+  envPlan?(findings: Finding[]): Promise<EnvPlanDraft>;
+}
+
+/** One env line of a plan; a placeholder is a value the user must choose and proves nothing. */
+export interface EnvLine {
+  key: string;
+  value: string;
+  placeholder?: boolean;
+}
+
+export interface EnvPlanItem {
+  /** Rules whose claimed findings these lines clear. */
+  rules: string[];
+  reason: string;
+  lines: EnvLine[];
+  /** The findings (of those rules) the lines claim to clear; the others are left as they are. */
+  claims: Finding[];
+}
+
+export interface EnvPlanDraft {
+  items: EnvPlanItem[];
+  /** Findings that no env line can clear: the value is written in code. */
+  needsCode: { rule: string; reason: string }[];
+  unresolved: { rule: string; reason: string }[];
 }
 
 export interface ChecklistContext {

@@ -5,6 +5,8 @@ export interface Origin extends Location {
   note: string;
   /** Set when the origin is a line of an env file (it then decides over the config expression). */
   fromEnv?: boolean;
+  /** Half-open UTF-16 offsets of the deciding expression in `file` (real files only), for fixes. */
+  span?: [number, number];
 }
 
 export type Scalar = string | number | boolean | null;

@@ -47,7 +47,9 @@ const STRING_FUNCS: Record<string, (s: string) => string> = {
 
 export function originOf(scope: EvalScope, node: SyntaxNode, note?: string): Origin {
   if (scope.anchor) return { ...scope.anchor, note: note ?? scope.anchor.note };
-  return { ...scope.lines.location(scope.file, node.startIndex, node.endIndex), note: note ?? oneLine(node.text) };
+  const at = { ...scope.lines.location(scope.file, node.startIndex, node.endIndex), note: note ?? oneLine(node.text) };
+  // Framework defaults held in memory ("(Laravel 11 framework config/...)") have no file to edit.
+  return scope.file.startsWith('(') ? at : { ...at, span: [node.startIndex, node.endIndex] };
 }
 
 function oneLine(text: string): string {

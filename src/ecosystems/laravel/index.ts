@@ -46,6 +46,7 @@ export const laravel: Ecosystem = {
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
+    const configFiles = [...project.envFiles, ...project.configDirs.flatMap((d) => CONFIG_FILES.map((f) => `${d}/${f}.php`))];
     return {
       facts: project,
       info: { version: project.version ?? null, configDirs: project.configDirs, envFiles: project.envFiles },
@@ -53,7 +54,8 @@ export const laravel: Ecosystem = {
       effectiveConfig: () => effectiveConfig(project),
       checklist: (findings, context) => laravelChecklist(project, findings, context),
       describeConfig: (format, chalk) => describeConfig(project, format, chalk),
-      configFiles: [...project.envFiles, ...project.configDirs.flatMap((d) => CONFIG_FILES.map((f) => `${d}/${f}.php`))],
+      configFiles,
+      envPlan: async (findings) => (await import('./env-plan.js')).laravelEnvPlan(project, findings, configFiles),
     };
   },
   rules: () => discoverRules('laravel'),
