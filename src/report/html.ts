@@ -31,9 +31,9 @@ p,li,td,th,dd,dt,.wrap{overflow-wrap:anywhere}
 .pill.pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}
 .pill.unknown{background:#eaeef2;color:#424a53;border:1px solid #afb8c1}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;margin:10px 0;min-width:0}
-.score{display:flex;flex-wrap:wrap;gap:16px;align-items:center}
+.score{display:flex;flex-wrap:wrap;gap:16px;align-items:center;justify-content:center}
 .score svg{flex:none}
-.checks{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,250px),1fr));gap:10px;flex:1;min-width:0}
+.checks{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,250px),1fr));gap:10px;flex:1 1 300px;min-width:0}
 .check{display:flex;gap:10px;align-items:flex-start;background:#fff;border:1px solid #d0d7de;border-left-width:6px;border-radius:8px;padding:10px;min-width:0}
 .check.pass{border-left-color:#1a7f37}.check.fail{border-left-color:#cf222e}.check.unknown{border-left-color:#8c959f}
 .icon{flex:none;width:28px;height:28px;border-radius:50%;color:#fff;font-weight:700;display:flex;align-items:center;justify-content:center}
