@@ -101,7 +101,10 @@ function excerpt(input: FormatInput, f: Finding): string {
   const at = input.lineText(l.file, l.line);
   if (at === undefined) return '';
   const lines: string[] = [];
-  for (let n = Math.max(1, l.line - 2); n <= l.line + 2; n++) {
+  // Context after the line stops at the first missing line and drops blank lines at the end of the excerpt.
+  let last = l.line;
+  for (let n = l.line + 1; n <= l.line + 2 && input.lineText(l.file, n) !== undefined; n++) if (input.lineText(l.file, n)!.trim()) last = n;
+  for (let n = Math.max(1, l.line - 2); n <= last; n++) {
     const text = n === l.line ? at : input.lineText(l.file, n);
     if (text === undefined) continue;
     let body = h(text);
