@@ -8,13 +8,14 @@ import { UsageError } from './commands/errors.js';
 import { colorLevel, defaultIO, type CliIO, type Format } from './commands/output.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { RuleFailure } from './engine/errors.js';
+import { FORMAT_IDS } from './report/index.js';
 import { ECOSYSTEMS } from './ecosystems/registry.js';
 
 export type { CliIO };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-const formatOption = () => new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty');
+const formatOption = () => new Option('-f, --format <format>', 'report format').choices(FORMAT_IDS).default('pretty');
 const failOnOption = () => new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'warn', 'info', 'never']).default('error');
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void, extensions: ((program: Command) => void)[] = []): Command {

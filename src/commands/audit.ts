@@ -178,7 +178,7 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCl
   const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
   if (flags.showConfig) {
     if (flags.writeBaseline) throw new UsageError('--show-config prints the configuration and writes no baseline: drop one of --show-config and --write-baseline');
-    if (flags.format === 'sarif') throw new UsageError('--show-config prints pretty or json, not sarif');
+    if (flags.format !== 'pretty' && flags.format !== 'json') throw new UsageError(`--show-config prints pretty or json, not ${flags.format}`);
     emit(await describeConfig(options, flags.format, chalk), flags.output, io);
     return 0;
   }

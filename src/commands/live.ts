@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { Option, type Command } from 'commander';
-import { colorLevel, emit, exitCodeFor, render, type CliIO } from './output.js';
+import { colorLevel, emit, exitCodeFor, render, type CliIO, type Format } from './output.js';
+import { FORMAT_IDS } from '../report/index.js';
 import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { TargetUnreachableError } from '../live/errors.js';
@@ -261,7 +262,7 @@ interface LiveFlags {
   env?: string[];
   readOnly?: boolean;
   timeout: string;
-  format: 'pretty' | 'json' | 'sarif';
+  format: Format;
   output?: string;
   failOn: Severity | 'never';
   color?: boolean;
@@ -306,7 +307,7 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--env <KEY=VALUE>', 'env value on top of the env files (repeatable)', collect)
     .option('--read-only', 'never write to the store')
     .option('--timeout <ms>', 'timeout of every network call', '5000')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['pretty', 'json', 'sarif']).default('pretty'))
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMAT_IDS).default('pretty'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 when a finding is at or above this level').choices(['error', 'warning', 'info', 'never']).default('error'))
     .option('--color', 'force colours')

@@ -1,11 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChalkInstance } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 import { SEVERITY_RANK, type Severity } from '../engine/finding.js';
-import { formatJson } from '../report/json.js';
+import { formatter, type Format } from '../report/index.js';
 import type { FormatInput } from '../report/model.js';
-import { formatPretty } from '../report/pretty.js';
-import { formatSarif } from '../report/sarif.js';
 import { UsageError } from './errors.js';
 
 /** What every command writes to and reads from: the CLI passes the process's, tests their own. */
@@ -30,7 +29,7 @@ export const defaultIO: CliIO = {
   cwd: process.cwd(),
 };
 
-export type Format = 'pretty' | 'json' | 'sarif';
+export type { Format };
 export type FailOn = Severity | 'never';
 
 /** --color/--no-color, then NO_COLOR, then FORCE_COLOR, then TTY (chalk 5 ignores NO_COLOR itself). */
@@ -51,10 +50,25 @@ export function exitCodeFor(severities: Severity[], failOn: FailOn): 0 | 1 {
   return severities.some((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn]) ? 1 : 0;
 }
 
+/**
+ * Where the audited folder sits in its git repository: `git rev-parse` from the folder (it also honours GIT_DIR in
+ * hooks). Outside a repository (or without git) paths stay relative to the audited folder.
+ */
+export function repositoryOf(rootAbsolute: string): NonNullable<FormatInput['repository']> {
+  try {
+    const [top, prefix] = execFileSync('git', ['rev-parse', '--show-toplevel', '--show-prefix'], { cwd: rootAbsolute, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).split('\n');
+    if (top) return { root: top, prefix: prefix ?? '', git: true };
+  } catch {
+    // not a git work tree (or no git): fall through
+  }
+  return { root: rootAbsolute, prefix: '', git: false };
+}
+
+/** Renders with the registered formatter (src/report/index.ts); colours only for formats that use them. */
 export function render(format: Format, input: FormatInput, chalk: ChalkInstance): string {
-  if (format === 'json') return formatJson(input);
-  if (format === 'sarif') return formatSarif(input);
-  return formatPretty(input, chalk);
+  const entry = formatter(format);
+  const repository = entry.repositoryPaths ? (input.repository ?? repositoryOf(input.rootAbsolute)) : input.repository;
+  return entry.render({ ...input, repository }, entry.colored ? chalk : new Chalk({ level: 0 }));
 }
 
 /** Writes the report to -o FILE or stdout; stdout carries only the report. */

@@ -15,4 +15,10 @@ export interface FormatInput {
   cwd?: string;
   /** Terminal width for pretty output (undefined: do not wrap). */
   columns?: number;
+  /**
+   * Where the audited folder sits in its git repository, for formats whose paths must be relative to the
+   * repository root (github, sarif). Filled in by render() (src/commands/output.ts); `prefix` is '' or 'backend/'.
+   * Outside a git repository `root` is the audited folder, `prefix` is '' and `git` is false.
+   */
+  repository?: { root: string; prefix: string; git: boolean };
 }

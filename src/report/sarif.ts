@@ -1,19 +1,21 @@
-import type { Fix as SarifFix, Log, ReportingDescriptor, Result } from 'sarif';
+import { pathToFileURL } from 'node:url';
+import type { ArtifactLocation, Fix as SarifFix, Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import { lineHash } from '../engine/fingerprint.js';
-import type { Fix, Severity } from '../engine/finding.js';
+import type { Finding, Fix, Severity } from '../engine/finding.js';
 import type { RuleMeta } from '../engine/rule.js';
 import type { FormatInput } from './model.js';
+import { isUrl, repoPath, unresolvedValues } from './paths.js';
 
 const LEVEL: Record<Severity, Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 /** A fix as SARIF artifactChanges: offsets are UTF-16 code units, as the run's columnKind says. */
-function sarifFix(fix: Fix): SarifFix {
+function sarifFix(fix: Fix, input: FormatInput): SarifFix {
   const byFile = new Map<string, Fix['edits']>();
   for (const e of fix.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   return {
     description: { text: `${fix.title} (${fix.applicability})` },
     artifactChanges: [...byFile].map(([file, edits]) => ({
-      artifactLocation: { uri: file, uriBaseId: '%SRCROOT%' },
+      artifactLocation: artifactLocation(input, file),
       replacements: edits.map((e) => ({ deletedRegion: { charOffset: e.range[0], charLength: e.range[1] - e.range[0] }, insertedContent: { text: e.text } })),
     })),
   };
@@ -47,8 +49,69 @@ function ruleDescriptor(meta: RuleMeta): ReportingDescriptor {
   };
 }
 
+// --- Repository-relative locations, live targets and execution notifications (issue 8) ---
+
+/**
+ * A file as SARIF names it: relative to the repository root under %SRCROOT% (so a monorepo's backend/ findings
+ * attach to backend/ files), an absolute path (an env file named outside the project) as a file: URI.
+ */
+export function artifactLocation(input: FormatInput, file: string): ArtifactLocation {
+  if (file.startsWith('/')) return { uri: pathToFileURL(file).href };
+  return { uri: repoPath(input, file), uriBaseId: '%SRCROOT%' };
+}
+
+/** %SRCROOT% is the repository root (the audited folder outside git), as an absolute file: URI ending in '/'. */
+export function originalUriBaseIds(input: FormatInput): NonNullable<Log['runs'][number]['originalUriBaseIds']> {
+  const root = input.repository?.root ?? input.rootAbsolute;
+  const href = pathToFileURL(root).href;
+  return {
+    '%SRCROOT%': {
+      uri: href.endsWith('/') ? href : `${href}/`,
+      description: { text: input.repository?.git === false || !input.repository ? 'The audited folder (not in a git repository).' : 'The root of the git repository that holds the audited folder.' },
+    },
+  };
+}
+
+/**
+ * Where a finding is. A live finding is about a node or store URL, not a file: it gets a logical location
+ * naming the target (and no physicalLocation, so nothing is written as a file URI).
+ */
+export function resultLocations(input: FormatInput, f: Finding): SarifLocation[] {
+  if (isUrl(f.location.file)) return [{ logicalLocations: [{ name: f.location.file, fullyQualifiedName: f.location.file, kind: 'resource' }], message: { text: `live target ${f.location.file}` } }];
+  return [
+    {
+      physicalLocation: {
+        artifactLocation: artifactLocation(input, f.location.file),
+        region: { startLine: f.location.line, startColumn: f.location.column, endLine: f.location.endLine, endColumn: f.location.endColumn },
+      },
+    },
+  ];
+}
+
+/** Files that were partly analysed (warning) or skipped (note), and values the audit could not resolve (note). */
+export function executionNotifications(input: FormatInput): Notification[] {
+  const { report } = input;
+  const at = (file: string): SarifLocation[] => (isUrl(file) ? [{ logicalLocations: [{ fullyQualifiedName: file, kind: 'resource' }] }] : [{ physicalLocation: { artifactLocation: artifactLocation(input, file) } }]);
+  return [
+    ...report.errors.map((e): Notification => ({ level: 'warning', descriptor: { id: 'statelint/file-error' }, message: { text: `${e.file}: ${e.message}` }, locations: at(e.file) })),
+    ...report.skipped.map((s): Notification => ({ level: 'note', descriptor: { id: 'statelint/skipped' }, message: { text: `${s.file}: skipped, ${s.reason}` }, locations: at(s.file) })),
+    ...unresolvedValues(input).map((u): Notification => ({
+      level: 'note',
+      descriptor: { id: 'statelint/unresolved-value' },
+      message: { text: `${u.key} could not be resolved: ${u.reason}` },
+      ...(u.source ? { locations: [{ physicalLocation: { artifactLocation: artifactLocation(input, u.source.file), region: { startLine: u.source.line } } }] } : {}),
+    })),
+  ];
+}
+
+/** Nothing audited (no file read, no target checked) is not a successful run, whatever else it says. */
+export function executionSuccessful(input: FormatInput): boolean {
+  return input.report.summary.filesScanned > 0;
+}
+
 /** SARIF 2.1.0 with what GitHub code scanning requires (docs/ARCHITECTURE.md, "Formats"). */
-export function formatSarif({ report, rules, lineText }: FormatInput): string {
+export function formatSarif(input: FormatInput): string {
+  const { report, rules, lineText } = input;
   // Every rule that ran is listed, so code scanning can close alerts whose rule found nothing this time.
   const used = rules;
   const index = new Map(used.map((r, i) => [r.id, i]));
@@ -63,21 +126,14 @@ export function formatSarif({ report, rules, lineText }: FormatInput): string {
       ruleIndex: index.get(f.ruleId),
       level: LEVEL[f.severity],
       message: { text: f.message },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: f.location.file, uriBaseId: '%SRCROOT%' },
-            region: { startLine: f.location.line, startColumn: f.location.column, endLine: f.location.endLine, endColumn: f.location.endColumn },
-          },
-        },
-      ],
+      locations: resultLocations(input, f),
       relatedLocations: f.related.map((r, i) => ({
         id: i + 1,
         message: { text: r.message },
-        physicalLocation: { artifactLocation: { uri: r.file, uriBaseId: '%SRCROOT%' }, region: { startLine: r.line } },
+        ...(isUrl(r.file) ? { logicalLocations: [{ fullyQualifiedName: r.file, kind: 'resource' }] } : { physicalLocation: { artifactLocation: artifactLocation(input, r.file), region: { startLine: r.line } } }),
       })),
       partialFingerprints: { primaryLocationLineHash: lineHash(text, occurrence), 'statelint/v1': f.fingerprint },
-      ...(f.fix && f.fix.applicability !== 'suggestion' ? { fixes: [sarifFix(f.fix)] } : {}),
+      ...(f.fix && f.fix.applicability !== 'suggestion' ? { fixes: [sarifFix(f.fix, input)] } : {}),
     };
   });
   const log: Log = {
@@ -94,16 +150,13 @@ export function formatSarif({ report, rules, lineText }: FormatInput): string {
             rules: used.map(ruleDescriptor),
           },
         },
+        originalUriBaseIds: originalUriBaseIds(input),
         columnKind: 'utf16CodeUnits',
         results,
         invocations: [
           {
-            executionSuccessful: true,
-            toolExecutionNotifications: report.errors.map((e) => ({
-              level: 'warning' as const,
-              message: { text: e.message },
-              locations: [{ physicalLocation: { artifactLocation: { uri: e.file, uriBaseId: '%SRCROOT%' } } }],
-            })),
+            executionSuccessful: executionSuccessful(input),
+            toolExecutionNotifications: executionNotifications(input),
           },
         ],
       },
