@@ -26,7 +26,7 @@ const marker = path.join(root, 'dist/src/cli.js');
 const sources = Math.max(...['src', 'rules', 'scripts'].map((d) => newest(path.join(root, d))), statSync(path.join(root, 'tsconfig.json')).mtimeMs);
 const packing = ['pack', 'publish'].includes(process.env.npm_command ?? '');
 if (!packing && existsSync(marker) && statSync(marker).mtimeMs > sources) {
-  console.log('statelint prepare: dist/ is newer than the sources, not rebuilt');
+  console.error('statelint prepare: dist/ is newer than the sources, not rebuilt');
   process.exit(0);
 }
 
@@ -37,6 +37,6 @@ try {
   console.error('statelint prepare: typescript is not installed, so dist/ cannot be built: run `npm install` (with devDependencies) in this folder first');
   process.exit(1);
 }
-console.log('statelint prepare: compiling dist/ (tsc)');
+console.error('statelint prepare: compiling dist/ (tsc)');
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
