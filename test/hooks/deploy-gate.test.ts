@@ -16,12 +16,11 @@ beforeAll(async () => {
   ensureSystemPackages();
   const redis = await servers.redis();
   const shared = { STORE: 'redis', REDIS_URL: redis.url };
-  [memA, memB, redA, redB] = await Promise.all([
-    servers.expressNode({ NODE_NAME: 'A' }),
-    servers.expressNode({ NODE_NAME: 'B' }),
-    servers.expressNode({ NODE_NAME: 'A', ...shared }),
-    servers.expressNode({ NODE_NAME: 'B', ...shared }),
-  ]);
+  // one at a time: four Node processes starting at once on a busy CI machine can miss the 10 s start limit
+  memA = await servers.expressNode({ NODE_NAME: 'A' });
+  memB = await servers.expressNode({ NODE_NAME: 'B' });
+  redA = await servers.expressNode({ NODE_NAME: 'A', ...shared });
+  redB = await servers.expressNode({ NODE_NAME: 'B', ...shared });
 }, 120_000);
 afterAll(() => servers.stopAll());
 
