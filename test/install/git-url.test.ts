@@ -21,11 +21,15 @@ describe('install from a git URL', () => {
     mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), '{"name":"consumer","private":true}');
     const t0 = Date.now();
-    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', `git+file://${bare}`], { cwd: app, encoding: 'utf8', timeout: 170_000 });
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts', '--save-dev', `git+file://${bare}`], { cwd: app, encoding: 'utf8', timeout: 170_000 });
     const seconds = (Date.now() - t0) / 1000;
     console.log(`npm install git+file://…/statelint.git: ${seconds.toFixed(1)} s`);
     expect(install.stderr.split('\n').filter((l) => /ERR/.test(l))).toEqual([]);
     expect(install.status).toBe(0);
+    // npm runs prepare twice for a git dependency (in its dependency install, then when it packs the
+    // clone): the first compiles, the second (shown with --foreground-scripts) keeps that build
+    expect(install.stdout + install.stderr).toMatch(/statelint prepare: dist\/ is newer than the sources, not rebuilt/);
+    expect(install.stdout + install.stderr).not.toMatch(/statelint prepare: compiling/);
 
     const r = spawnSync('npx', ['--no-install', 'statelint', '--version'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
