@@ -50,6 +50,14 @@ describe('husky', () => {
     expect(readFileSync(repo.path('.husky/pre-commit'), 'utf8')).toBe(existing);
     expect(readFileSync(repo.path('.husky/pre-push'), 'utf8')).toBe('npm test\n');
   });
+
+  it('an existing .husky/pre-commit that ends with exec: refused (exit 2), the file is left alone', () => {
+    const repo = TestRepo.create(scratch, { files: { '.husky/pre-commit': 'exec npx lint-staged\n' } });
+    const r = repo.statelint(['hook', 'install']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^statelint: \.husky\/pre-commit ends with `exec npx lint-staged`, so anything added after it never runs/);
+    expect(readFileSync(repo.path('.husky/pre-commit'), 'utf8')).toBe('exec npx lint-staged\n');
+  });
 });
 
 describe('lefthook', () => {

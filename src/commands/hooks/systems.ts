@@ -234,6 +234,8 @@ export function installHusky(repo: Repo, dir: string, hook: HookName, args: read
   if (base === null) {
     next = HUSKY_SHEBANG + huskyBlock(repo, hook, args, ['created']);
   } else {
+    const last = base.split('\n').filter(contentLine).pop() ?? '';
+    if (/^\s*exec\s/.test(last)) throw new UsageError(`${where} ends with \`${last.trim()}\`, so anything added after it never runs; statelint left it alone. Add this line before it: npx --no-install statelint ${args.join(' ')}`);
     const newline = base.length > 0 && !base.endsWith('\n');
     next = base + (newline ? '\n' : '') + huskyBlock(repo, hook, args, newline ? ['newline'] : []);
   }
