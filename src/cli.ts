@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { loadRules, resolveRoot, TOOL_VERSION } from './api/index.js';
 import { describeConfig, resolverOptions, runAuditCommand, type AuditFlags } from './commands/audit.js';
 import { runEnvCommand } from './commands/env.js';
+import { registerHookCommand } from './commands/hook.js';
 import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { UsageError } from './commands/errors.js';
 import { colorLevel, defaultIO, type CliIO, type Format } from './commands/output.js';
@@ -118,6 +119,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
       io.stdout(await explainRule(id));
       setExit(0);
     });
+
+  registerHookCommand(program, io, setExit); // statelint hook install|uninstall
 
   for (const extend of extensions) extend(program);
   return program;

@@ -27,7 +27,11 @@ export function changedFiles(cwd: string, base: string): string[] {
   return [...new Set([...changed, ...untracked])].sort();
 }
 
-/** The merge base of HEAD with the default branch (origin's HEAD, else main, else master). */
+/**
+ * The merge base of HEAD with the default branch (origin's HEAD, else main or master, local or on
+ * origin). A base equal to HEAD compares nothing (e.g. pushing main itself): the next candidate, such
+ * as the upstream that is being pushed to, is tried first.
+ */
 export function defaultBase(cwd: string): string | undefined {
   const candidates: string[] = [];
   try {
@@ -35,15 +39,24 @@ export function defaultBase(cwd: string): string | undefined {
   } catch {
     // no remote HEAD: try the usual branch names
   }
-  candidates.push('main', 'master', 'origin/main', 'origin/master');
+  candidates.push('main', 'master', '@{upstream}', 'origin/main', 'origin/master');
+  let head: string | undefined;
+  let found: string | undefined;
+  try {
+    head = git(cwd, ['rev-parse', 'HEAD']).trim();
+  } catch {
+    return undefined; // no commit yet
+  }
   for (const ref of candidates) {
     try {
-      return git(cwd, ['merge-base', 'HEAD', ref]).trim();
+      const base = git(cwd, ['merge-base', 'HEAD', ref]).trim();
+      if (base !== head) return base;
+      found ??= base;
     } catch {
       // that ref does not exist here
     }
   }
-  return undefined;
+  return found;
 }
 
 export function revisionExists(cwd: string, rev: string): boolean {
