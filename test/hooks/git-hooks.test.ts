@@ -19,7 +19,7 @@ describe('plain git hooks', () => {
     const repo = TestRepo.create(scratch);
     const first = repo.statelint(['hook', 'install']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^installed \.git\/hooks\/pre-commit: runs statelint audit \. --fail-on warning\n$/);
+    expect(first.stdout).toMatch(/^installed \.git\/hooks\/pre-commit: runs statelint audit --staged --fail-on warning\n$/);
     const hook = repo.path('.git/hooks/pre-commit');
     expect(mode(hook)).toBe(0o755);
     const text = readFileSync(hook, 'utf8');

@@ -27,8 +27,9 @@ describe('husky', () => {
     expect(existsSync(repo.path('.git/hooks/pre-commit'))).toBe(false);
     expect(repo.statelint(['hook', 'install']).stdout).toBe('already installed: .husky/pre-commit\n');
 
-    // husky's shim runs the file with sh from the top of the work tree
+    // husky's shim runs the file with sh from the top of the work tree, while the change is staged
     repo.write(CONTROLLER, ENV_CONTROLLER);
+    repo.git('add', CONTROLLER);
     const bad = run('sh', ['-e', '.husky/pre-commit'], repo.dir, repo.env);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/laravel\/env-outside-config/);
@@ -42,7 +43,7 @@ describe('husky', () => {
     const repo = TestRepo.create(scratch, { files: { '.husky/pre-commit': existing, '.husky/pre-push': 'npm test\n' } });
     const r = repo.statelint(['hook', 'install', '--pre-commit', '--pre-push']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^installed \.husky\/pre-commit: after the commands already there, runs statelint audit \. --fail-on warning \(husky is not active in this clone yet/);
+    expect(r.stdout).toMatch(/^installed \.husky\/pre-commit: after the commands already there, runs statelint audit --staged --fail-on warning \(husky is not active in this clone yet/);
     expect(r.stdout).toMatch(/\ninstalled \.husky\/pre-push: after the commands already there/);
     const text = readFileSync(repo.path('.husky/pre-commit'), 'utf8');
     expect(text.startsWith(existing + '\n# >>> statelint hook pre-commit [newline] >>>')).toBe(true);
