@@ -135,7 +135,9 @@ describe('store mode (standalone redis)', () => {
 
 describe('live check metadata', () => {
   it('documents every check completely', () => {
-    expect(LIVE_CHECKS.length).toBe(8);
+    expect(LIVE_CHECKS.length).toBe(11);
+    // Undecided checks, broken nodes and broken replicas fail the default --fail-on error.
+    for (const id of ['live/check-incomplete', 'live/node-error', 'live/store-replication-broken']) expect(LIVE_CHECKS.find((c) => c.id === id)?.severity).toBe('error');
     for (const c of LIVE_CHECKS) {
       expect(c.id).toMatch(/^live\/[a-z0-9-]+$/);
       expect(c.category).toBe('sessions');
