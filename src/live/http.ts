@@ -62,6 +62,9 @@ export class NodeUnreachableError extends TargetUnreachableError {
 export class LiveHttp {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** For a resend after a kept-alive socket was closed under us: always a new connection. */
+  private readonly freshHttpAgent: http.Agent;
+  private readonly freshHttpsAgent: https.Agent;
   private readonly origins: Set<string>;
 
   constructor(
@@ -71,6 +74,8 @@ export class LiveHttp {
   ) {
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, ca: trustedCas(ca), rejectUnauthorized: true });
+    this.freshHttpAgent = new http.Agent({ keepAlive: false });
+    this.freshHttpsAgent = new https.Agent({ keepAlive: false, ca: trustedCas(ca), rejectUnauthorized: true });
     this.origins = new Set(nodes.map((n) => new URL(n).origin));
   }
 
@@ -82,6 +87,8 @@ export class LiveHttp {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 
   /** Throws unless `url` is on a named node. */
@@ -93,7 +100,8 @@ export class LiveHttp {
     return u;
   }
 
-  private send(u: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+  /** One request within `ms`; an error says whether it happened on a kept-alive socket before any answer. */
+  private send(u: URL, method: string, headers: Record<string, string>, body: string | undefined, ms: number, fresh: boolean): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const secure = u.protocol === 'https:';
       const mod = secure ? https : http;
@@ -105,7 +113,8 @@ export class LiveHttp {
         if (err) reject(err);
         else resolve(res as RawResponse);
       };
-      const req = mod.request(u, { method, headers, agent: secure ? this.httpsAgent : this.httpAgent }, (res) => {
+      const agent = fresh ? (secure ? this.freshHttpsAgent : this.freshHttpAgent) : secure ? this.httpsAgent : this.httpAgent;
+      const req = mod.request(u, { method, headers, agent }, (res) => {
         const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
         let stream: NodeJS.ReadableStream = res;
         if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(zlib.createGunzip());
@@ -141,8 +150,10 @@ export class LiveHttp {
         const e = timeoutError(this.timeoutMs);
         req.destroy(e);
         finish(e);
-      }, this.timeoutMs);
-      req.on('error', (e) => finish(e));
+      }, ms);
+      req.on('error', (e) => finish(Object.assign(e, { reusedSocket: req.reusedSocket && !answered })));
+      let answered = false;
+      req.on('response', () => (answered = true));
       req.end(body);
     });
   }
@@ -164,13 +175,20 @@ export class LiveHttp {
         body = new URLSearchParams(init.form).toString();
         headers['content-length'] = String(Buffer.byteLength(body));
       }
-      let res: RawResponse;
-      try {
-        res = await this.send(current, method, headers, body);
-      } catch (e) {
-        const reason = reasonOf(e, this.timeoutMs);
-        const node = `node ${displayUrl(current.origin)}`;
-        throw new NodeUnreachableError(certificateProblem(e, node) ?? `${node} did not answer (${reason})`, reason);
+      let res: RawResponse | undefined;
+      const deadline = Date.now() + this.timeoutMs;
+      // A kept-alive socket the server closed just as it was reused fails before the server read the
+      // request (Node's documented keep-alive race): resend once, on a new connection, within the same timeout.
+      for (let attempt = 1; !res; attempt++) {
+        try {
+          res = await this.send(current, method, headers, body, Math.max(1, deadline - Date.now()), attempt > 1);
+        } catch (e) {
+          const stale = (e as { reusedSocket?: boolean; code?: string }).reusedSocket && ['ECONNRESET', 'EPIPE'].includes(String((e as { code?: string }).code));
+          if (stale && attempt < 2 && Date.now() < deadline) continue;
+          const reason = reasonOf(e, this.timeoutMs);
+          const node = `node ${displayUrl(current.origin)}`;
+          throw new NodeUnreachableError(certificateProblem(e, node) ?? `${node} did not answer (${reason})`, reason);
+        }
       }
       const ended = Date.now();
       for (const raw of res.headers['set-cookie'] ?? []) {
