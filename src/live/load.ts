@@ -265,7 +265,8 @@ async function load(opts: LoadOptions, http: LiveHttp): Promise<{ issues: LiveIs
     logout: logoutStats,
     requests,
     wallMs,
-    sessionsPerSecond: round1(opts.sessions / (Math.max(1, wallMs) / 1000)),
+    // Sessions that were not started would inflate the rate.
+    sessionsPerSecond: round1((opts.sessions - notRun) / (Math.max(1, wallMs) / 1000)),
     requestsPerSecond: round1(requests / (Math.max(1, wallMs) / 1000)),
     perNode,
   };

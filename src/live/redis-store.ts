@@ -524,7 +524,7 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
 }
 
 function clusterClient(t: Extract<StoreTarget, { kind: 'cluster' }>, timeoutMs: number, name: string, scaleReads: 'master' | 'slave'): Cluster {
-  return track(
+  const c = track(
     new Cluster(t.nodes, {
       lazyConnect: true,
       scaleReads,
@@ -538,6 +538,17 @@ function clusterClient(t: Extract<StoreTarget, { kind: 'cluster' }>, timeoutMs: 
       redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, disconnectTimeout: DISCONNECT_MS, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? tlsOptions(t) : undefined, connectionName: name },
     }),
   );
+  // On ASK, ioredis sends ASKING and drops its promise: if that connection then closes or the command
+  // times out (a resharding under load), the rejection is unhandled and would end the process.
+  c.on('+node', (node: Redis) => {
+    const asking = node.asking.bind(node) as (...args: unknown[]) => Promise<unknown>;
+    (node as unknown as { asking: (...args: unknown[]) => Promise<unknown> }).asking = (...args: unknown[]) => {
+      const p = asking(...args);
+      p.catch(() => undefined);
+      return p;
+    };
+  });
+  return c;
 }
 
 async function clusterReady(c: Cluster, timeoutMs: number): Promise<void> {
