@@ -7,6 +7,8 @@
 //   gzip-bomb:PATH          the upstream's status and cookies, then 1 MB of gzip that inflates to 64 MB
 //   garbage-cookie          extra Set-Cookie headers that are not cookies, plus a 3 KB one
 //   slow:PATH:MS            answer PATH only after MS milliseconds
+//   drop-reused             destroy a kept-alive connection when a second request arrives on it, unanswered
+//                           (the keep-alive race: the server closed an idle socket as the client reused it)
 // GET /__stats (never asked for by statelint) reports the bytes written to clients and requests seen.
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -40,6 +42,10 @@ function pass(res, ur, extraCookies = []) {
 
 const server = http.createServer((req, res) => {
   const path = new URL(req.url, 'http://x').pathname;
+  if (kind === 'drop-reused' && path !== '/__stats') {
+    req.socket.served = (req.socket.served ?? 0) + 1;
+    if (req.socket.served > 1) return req.socket.destroy();
+  }
   if (path === '/__stats') {
     res.setHeader('content-type', 'application/json');
     return res.end(JSON.stringify({ ...stats, bytesWritten: stats.bytesWritten }));
