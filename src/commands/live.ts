@@ -177,6 +177,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     if (store) {
       const probed = await probeStore(store, !!options.readOnly, timeoutMs);
       issues.push(...probed.issues);
+      // CONFIG disabled (common on managed Redis): those store checks stay unknown, and the report says so.
+      const unknownFacts = [probed.facts.saveRules === null && probed.facts.aofEnabled !== true && 'persistence (live/store-not-persistent: CONFIG GET save)', probed.facts.maxmemoryPolicy === null && 'eviction (live/store-evicts-sessions: maxmemory-policy)'].filter(Boolean);
+      if (unknownFacts.length) errors.push({ file: probed.target, message: `the server did not tell ${unknownFacts.join(' or ')}; ${unknownFacts.length === 1 ? 'that check was' : 'those checks were'} not run` });
       live.store = { target: probed.target, kind: probed.kind, from: explicitStore ? 'flags' : 'project config', topology: probed.topology, facts: probed.facts, probe: probed.probe };
     }
     const scenarioOptions: ScenarioOptions = {

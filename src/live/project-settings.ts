@@ -97,6 +97,7 @@ export async function readProjectSettings(root: string, options: { envFiles?: st
     laravelMajor: project.major,
     notes,
   };
+  if (driver === undefined) notes.push('session.driver could not be resolved from the project; the session key check did not run');
   if (driver !== 'redis') return out;
   const connection = str(c('session.connection')) || 'default';
   const store = str(c('session.store')) || 'redis';
