@@ -350,9 +350,24 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-/** The CSRF token of a login form: a `_token` field or a `csrf-token` meta tag (bounded patterns: the body may be 1 MiB of anything). */
+/**
+ * The CSRF token of a login form: a `_token` field, else a `csrf-token` meta tag. The body may be 1 MiB of
+ * anything: tags are matched without crossing a `<` or `>` (linear), attributes only inside one tag.
+ */
 export function csrfTokenIn(body: string): string | undefined {
-  return /name=["']_token["'][^>]{0,500}?value=["']([^"'<>]{1,500})["']/.exec(body)?.[1] ?? /<meta[^>]{1,500}?name=["']csrf-token["'][^>]{0,500}?content=["']([^"'<>]{1,500})["']/.exec(body)?.[1];
+  let meta: string | undefined;
+  const attr = (attrs: string, name: string) => new RegExp(`(?:^|\\s)${name}\\s*=\\s*["']([^"'<>]{1,500})["']`, 'i').exec(attrs)?.[1];
+  for (const m of body.matchAll(/<(input|meta)\b([^<>]{0,2000})>/gi)) {
+    const tag = (m[1] as string).toLowerCase();
+    const attrs = m[2] as string;
+    if (tag === 'input' && attr(attrs, 'name') === '_token') {
+      const v = attr(attrs, 'value');
+      if (v) return v;
+    } else if (tag === 'meta' && meta === undefined && attr(attrs, 'name') === 'csrf-token') {
+      meta = attr(attrs, 'content');
+    }
+  }
+  return meta;
 }
 
 /** GET the login path without fields; with fields, GET it for the CSRF token, then POST the form. */

@@ -5,6 +5,7 @@
 //   redirect-to:PATH:URL    GET PATH redirects to URL (another origin)
 //   huge-body:PATH          the upstream's status and cookies, then a 100 MB body
 //   gzip-bomb:PATH          the upstream's status and cookies, then 1 MB of gzip that inflates to 64 MB
+//   csrf-bomb:PATH          1 MB of half-open `name="_token"` / `<meta name="csrf-token"` tags (regex backtracking bait)
 //   garbage-cookie          extra Set-Cookie headers that are not cookies, plus a 3 KB one
 //   slow:PATH:MS            answer PATH only after MS milliseconds
 //   drop-reused             destroy a kept-alive connection when a second request arrives on it, unanswered
@@ -91,6 +92,10 @@ const server = http.createServer((req, res) => {
       res.on('close', () => (left = 0));
       write();
     });
+  }
+  if (kind === 'csrf-bomb' && on(arg1) && req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    return res.end('<input name="_token" '.repeat(25000) + '<meta name="csrf-token" '.repeat(20000));
   }
   if (kind === 'garbage-cookie') {
     const junk = [';;;', '=novalue', 'bad name=1', 'no-equals-sign', `big=${'A'.repeat(3000)}`, 'x=1; Domain=evil.invalid', 'y=2; Expires=not-a-date; Max-Age=abc'];

@@ -18,7 +18,7 @@ import { ensureSystemPackages, REPO, Servers, type Running } from './servers.js'
 const servers = new Servers();
 let redis: Running;
 let redA: Running, redB: Running; // connect-redis on one shared Redis
-let b500me: Running, bBroken: Running, bLoop: Running, bForeign: Running, bHuge: Running, bBomb: Running, bGarbage: Running, bSlowMe: Running, bSlowStart: Running, bDrop: Running;
+let b500me: Running, bBroken: Running, bLoop: Running, bForeign: Running, bHuge: Running, bBomb: Running, bGarbage: Running, bSlowMe: Running, bSlowStart: Running, bDrop: Running, aCsrfBomb: Running;
 
 // Another origin on 127.0.0.1 (a different port): statelint must never send it anything.
 let canaryHits = 0;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   redis = await servers.redis();
   const shared = { STORE: 'redis', REDIS_URL: redis.url };
   [redA, redB] = await Promise.all([servers.expressNode({ NODE_NAME: 'A', ...shared }), servers.expressNode({ NODE_NAME: 'B', ...shared })]);
-  [b500me, bBroken, bLoop, bForeign, bHuge, bBomb, bGarbage, bSlowMe, bSlowStart, bDrop] = await Promise.all([
+  [b500me, bBroken, bLoop, bForeign, bHuge, bBomb, bGarbage, bSlowMe, bSlowStart, bDrop, aCsrfBomb] = await Promise.all([
     servers.faultProxy(redB, 'status500:/me'),
     servers.faultProxy(redB, 'status500'),
     servers.faultProxy(redB, 'redirect-loop:/'),
@@ -47,6 +47,7 @@ beforeAll(async () => {
     servers.faultProxy(redB, 'slow:/me:8000'),
     servers.faultProxy(redB, 'slow:/:8000'),
     servers.faultProxy(redB, 'drop-reused'),
+    servers.faultProxy(redA, 'csrf-bomb:/login'),
   ]);
 }, 120_000);
 
@@ -199,6 +200,14 @@ describe('nodes that answer, but not properly', () => {
     expect(res.report!.errors.map((e) => e.message)).toContain(`the body of GET / was longer than ${MAX_BODY_BYTES} bytes: statelint read the first ${MAX_BODY_BYTES} bytes and dropped the connection`);
     expect(res.report!.findings).toEqual([]);
     expect(res.exitCode).toBe(0);
+  });
+
+  it('a login page of 1 MB of half-open _token/csrf-token tags: the token search stays linear, the run ends with the login check undecided', async () => {
+    // The former patterns backtracked quadratically: 280 KB of this took 8-15 s of CPU, 1 MB minutes.
+    const res = await runLive({ nodes: [aCsrfBomb.url, redB.url], loginPath: '/login', loginFields: { email: 'qa@example.com', password: 'x' }, authPath: '/me' });
+    const incomplete = res.report!.findings.filter((f) => f.ruleId === 'live/check-incomplete');
+    expect(incomplete.map((f) => f.message)).toEqual([expect.stringMatching(/^After logging in through \/login on .*, \/me answered 401 on the same node: the login did not work/)]);
+    expect(res.exitCode).toBe(1);
   });
 
   it('garbage Set-Cookie headers are skipped as a browser would: the verdict stays right and none of them is printed', async () => {
