@@ -51,21 +51,27 @@ async function withRedis<T>(port: number, f: (r: Redis) => Promise<T>): Promise<
 
 const probeKeysOn = async (ports: number[]) => (await Promise.all(ports.map((p) => withRedis(p, (r) => r.keys('statelint:probe:*'))))).flat();
 
-/** The verdict has to add up: every session is counted once, and anything not checked fails the run. */
+/**
+ * The verdict has to add up: every session is counted once, load-mode sessions not checked are a
+ * live/check-incomplete finding, lost ones live/session-lost-on-switch, and any error-level finding
+ * (also from the store probe or the session key lookup hit by the same event) fails the run.
+ */
 function expectHonestVerdict(res: Awaited<ReturnType<typeof runLive>>, sessions: number): void {
   const s = loadOf(res);
+  const findings = res.report!.findings;
+  for (const f of findings) console.log(`  ${f.severity} ${f.ruleId} ${f.location.file}: ${f.message}`);
   expect(s.judged + s.errors + s.unknown + s.notRun).toBe(sessions);
-  const ids = res.report!.findings.map((f) => f.ruleId);
   const notChecked = s.errors + s.unknown + s.notRun;
-  expect(ids.includes('live/check-incomplete')).toBe(notChecked > 0);
-  expect(ids.includes('live/session-lost-on-switch')).toBe(s.lost > 0);
-  expect(res.exitCode).toBe(notChecked > 0 || s.lost > 0 ? 1 : 0);
+  expect(findings.some((f) => f.ruleId === 'live/check-incomplete' && f.message.includes('Load mode:'))).toBe(notChecked > 0);
+  expect(findings.some((f) => f.ruleId === 'live/session-lost-on-switch' && f.message.includes('Load mode:'))).toBe(s.lost > 0);
+  expect(res.exitCode).toBe(findings.some((f) => f.severity === 'error') ? 1 : 0);
+  if (notChecked > 0 || s.lost > 0) expect(res.exitCode).toBe(1);
 }
 
 describe('Sentinel failover during load mode', () => {
-  it('SENTINEL FAILOVER while 1,000 sessions run through Express nodes on Sentinel: the verdict counts what the failover broke, the store follows the new master, no probe key left', async () => {
+  it('SENTINEL FAILOVER while 600 sessions run through Express nodes on Sentinel: the verdict counts what the failover broke, the store follows the new master, no probe key left', async () => {
     const sentinels = sentinel.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
-    const run = runLive({ nodes: [exA.url, exB.url], sentinel: sentinels, sentinelName: sentinel.name, ...loginOnly, sessions: 1000, concurrency: 10, timeoutMs: 3000 });
+    const run = runLive({ nodes: [exA.url, exB.url], sentinel: sentinels, sentinelName: sentinel.name, ...loginOnly, sessions: 600, concurrency: 10, timeoutMs: 3000 });
     await withRedis(sentinel.master.port, async (r) => {
       for (let i = 0; i < 1000 && (await r.dbsize()) < 60; i++) await sleep(10);
     });
@@ -87,7 +93,7 @@ describe('Sentinel failover during load mode', () => {
     expect(promoted).toBeGreaterThan(0);
     expect(res.error).toBeUndefined();
     expect((res.report!.project.live as { store: { probe: { readBack: boolean } } }).store.probe.readBack).toBe(true);
-    expectHonestVerdict(res, 1000);
+    expectHonestVerdict(res, 600);
 
     // The store after the failover: Sentinel names the former replica, the probe follows it.
     let master = '';

@@ -238,16 +238,16 @@ describe('kept-alive connections', () => {
 
 describe('slow nodes (answer after --timeout)', () => {
   it('the auth page answers after the timeout: the switch check stops with live/check-incomplete naming it, the report still comes out (exit 1)', async () => {
-    const res = await runLive({ nodes: [redA.url, bSlowMe.url], ...login, timeoutMs: 3000 });
+    const res = await runLive({ nodes: [redA.url, bSlowMe.url], ...login, timeoutMs: 2000 });
     expect(ids(res)).toEqual(['live/check-incomplete']);
-    expect(res.report!.findings[0]!.message).toBe(`The switch check ${redA.url} -> ${bSlowMe.url} stopped: node ${bSlowMe.url} did not answer (no answer within 3000 ms). Whether sessions survive this switch was not decided.`);
+    expect(res.report!.findings[0]!.message).toBe(`The switch check ${redA.url} -> ${bSlowMe.url} stopped: node ${bSlowMe.url} did not answer (no answer within 2000 ms). Whether sessions survive this switch was not decided.`);
     expect(res.exitCode).toBe(1);
   });
 
   it('the start page answers after the timeout: exit 2 naming the node', async () => {
-    const res = await runLive({ nodes: [redA.url, bSlowStart.url], timeoutMs: 3000 });
+    const res = await runLive({ nodes: [redA.url, bSlowStart.url], timeoutMs: 2000 });
     expect(res.exitCode).toBe(2);
-    expect(res.error).toBe(`node ${bSlowStart.url} did not answer (no answer within 3000 ms)`);
+    expect(res.error).toBe(`node ${bSlowStart.url} did not answer (no answer within 2000 ms)`);
   });
 });
 
@@ -276,24 +276,24 @@ describe('load mode while components fail', () => {
   }, 60_000);
 
   it('a node frozen mid-run (SIGSTOP): requests time out, load mode stops sending to it after 3 x --timeout and counts the rest as not run (exit 1)', async () => {
-    // --timeout 1500: long enough that the healthy node is not given up on a busy machine.
+    // --timeout 1000: long enough that the healthy node is not given up on a busy machine.
     const store = await servers.redis();
     const shared = { STORE: 'redis', REDIS_URL: store.url };
     const [a, b] = await Promise.all([servers.expressNode({ NODE_NAME: 'A', ...shared }), servers.expressNode({ NODE_NAME: 'B', ...shared })]);
-    const run = runLive({ nodes: [a.url, b.url], ...loginOnly, sessions: 2000, concurrency: 10, timeoutMs: 1500 });
+    const run = runLive({ nodes: [a.url, b.url], ...loginOnly, sessions: 2000, concurrency: 10, timeoutMs: 1000 });
     await untilKeys(store.url, 60);
     process.kill(b.pid, 'SIGSTOP');
     try {
       const res = await run;
       const s = loadOf(res);
-      printLoad('node B frozen (SIGSTOP), --timeout 1500', s);
+      printLoad('node B frozen (SIGSTOP), --timeout 1000', s);
       expect(Object.keys(s.gaveUp)).toContain(b.url);
-      expect(s.giveUpAfterMs).toBe(4500);
+      expect(s.giveUpAfterMs).toBe(3000);
       expect(s.notRun).toBeGreaterThan(0);
       expect(s.errors).toBeGreaterThan(0);
       expect(s.judged + s.errors + s.unknown + s.notRun).toBe(2000);
       const incomplete = res.report!.findings.find((f) => f.ruleId === 'live/check-incomplete')!;
-      expect(incomplete.message).toMatch(new RegExp(`not run\\).*Load mode stopped sending to ${b.url.replace(/[.:/]/g, '\\$&')} \\(no usable answer for \\d+ ms \\(last: no answer within 1500 ms\\)\\)`));
+      expect(incomplete.message).toMatch(new RegExp(`not run\\).*Load mode stopped sending to ${b.url.replace(/[.:/]/g, '\\$&')} \\(no usable answer for \\d+ ms \\(last: no answer within 1000 ms\\)\\)`));
       expect(res.exitCode).toBe(1);
     } finally {
       process.kill(b.pid, 'SIGCONT');

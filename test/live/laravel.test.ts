@@ -251,11 +251,16 @@ return [
     [{ REDIS_PORT: 'abc' }, 'database.redis.default has port "abc", which is not a TCP port (1-65535)'],
     [{ REDIS_PORT: '99999' }, 'database.redis.default has port "99999", which is not a TCP port (1-65535)'],
     [{ REDIS_HOST: 'redis host' }, 'database.redis.default has host "redis host", which is not a host name or address'],
-  ])('%o: one live/check-incomplete finding saying so, no stack trace (exit 1)', (env, said) => {
-    const r = statelint([project(env), '--node', redA.url, '--node', redB.url, '--format', 'json', '--timeout', '3000']);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(1);
-    const report = JSON.parse(r.stdout);
+  ])('%o: one live/check-incomplete finding saying so, no stack trace (exit 1)', async (env, said) => {
+    let out = '';
+    let err = '';
+    let code = -1;
+    const program = new Command().exitOverride();
+    registerLiveCommand(program, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {}, stdoutIsTTY: false }, (c) => (code = c));
+    await program.parseAsync(['live', project(env), '--node', redA.url, '--node', redB.url, '--format', 'json', '--timeout', '3000'], { from: 'user' });
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    const report = JSON.parse(out);
     const f = report.findings.filter((x: { ruleId: string }) => x.ruleId === 'live/check-incomplete');
     expect(f.map((x: { message: string }) => x.message)).toEqual([`From the project's configuration: ${said}; the store probe and the session key check did not run.`]);
     expect(report.project.live.store).toBeUndefined();
