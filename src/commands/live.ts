@@ -5,7 +5,7 @@ import { colorLevel, emit, exitCodeFor, render, type CliIO } from './output.js';
 import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { TargetUnreachableError } from '../live/errors.js';
-import { pathProblem } from '../live/http.js';
+import { MAX_BODY_BYTES, pathProblem } from '../live/http.js';
 import { describeLoad, runLoad, type LoadStats } from '../live/load.js';
 import { readProjectSettings, type ProjectSettings } from '../live/project-settings.js';
 import { displayUrl, Redactor } from '../live/redact.js';
@@ -231,6 +231,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       const res = await runLoad({ ...scenarioOptions, sessions: options.sessions, concurrency: options.concurrency ?? 20 });
       load = res.stats;
       live.load = res.stats;
+      for (const [node, l] of Object.entries(res.stats.perNode)) {
+        if (l.truncatedBodies) errors.push({ file: node, message: `load mode: ${l.truncatedBodies} response bodies were longer than ${MAX_BODY_BYTES} bytes; statelint read the first ${MAX_BODY_BYTES} bytes of each and dropped the connection` });
+      }
       // Load mode's counts complete the single-session finding of the same check (for a lost session or
       // a stale logout whichever node it names; for a node error or an incomplete check the same node's).
       for (const i of res.issues) {

@@ -154,7 +154,7 @@ async function load(opts: LoadOptions, http: LiveHttp): Promise<{ issues: LiveIs
     return res;
   };
 
-  /** Survival of session i on its second node. */
+  /** Whether the session made on `a` is the same session on `b`. */
   const survival = async (jar: CookieJar, a: string, b: string): Promise<{ outcome: Outcome; where: string; reason?: string }> => {
     const made = opts.loginPath ? await doLogin(call, jar, a, opts) : await call(jar, a, opts.path, { followRedirects: true });
     if (opts.authPath) {

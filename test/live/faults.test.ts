@@ -190,6 +190,7 @@ describe('nodes that answer, but not properly', () => {
     console.log(`huge bodies: ${responses} responses, ${(sent / 1048576).toFixed(1)} MiB written by the node (100 MiB each if read to the end), rss ${(rss0 / 1048576).toFixed(0)} -> ${(rss1 / 1048576).toFixed(0)} MiB`);
     expect(res.report!.errors.map((e) => e.message)).toContain(`the body of GET / was longer than ${MAX_BODY_BYTES} bytes: statelint read the first ${MAX_BODY_BYTES} bytes and dropped the connection`);
     expect(s.perNode[bHuge.url]!.truncatedBodies).toBeGreaterThan(0);
+    expect(res.report!.errors.map((e) => e.message)).toContain(`load mode: ${s.perNode[bHuge.url]!.truncatedBodies} response bodies were longer than ${MAX_BODY_BYTES} bytes; statelint read the first ${MAX_BODY_BYTES} bytes of each and dropped the connection`);
     expect(s.survived).toBe(40); // the body is cut, the session is still compared
     expect(res.exitCode).toBe(0);
     expect(sent).toBeLessThan(responses * 10 * 1048576); // each response abandoned long before 100 MiB
