@@ -6,10 +6,11 @@ import { FORMAT_IDS } from '../report/index.js';
 import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { TargetUnreachableError } from '../live/errors.js';
+import { MAX_BODY_BYTES, pathProblem } from '../live/http.js';
 import { describeLoad, runLoad, type LoadStats } from '../live/load.js';
 import { readProjectSettings, type ProjectSettings } from '../live/project-settings.js';
 import { displayUrl, Redactor } from '../live/redact.js';
-import { parseHostPorts, probeStore, type StoreAccess, type StoreTarget } from '../live/redis-store.js';
+import { captureClientNotices, describeTarget, parseHostPorts, probeStore, type StoreAccess, type StoreTarget } from '../live/redis-store.js';
 import { loadCa } from '../live/tls.js';
 import { buildLiveReport, type LiveIssue } from '../live/report.js';
 import { runSwitchScenario, type ScenarioOptions } from '../live/scenario.js';
@@ -75,6 +76,13 @@ function checkUrl(raw: string, flag: string, schemes: string[]): void {
   if (!schemes.includes(u.protocol)) throw new UsageError(`${flag} expects a ${schemes.map((s) => s.replace(':', '://')).join(' or ')} URL, got "${displayUrl(raw)}"`);
 }
 
+/** Paths must stay on the named nodes: a full URL, `//host` or `/\\host` would send requests (and the login) elsewhere. */
+function checkPath(value: string | undefined, flag: string): void {
+  if (value === undefined) return;
+  const problem = pathProblem(value);
+  if (problem) throw new UsageError(`${flag} takes a path on the nodes named with --node, such as /login; "${displayUrl(value)}" is not one (${problem})`);
+}
+
 function hostPorts(raw: string, flag: string) {
   try {
     return parseHostPorts(raw, flag);
@@ -115,6 +123,7 @@ function storeFromProject(s: ProjectSettings): StoreTarget | undefined {
 export async function runLive(options: LiveOptions): Promise<LiveResult> {
   const redactor = new Redactor();
   const started = Date.now();
+  const clientNotices = captureClientNotices();
   try {
     const settings: ProjectSettings | undefined = options.projectPath ? await readProjectSettings(options.projectPath, { envFiles: options.envFiles, envOverrides: options.envOverrides }) : undefined;
     const appKey = options.appKey ?? settings?.appKey;
@@ -136,6 +145,10 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     if (options.nodes.length === 0 && !explicitStore) throw new UsageError('live needs at least two --node URLs, or --redis URL / --sentinel / --cluster for store mode');
     if (options.nodes.length === 1) throw new UsageError('live needs at least two --node URLs to switch a session between nodes');
     for (const n of options.nodes) checkUrl(n, '--node', ['http:', 'https:']);
+    checkPath(options.path, '--path');
+    checkPath(options.loginPath, '--login-path');
+    checkPath(options.authPath, '--auth-path');
+    checkPath(options.logoutPath, '--logout-path');
     if (options.redis) {
       const pw = new URL(options.redis).password;
       if (pw) redactor.add(decodeURIComponent(pw));
@@ -147,7 +160,8 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     const live: Record<string, unknown> = {};
     const errors: { file: string; message: string }[] = [];
     const projectLabel = options.projectPath ?? '.';
-    for (const note of settings?.notes ?? []) errors.push({ file: projectLabel, message: note });
+    // Each project note names a check that could not run: undecided, so not a pass.
+    for (const note of settings?.notes ?? []) issues.push({ id: 'live/check-incomplete', target: projectLabel, message: `From the project's configuration: ${note}.` });
     if (settings) {
       live.projectConfig = {
         appKey: appKey ? (options.appKey ? 'given (--app-key)' : 'from the project (redacted)') : 'not found',
@@ -164,6 +178,9 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
     if (store) {
       const probed = await probeStore(store, !!options.readOnly, timeoutMs);
       issues.push(...probed.issues);
+      // CONFIG disabled (common on managed Redis): those store checks stay unknown, and the report says so.
+      const unknownFacts = [probed.facts.saveRules === null && probed.facts.aofEnabled !== true && 'persistence (live/store-not-persistent: CONFIG GET save)', probed.facts.maxmemoryPolicy === null && 'eviction (live/store-evicts-sessions: maxmemory-policy)'].filter(Boolean);
+      if (unknownFacts.length) errors.push({ file: probed.target, message: `the server did not tell ${unknownFacts.join(' or ')}; ${unknownFacts.length === 1 ? 'that check was' : 'those checks were'} not run` });
       live.store = { target: probed.target, kind: probed.kind, from: explicitStore ? 'flags' : 'project config', topology: probed.topology, facts: probed.facts, probe: probed.probe };
     }
     const scenarioOptions: ScenarioOptions = {
@@ -189,7 +206,7 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       // live/store-session-missing: the id made on node A must be where the config says sessions live.
       if (settings?.driver === 'redis' && settings.redis && store) {
         if (!scenario.firstSession) {
-          errors.push({ file: projectLabel, message: 'the session id could not be read (no APP_KEY, or no session cookie); the store key check did not run' });
+          issues.push({ id: 'live/check-incomplete', target: describeTarget(store), message: 'The session id made on the first node could not be read (no APP_KEY, or no session cookie): whether sessions are stored where the config says was not checked.' });
         } else {
           const fromProject = !explicitStore;
           const db = store.kind === 'standalone' && /\/\d+$/.test(new URL(store.url).pathname) ? Number(new URL(store.url).pathname.slice(1)) : settings.redis.db;
@@ -215,9 +232,14 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       const res = await runLoad({ ...scenarioOptions, sessions: options.sessions, concurrency: options.concurrency ?? 20 });
       load = res.stats;
       live.load = res.stats;
-      // Load mode's counts complete the single-session finding of the same check (whichever node it names).
+      for (const [node, l] of Object.entries(res.stats.perNode)) {
+        if (l.truncatedBodies) errors.push({ file: node, message: `load mode: ${l.truncatedBodies} response bodies were longer than ${MAX_BODY_BYTES} bytes; statelint read the first ${MAX_BODY_BYTES} bytes of each and dropped the connection` });
+      }
+      // Load mode's counts complete the single-session finding of the same check (for a lost session or
+      // a stale logout whichever node it names; for a node error or an incomplete check the same node's).
       for (const i of res.issues) {
-        const same = issues.find((x) => x.id === i.id);
+        const anyNode = i.id === 'live/session-lost-on-switch' || i.id === 'live/logout-not-propagated';
+        const same = issues.find((x) => x.id === i.id && (anyNode || x.target === i.target));
         if (same) same.message += ` ${i.message}`;
         else issues.push(i);
       }
@@ -231,10 +253,15 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       durationMs: Date.now() - started,
     });
     report.errors.push(...errors);
+    for (const n of clientNotices.notices) report.errors.push({ file: store ? describeTarget(store) : projectLabel, message: `Redis client notice: ${n}` });
     return { report, exitCode: exitCodeFor(report.findings.map((f) => f.severity), options.failOn ?? 'error'), redactor, load };
   } catch (e) {
     if (e instanceof TargetUnreachableError || e instanceof UsageError) return { report: null, exitCode: 2, error: redactor.apply(e.message), redactor };
-    throw e;
+    // Anything else is a bug: one sentence, secrets removed, no stack trace.
+    const first = String((e as Error)?.message ?? e).split('\n')[0];
+    return { report: null, exitCode: 2, error: redactor.apply(`internal error in statelint live: ${first}`), redactor };
+  } finally {
+    clientNotices.restore();
   }
 }
 

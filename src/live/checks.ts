@@ -90,6 +90,39 @@ export const LIVE_CHECKS: RuleMeta[] = [
     fixable: false,
     ecosystem: 'laravel',
   },
+  {
+    id: 'live/store-replication-broken',
+    category: 'sessions',
+    severity: 'error',
+    summary: 'A replica of the session store does not receive what is written to its master',
+    why: 'Sessions written to the master never reach the replica: a failover promotes a replica without them (everyone written since is logged out), and clients that read from replicas (Predis with Sentinel, READONLY cluster reads) do not find sessions that exist.',
+    remediation: 'Check the replica link (INFO replication: master_link_status, master_repl_offset), replica-announce-ip/port and the network between master and replica; fix or remove the broken replica.',
+    examples: { bad: 'replica announces 10.0.0.9:6380 but that address is another Redis; master_link_status:down', good: 'every replica online and master_link_status:up, probe read back within milliseconds' },
+    fixable: false,
+    ecosystem: 'laravel',
+  },
+  {
+    id: 'live/node-error',
+    category: 'sessions',
+    severity: 'error',
+    summary: 'A node answered with a server error or an unusable response instead of the page',
+    why: 'A 5xx, a redirect loop or a redirect to a host that is not one of the nodes is not a lost session, but it is not a working node either: users routed there get an error, and the checks that needed that answer could not run.',
+    remediation: 'Read the node\'s error log for the request statelint names (a 5xx often means the node cannot reach the session store); fix redirects that loop or leave the site.',
+    examples: { bad: 'GET / on node B: 500 Internal Server Error (RedisException: Connection refused)', good: 'GET / on every node: 200' },
+    fixable: false,
+    ecosystem: 'laravel',
+  },
+  {
+    id: 'live/check-incomplete',
+    category: 'sessions',
+    severity: 'error',
+    summary: 'A live check could not be completed, so the run does not prove the cluster is safe',
+    why: 'Sessions that errored or timed out, a cookie that could not be decrypted without the APP_KEY, a store lookup that failed: a check that was not decided is not a pass. The finding says what was not checked and why.',
+    remediation: 'Fix what the message names (pass --app-key or the project path, make the node or store answer within --timeout, check --path/--login-path) and run statelint live again.',
+    examples: { bad: 'load mode: 488 of 2000 sessions checked, 1512 errored (ECONNREFUSED on node B)', good: 'load mode: 2000 of 2000 sessions checked, 0 errored' },
+    fixable: false,
+    ecosystem: 'laravel',
+  },
 ];
 
 export type LiveCheckId =
@@ -100,7 +133,10 @@ export type LiveCheckId =
   | 'live/store-evicts-sessions'
   | 'live/store-not-persistent'
   | 'live/store-single-point'
-  | 'live/clock-skew';
+  | 'live/clock-skew'
+  | 'live/store-replication-broken'
+  | 'live/node-error'
+  | 'live/check-incomplete';
 
 export function liveCheck(id: LiveCheckId): RuleMeta {
   const meta = LIVE_CHECKS.find((c) => c.id === id);

@@ -41,17 +41,41 @@ function redisUrl(host: string, port: string, password: string | undefined, user
   return u.toString().replace(/\/$/, '');
 }
 
-function connectionUrl(conn: Val | undefined): { url: string; db: number; password?: string } | undefined {
+type ConnectionUrl = { url: string; db: number; password?: string } | { invalid: string };
+
+/**
+ * The redis:// URL of a `database.redis.<name>` entry, or why it is not a usable address (a port that is
+ * not 1-65535, a host with spaces, a url that does not parse, a database that is not a number). The
+ * password is never part of the reason.
+ */
+function connectionUrl(conn: Val | undefined, name: string): ConnectionUrl | undefined {
   if (!conn || conn.t !== 'array') return undefined;
   const url = str(at(conn, 'url'));
   const host = str(at(conn, 'host')) ?? '127.0.0.1';
   const port = str(at(conn, 'port')) ?? '6379';
   const password = str(at(conn, 'password')) || undefined;
   const username = str(at(conn, 'username')) || undefined;
-  const db = Number(str(at(conn, 'database')) ?? 0) || 0;
+  const rawDb = str(at(conn, 'database'));
   const scheme = str(at(conn, 'scheme')) === 'tls' ? 'rediss' : 'redis';
-  if (url) return { url, db, password };
-  return { url: redisUrl(host, port, password, username, scheme), db, password };
+  if (rawDb !== undefined && rawDb !== '' && !/^\d{1,9}$/.test(rawDb.trim())) return { invalid: `${name} has database "${rawDb}", which is not a number` };
+  const db = Number(rawDb ?? 0) || 0;
+  if (url) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      /* reported below */
+    }
+    if (!parsed || !['redis:', 'rediss:', 'tls:'].includes(parsed.protocol)) return { invalid: `${name} has a url that is not a redis:// or rediss:// URL` };
+    return { url, db, password };
+  }
+  if (!/^\d{1,5}$/.test(port.trim()) || Number(port) < 1 || Number(port) > 65535) return { invalid: `${name} has port "${port}", which is not a TCP port (1-65535)` };
+  if (!host || /[\s/?#@]/.test(host)) return { invalid: `${name} has host "${host}", which is not a host name or address` };
+  try {
+    return { url: redisUrl(host, port.trim(), password, username, scheme), db, password };
+  } catch {
+    return { invalid: `${name} has host "${host}" and port "${port}", which do not form a valid address` };
+  }
 }
 
 /**
@@ -74,6 +98,7 @@ export async function readProjectSettings(root: string, options: { envFiles?: st
     laravelMajor: project.major,
     notes,
   };
+  if (driver === undefined) notes.push('session.driver could not be resolved from the project; the session key check did not run');
   if (driver !== 'redis') return out;
   const connection = str(c('session.connection')) || 'default';
   const store = str(c('session.store')) || 'redis';
@@ -90,7 +115,11 @@ export async function readProjectSettings(root: string, options: { envFiles?: st
     let password: string | undefined;
     for (const e of clusterNodes.entries) {
       if (e.key === 'options') continue;
-      const u = connectionUrl(e.value);
+      const u = connectionUrl(e.value, `database.redis.clusters.${connection}.${String(e.key)}`);
+      if (u && 'invalid' in u) {
+        notes.push(`${u.invalid}; the store probe and the session key check did not run`);
+        return out;
+      }
       if (u) {
         urls.push(u.url);
         password ??= u.password;
@@ -99,9 +128,13 @@ export async function readProjectSettings(root: string, options: { envFiles?: st
     if (urls.length) out.redis = { connection, kind: 'cluster', urls, db: 0, password, clientPrefix, cachePrefix, sessionPrefix };
     return out;
   }
-  const conn = connectionUrl(c(`database.redis.${connection}`));
+  const conn = connectionUrl(c(`database.redis.${connection}`), `database.redis.${connection}`);
   if (!conn) {
     notes.push(`database.redis.${connection} could not be resolved from the project; the session key check did not run`);
+    return out;
+  }
+  if ('invalid' in conn) {
+    notes.push(`${conn.invalid}; the store probe and the session key check did not run`);
     return out;
   }
   out.redis = { connection, kind: 'standalone', urls: [conn.url], db: conn.db, password: conn.password, clientPrefix, cachePrefix, sessionPrefix };

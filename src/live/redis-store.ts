@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { reasonOf, TargetUnreachableError } from './errors.js';
+import { bounded, reasonOf, TargetUnreachableError } from './errors.js';
 import { displayUrl } from './redact.js';
 import type { LiveIssue } from './report.js';
 import { certificateProblem, trustedCas } from './tls.js';
@@ -87,6 +87,9 @@ const num = (v: string | undefined): number | null => (v === undefined || v === 
 
 const lastErrors = new WeakMap<object, Error>();
 
+/** How long a closed connection may wait for the server to acknowledge before its socket is destroyed. */
+const DISCONNECT_MS = 200;
+
 function baseOptions(timeoutMs: number, name: string): RedisOptions {
   return {
     lazyConnect: true,
@@ -96,6 +99,8 @@ function baseOptions(timeoutMs: number, name: string): RedisOptions {
     enableOfflineQueue: false,
     retryStrategy: () => null,
     connectionName: name,
+    // disconnect() half-closes and waits this long for the server's FIN: a stopped server never sends it.
+    disconnectTimeout: DISCONNECT_MS,
   };
 }
 
@@ -119,6 +124,15 @@ function connect(url: string, timeoutMs: number, name: string, access: StoreAcce
     lastErrors.set(client, e); // the failing command only says "Connection is closed."
   });
   return client;
+}
+
+/**
+ * Connects within `timeoutMs` in total: ioredis's own connectTimeout covers only the TCP connect, and a
+ * server that accepts but never answers (stopped, overloaded) would otherwise hold the ready check,
+ * CLIENT SETNAME and retries for several timeouts. On timeout the client is disconnected.
+ */
+async function ready(client: Redis, timeoutMs: number): Promise<void> {
+  await bounded(client.connect(), timeoutMs, () => client.disconnect());
 }
 
 async function configGet(client: Redis, key: string): Promise<string | null> {
@@ -236,9 +250,12 @@ export function storeUnreachable(who: string, e: unknown, timeoutMs: number): Ta
   return new TargetUnreachableError(`${who} did not answer (${reasonOf(e, timeoutMs)})`);
 }
 
+/** How long the probe waits for the value to show up on the reader (a replica that lags longer is reported). */
+export const probeWaitMs = (timeoutMs: number) => Math.min(timeoutMs, 3000);
+
 /**
  * Writes a namespaced probe through `writer`, polls it through `reader` until it shows up (replication
- * delay), reads its TTL and deletes it. The key is deleted by `cleanup` too (SIGINT, errors).
+ * delay), reads its TTL and deletes it. The key is deleted by `cleanup` too (signals, errors).
  */
 async function runProbe(writer: Client, reader: Client, readFrom: string, timeoutMs: number, setKey: (k: string | null) => void): Promise<ProbeResult> {
   const key = PROBE_PREFIX + randomBytes(12).toString('hex');
@@ -247,7 +264,7 @@ async function runProbe(writer: Client, reader: Client, readFrom: string, timeou
   const started = Date.now();
   await writer.set(key, value, 'EX', PROBE_TTL_SECONDS);
   let seen = false;
-  while (Date.now() - started < Math.min(timeoutMs, 3000)) {
+  while (Date.now() - started < probeWaitMs(timeoutMs)) {
     if ((await reader.get(key)) === value) {
       seen = true;
       break;
@@ -261,46 +278,79 @@ async function runProbe(writer: Client, reader: Client, readFrom: string, timeou
   return { key: PROBE_PREFIX + '*', written: true, readBack: seen, replicationDelayMs: delay, ttlSeconds: ttl >= 0 ? ttl : null, deleted: removed === 1, readFrom };
 }
 
-/** Runs `body` with SIGINT cleanup of the probe key; disconnects every client at the end. */
-async function withCleanup<T>(clients: () => (Client | null)[], writer: () => Client | null, readOnly: boolean, body: (setKey: (k: string | null) => void) => Promise<T>): Promise<T> {
+/** Signals that end a run while the probe key exists: the key is deleted first, then exit 128 + signal number. */
+const CLEANUP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * Runs `body` with the probe key deleted on SIGINT, SIGTERM and SIGHUP (and on errors); disconnects every
+ * client at the end. A store that does not answer the DEL does not hold the exit for more than the timeout.
+ */
+async function withCleanup<T>(clients: () => (Client | null)[], writer: () => Client | null, readOnly: boolean, timeoutMs: number, body: (setKey: (k: string | null) => void) => Promise<T>): Promise<T> {
   let key: string | null = null;
   const cleanup = async () => {
     const w = writer();
-    if (key && !readOnly && w) {
+    const k = key;
+    if (k && !readOnly && w) {
       try {
-        await w.del(key);
+        await bounded(w.del(k), timeoutMs);
       } catch {
         /* it expires within 60 s anyway */
       }
       key = null;
     }
   };
-  const onSigint = () => {
-    void cleanup().finally(() => {
-      for (const c of clients()) c?.disconnect();
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', onSigint);
+  const handlers = Object.entries(CLEANUP_SIGNALS).map(([signal, code]) => {
+    const handler = () => {
+      setTimeout(() => process.exit(code), timeoutMs + 500).unref();
+      void cleanup().finally(() => {
+        for (const c of clients()) c?.disconnect();
+        process.stderr.write(`statelint: stopped by ${signal} during the store probe; the probe key was deleted\n`);
+        process.exit(code);
+      });
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
   try {
     return await body((k) => (key = k));
   } finally {
     await cleanup();
-    process.removeListener('SIGINT', onSigint);
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
     for (const c of clients()) c?.disconnect();
   }
 }
 
+/** What a probe that was not read back means: a replica that does not get writes, or a check that did not finish. */
+function probeIssues(target: string, probe: ProbeResult, viaReplica: boolean, timeoutMs: number): LiveIssue[] {
+  if (probe.readBack) return [];
+  const waited = probeWaitMs(timeoutMs);
+  if (viaReplica) {
+    return [
+      {
+        id: 'live/store-replication-broken',
+        target,
+        message: `A probe key written to the master was not seen on the replica ${probe.readFrom} within ${waited} ms: the replica does not receive writes (or lags by more than ${waited} ms). Sessions written since are lost when it is promoted, and clients that read from replicas do not find them.`,
+      },
+    ];
+  }
+  return [{ id: 'live/check-incomplete', target, message: `A probe key written to the store was not read back through ${probe.readFrom} within ${waited} ms: whether the store keeps what the nodes write was not checked.` }];
+}
+
+/** The probe could not run to the end after the store answered: said as a finding, the report still comes out. */
+function probeFailed(target: string, e: unknown, timeoutMs: number): LiveIssue {
+  return { id: 'live/check-incomplete', target, message: `The store answered, but the probe key could not be written, read back and deleted (${reasonOf(e, timeoutMs)}): whether the store keeps and replicates sessions was not checked.` };
+}
+
 /**
  * Probes a standalone Redis: reads INFO/CONFIG, writes `statelint:probe:<random>` (60 s TTL) through one
- * connection, reads it through a second one (a replica when there is one), deletes it (also on SIGINT).
- * With readOnly nothing is written.
+ * connection, reads it through a second one (a replica when there is one), deletes it (also on
+ * SIGINT/SIGTERM/SIGHUP). With readOnly nothing is written.
  */
 export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeResult> {
   const target = displayUrl(opts.url);
   const writer = connect(opts.url, opts.timeoutMs, 'statelint-writer', opts);
   try {
-    await writer.connect();
+    await ready(writer, opts.timeoutMs);
     await writer.ping();
   } catch (e) {
     writer.disconnect();
@@ -308,28 +358,44 @@ export async function probeRedis(opts: StoreProbeOptions): Promise<StoreProbeRes
   }
   let reader: Redis | null = null;
   try {
-    return await withCleanup(() => [writer, reader], () => writer, opts.readOnly, async (setKey) => {
+    return await withCleanup(() => [writer, reader], () => writer, opts.readOnly, opts.timeoutMs, async (setKey) => {
       const facts = await readStoreFacts(writer);
       const issues = storeIssues(target, facts);
       let probe: ProbeResult | null = null;
       if (!opts.readOnly) {
-        const replication = parseInfo(await writer.info('replication'));
-        const replicaUrl = firstReplicaUrl(opts.url, replication);
-        reader = connect(replicaUrl ?? opts.url, opts.timeoutMs, 'statelint-reader', opts);
         try {
-          await reader.connect();
-        } catch {
-          reader.disconnect();
-          reader = connect(opts.url, opts.timeoutMs, 'statelint-reader', opts);
-          await reader.connect();
+          const replication = parseInfo(await writer.info('replication'));
+          const replicaUrl = firstReplicaUrl(opts.url, replication);
+          let readFrom = 'second connection to the same server';
+          let viaReplica = false;
+          if (replicaUrl) {
+            const r = connect(replicaUrl, opts.timeoutMs, 'statelint-reader', opts);
+            reader = r;
+            try {
+              await ready(r, opts.timeoutMs);
+              readFrom = displayUrl(replicaUrl);
+              viaReplica = true;
+            } catch (e) {
+              r.disconnect();
+              reader = null;
+              readFrom = `second connection to the same server (replica ${displayUrl(replicaUrl)} not reachable: ${reasonOf(pickError(e, lastErrors.get(r)), opts.timeoutMs)})`;
+            }
+          }
+          if (!reader) {
+            reader = connect(opts.url, opts.timeoutMs, 'statelint-reader', opts);
+            await ready(reader, opts.timeoutMs);
+          }
+          probe = await runProbe(writer, reader, readFrom, opts.timeoutMs, setKey);
+          issues.push(...probeIssues(target, probe, viaReplica, opts.timeoutMs));
+        } catch (e) {
+          issues.push(probeFailed(target, pickError(e, lastErrors.get(writer)), opts.timeoutMs));
         }
-        probe = await runProbe(writer, reader, replicaUrl ? displayUrl(replicaUrl) : 'second connection to the same server', opts.timeoutMs, setKey);
       }
       return { target, kind: 'standalone' as const, facts, probe, issues };
     });
   } catch (e) {
     if (e instanceof TargetUnreachableError) throw e;
-    throw storeUnreachable(`redis ${target}`, e, opts.timeoutMs);
+    throw storeUnreachable(`redis ${target}`, pickError(e, lastErrors.get(writer)), opts.timeoutMs);
   }
 }
 
@@ -358,13 +424,19 @@ function sentinelOptions(t: Extract<StoreTarget, { kind: 'sentinel' }>, role: 'm
   };
 }
 
-/** Asks the first Sentinel that answers about the master `name`: its address, replicas, quorum, sentinels. */
-export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel' }>, timeoutMs: number): Promise<{ master: HostPort; replicas: (HostPort & { flags: string })[]; sentinels: number; quorum: number | null; via: string }> {
-  let last: unknown = null;
-  for (const s of t.sentinels) {
+type SentinelTopology = { master: HostPort; replicas: (HostPort & { flags: string })[]; sentinels: number; quorum: number | null; via: string };
+
+/**
+ * Asks every Sentinel at once about the master `name` and takes the first full answer (its address,
+ * replicas, quorum, sentinels): stopped sentinels cost one timeout in total, not one each.
+ */
+export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel' }>, timeoutMs: number): Promise<SentinelTopology> {
+  const clients: Redis[] = [];
+  const ask = async (s: HostPort): Promise<SentinelTopology> => {
     const c = track(new Redis({ ...baseOptions(timeoutMs, 'statelint-sentinel'), host: s.host, port: s.port, password: t.sentinelPassword, tls: t.tls ? tlsOptions(t) : undefined }));
+    clients.push(c);
     try {
-      await c.connect();
+      await ready(c, timeoutMs);
       const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', t.name)) as string[] | null;
       if (!addr || addr.length < 2) throw new TargetUnreachableError(`sentinel ${s.host}:${s.port} does not know a master named "${t.name}"`);
       const pairs = (row: unknown): Map<string, string> => {
@@ -378,13 +450,19 @@ export async function sentinelTopology(t: Extract<StoreTarget, { kind: 'sentinel
       const others = (await c.call('SENTINEL', 'sentinels', t.name)) as unknown[];
       return { master: { host: String(addr[0]), port: Number(addr[1]) }, replicas, sentinels: others.length + 1, quorum: Number(master.get('quorum')) || null, via: `${s.host}:${s.port}` };
     } catch (e) {
-      if (e instanceof TargetUnreachableError) throw e;
-      last = pickError(e, lastErrors.get(c));
-    } finally {
-      c.disconnect();
+      throw e instanceof TargetUnreachableError ? e : pickError(e, lastErrors.get(c));
     }
+  };
+  try {
+    return await Promise.any(t.sentinels.map(ask));
+  } catch (e) {
+    const errors = e instanceof AggregateError ? (e.errors as unknown[]) : [e];
+    const unknownMaster = errors.find((x) => x instanceof TargetUnreachableError);
+    if (unknownMaster) throw unknownMaster;
+    throw storeUnreachable(`sentinel ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`, pickError(errors[0], errors.find((x) => x !== errors[0]) as Error | undefined), timeoutMs);
+  } finally {
+    for (const c of clients) c.disconnect();
   }
-  throw storeUnreachable(`sentinel ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`, last, timeoutMs);
 }
 
 /** Store mode through Sentinel: facts from the master Sentinel names, probe written to it, read from a replica. */
@@ -395,10 +473,11 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
   let writer: Redis | null = null;
   let reader: Redis | null = null;
   try {
-    return await withCleanup(() => [writer, reader], () => writer, readOnly, async (setKey) => {
-      writer = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-writer')));
-      await writer.connect();
-      const facts = await readStoreFacts(writer);
+    return await withCleanup(() => [writer, reader], () => writer, readOnly, timeoutMs, async (setKey) => {
+      const w = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-writer')));
+      writer = w;
+      await ready(w, timeoutMs);
+      const facts = await readStoreFacts(w);
       const issues = storeIssues(target, facts, false);
       if (healthy.length === 0) {
         issues.push({ id: 'live/store-single-point', target, message: `Sentinel "${t.name}" has no healthy replica to promote (master ${topo.master.host}:${topo.master.port}): if the master goes down, every session is gone.` });
@@ -408,24 +487,32 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
       }
       let probe: ProbeResult | null = null;
       if (!readOnly) {
-        let readFrom = 'second connection to the master';
-        if (healthy.length > 0) {
-          const r = track(new Redis({ ...sentinelOptions(t, 'slave', timeoutMs, 'statelint-reader'), preferredSlaves: healthy.map((x) => ({ ip: x.host, port: String(x.port), prio: 1 })) }));
-          reader = r;
-          try {
-            await r.connect();
-            readFrom = `${await serverAddress(r)} (${parseInfo(await r.info('replication')).get('role') ?? 'unknown role'})`;
-          } catch (e) {
-            r.disconnect();
-            reader = null;
-            readFrom = `second connection to the master (replica not reachable: ${reasonOf(pickError(e, lastErrors.get(r)), timeoutMs)})`;
+        try {
+          let readFrom = 'second connection to the master';
+          let viaReplica = false;
+          if (healthy.length > 0) {
+            const r = track(new Redis({ ...sentinelOptions(t, 'slave', timeoutMs, 'statelint-reader'), preferredSlaves: healthy.map((x) => ({ ip: x.host, port: String(x.port), prio: 1 })) }));
+            reader = r;
+            try {
+              await ready(r, timeoutMs);
+              const role = parseInfo(await r.info('replication')).get('role') ?? 'unknown role';
+              readFrom = `${await serverAddress(r)} (${role})`;
+              viaReplica = role === 'slave';
+            } catch (e) {
+              r.disconnect();
+              reader = null;
+              readFrom = `second connection to the master (replica not reachable: ${reasonOf(pickError(e, lastErrors.get(r)), timeoutMs)})`;
+            }
           }
+          if (!reader) {
+            reader = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-reader')));
+            await ready(reader, timeoutMs);
+          }
+          probe = await runProbe(w, reader, readFrom, timeoutMs, setKey);
+          issues.push(...probeIssues(target, probe, viaReplica, timeoutMs));
+        } catch (e) {
+          issues.push(probeFailed(target, pickError(e, lastErrors.get(w)), timeoutMs));
         }
-        if (!reader) {
-          reader = track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-reader')));
-          await reader.connect();
-        }
-        probe = await runProbe(writer, reader, readFrom, timeoutMs, setKey);
       }
       const topology = { name: t.name, master: `${topo.master.host}:${topo.master.port}`, replicas: topo.replicas.map((r) => `${r.host}:${r.port} (${r.flags})`), sentinels: topo.sentinels, quorum: topo.quorum };
       return { target, kind: 'sentinel' as const, topology, facts, probe, issues };
@@ -437,26 +524,35 @@ export async function probeSentinel(t: Extract<StoreTarget, { kind: 'sentinel' }
 }
 
 function clusterClient(t: Extract<StoreTarget, { kind: 'cluster' }>, timeoutMs: number, name: string, scaleReads: 'master' | 'slave'): Cluster {
-  return track(
+  const c = track(
     new Cluster(t.nodes, {
       lazyConnect: true,
       scaleReads,
       enableOfflineQueue: false,
       clusterRetryStrategy: () => null,
       slotsRefreshTimeout: timeoutMs,
-      maxRedirections: 4,
-      redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? tlsOptions(t) : undefined, connectionName: name },
+      // MOVED/ASK during a resharding are followed; more hops than this means the cluster is not settled.
+      maxRedirections: 8,
+      retryDelayOnMoved: 0,
+      retryDelayOnTryAgain: 50,
+      redisOptions: { connectTimeout: timeoutMs, commandTimeout: timeoutMs, disconnectTimeout: DISCONNECT_MS, maxRetriesPerRequest: 0, password: t.password, tls: t.tls ? tlsOptions(t) : undefined, connectionName: name },
     }),
   );
+  // On ASK, ioredis sends ASKING and drops its promise: if that connection then closes or the command
+  // times out (a resharding under load), the rejection is unhandled and would end the process.
+  c.on('+node', (node: Redis) => {
+    const asking = node.asking.bind(node) as (...args: unknown[]) => Promise<unknown>;
+    (node as unknown as { asking: (...args: unknown[]) => Promise<unknown> }).asking = (...args: unknown[]) => {
+      const p = asking(...args);
+      p.catch(() => undefined);
+      return p;
+    };
+  });
+  return c;
 }
 
 async function clusterReady(c: Cluster, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([c.connect(), new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await bounded(c.connect(), timeoutMs, () => c.disconnect());
 }
 
 /** Store mode on Redis Cluster: facts from every master, probe written through one client, read through another (replicas with READONLY when any). */
@@ -465,12 +561,13 @@ export async function probeCluster(t: Extract<StoreTarget, { kind: 'cluster' }>,
   let writer: Cluster | null = null;
   let reader: Cluster | null = null;
   try {
-    return await withCleanup(() => [writer, reader], () => writer, readOnly, async (setKey) => {
-      writer = clusterClient(t, timeoutMs, 'statelint-writer', 'master');
-      await clusterReady(writer, timeoutMs);
-      const masters = writer.nodes('master');
-      const replicas = writer.nodes('slave');
-      const info = parseInfo(String(await writer.cluster('INFO')));
+    return await withCleanup(() => [writer, reader], () => writer, readOnly, timeoutMs, async (setKey) => {
+      const w = clusterClient(t, timeoutMs, 'statelint-writer', 'master');
+      writer = w;
+      await clusterReady(w, timeoutMs);
+      const masters = w.nodes('master');
+      const replicas = w.nodes('slave');
+      const info = parseInfo(String(await w.cluster('INFO')));
       const issues: LiveIssue[] = [];
       const perNode: Record<string, StoreFacts> = {};
       let withoutReplica = 0;
@@ -487,9 +584,15 @@ export async function probeCluster(t: Extract<StoreTarget, { kind: 'cluster' }>,
       const first = Object.values(perNode)[0] ?? (await readStoreFacts(masters[0] as Redis));
       let probe: ProbeResult | null = null;
       if (!readOnly) {
-        reader = clusterClient(t, timeoutMs, 'statelint-reader', replicas.length > 0 ? 'slave' : 'master');
-        await clusterReady(reader, timeoutMs);
-        probe = await runProbe(writer, reader, replicas.length > 0 ? 'a replica of the key\'s slot (READONLY)' : 'a second cluster connection (no replicas)', timeoutMs, setKey);
+        try {
+          const r = clusterClient(t, timeoutMs, 'statelint-reader', replicas.length > 0 ? 'slave' : 'master');
+          reader = r;
+          await clusterReady(r, timeoutMs);
+          probe = await runProbe(w, r, replicas.length > 0 ? "a replica of the key's slot (READONLY)" : 'a second cluster connection (no replicas)', timeoutMs, setKey);
+          issues.push(...probeIssues(target, probe, replicas.length > 0, timeoutMs));
+        } catch (e) {
+          issues.push(probeFailed(target, pickError(e, lastErrors.get(w)), timeoutMs));
+        }
       }
       const topology = { state: info.get('cluster_state') ?? null, slotsAssigned: Number(info.get('cluster_slots_assigned')) || null, masters: masters.map((m) => `${m.options.host}:${m.options.port}`), replicas: replicas.map((m) => `${m.options.host}:${m.options.port}`), perNode };
       if (info.get('cluster_state') && info.get('cluster_state') !== 'ok') {
@@ -519,16 +622,29 @@ async function serverAddress(c: Redis): Promise<string> {
   }
 }
 
-/** Opens a read connection to where sessions live (standalone URL + db, Sentinel master, or Cluster). */
+/**
+ * Opens a read connection to where sessions live (standalone URL + db, Sentinel master, or Cluster).
+ * On any failure (connect, SELECT) the connection is closed before the error is thrown.
+ */
 export async function openSessionStore(t: StoreTarget, timeoutMs: number, db = 0): Promise<Client> {
   if (t.kind === 'cluster') {
     const c = clusterClient(t, timeoutMs, 'statelint-session-check', 'master');
-    await clusterReady(c, timeoutMs);
+    try {
+      await clusterReady(c, timeoutMs);
+    } catch (e) {
+      c.disconnect();
+      throw pickError(e, lastErrors.get(c));
+    }
     return c;
   }
   const c = t.kind === 'sentinel' ? track(new Redis(sentinelOptions(t, 'master', timeoutMs, 'statelint-session-check'))) : connect(t.url, timeoutMs, 'statelint-session-check', t);
-  await c.connect();
-  if (db && t.kind === 'standalone' && !/\/\d+$/.test(new URL(t.url).pathname)) await c.select(db);
+  try {
+    await ready(c, timeoutMs);
+    if (db && t.kind === 'standalone' && !/\/\d+$/.test(new URL(t.url).pathname)) await c.select(db);
+  } catch (e) {
+    c.disconnect();
+    throw pickError(e, lastErrors.get(c));
+  }
   return c;
 }
 
@@ -538,4 +654,34 @@ export async function findSessionKey(client: Client, candidates: string[]): Prom
     if ((await client.exists(key)) === 1) return { key, ttlSeconds: await client.ttl(key) };
   }
   return null;
+}
+
+const CLIENT_NOTICE = /^(\[WARN\] |\[ERROR\] The server returned|Skipping the ready check|\[ioredis\] )/;
+
+/**
+ * ioredis prints some notices straight to the console (a password sent to a server that has none, an
+ * unhandled error event). Until `restore()`, such lines are collected (first line only, deduplicated) for
+ * the report instead of leaking to stderr; any other console output passes through unchanged.
+ */
+export function captureClientNotices(): { notices: string[]; restore(): void } {
+  const warn = console.warn;
+  const error = console.error;
+  const notices: string[] = [];
+  const filter =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      const text = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+      if (!CLIENT_NOTICE.test(text)) return original.apply(console, args);
+      const line = (text.split('\n')[0] ?? '').replace(/^\[(WARN|ERROR)\] /, '');
+      if (!notices.includes(line)) notices.push(line);
+    };
+  console.warn = filter(warn);
+  console.error = filter(error);
+  return {
+    notices,
+    restore() {
+      console.warn = warn;
+      console.error = error;
+    },
+  };
 }

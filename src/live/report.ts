@@ -61,7 +61,8 @@ export function buildLiveReport(input: LiveReportInput): Report {
       ...counts,
       filesScanned: input.targets,
       durationMs: input.durationMs,
-      byCategory: { sessions: findings.some((f) => f.severity !== 'info') ? 'fail' : 'pass' },
+      // A check that could not be decided is neither a pass nor a proven failure.
+      byCategory: { sessions: findings.some((f) => f.severity !== 'info' && f.ruleId !== 'live/check-incomplete') ? 'fail' : findings.some((f) => f.ruleId === 'live/check-incomplete') ? 'unknown' : 'pass' },
     },
   };
 }

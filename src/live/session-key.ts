@@ -32,17 +32,35 @@ export async function checkSessionKey(c: SessionKeyCheck): Promise<{ issues: Liv
   try {
     client = await openSessionStore(c.store, c.timeoutMs, c.db);
   } catch (e) {
-    observation.error = `could not connect (${reasonOf(e, c.timeoutMs)})`;
+    const reason = reasonOf(e, c.timeoutMs);
+    observation.error = `could not open the store (${reason})`;
+    // SELECT refused: the db the config names does not exist there, so no node can keep sessions in it.
+    if (/DB index is out of range|invalid DB index/i.test(String((e as Error)?.message))) {
+      return {
+        issues: [{ id: 'live/store-session-missing', target, message: `The project's config says sessions live in ${where}, but that Redis has no db ${c.db} (${reason}), while ${c.node} serves sessions: the nodes keep them somewhere else.` }],
+        observation,
+      };
+    }
     return {
-      issues: [{ id: 'live/store-session-missing', target, message: `The project's config says sessions live in ${where}, but it did not answer (${reasonOf(e, c.timeoutMs)}), while ${c.node} serves sessions: the nodes keep them somewhere else.` }],
+      issues: [{ id: 'live/check-incomplete', target, message: `The session key made on ${c.node} could not be looked up in ${where} (${reason}): whether sessions are where the config says was not checked.` }],
       observation,
     };
   }
   try {
-    const hit = await findSessionKey(
-      client,
-      candidates.map((k) => k.key),
-    );
+    let hit;
+    try {
+      hit = await findSessionKey(
+        client,
+        candidates.map((k) => k.key),
+      );
+    } catch (e) {
+      const reason = reasonOf(e, c.timeoutMs);
+      observation.error = `lookup failed (${reason})`;
+      return {
+        issues: [{ id: 'live/check-incomplete', target, message: `The session key made on ${c.node} could not be looked up in ${where} (${reason}): whether sessions are where the config says was not checked.` }],
+        observation,
+      };
+    }
     const expected = c.lifetimeMinutes ? c.lifetimeMinutes * 60 : null;
     if (!hit) {
       observation.found = null;

@@ -75,10 +75,12 @@ describe('express-session across two nodes', () => {
     expect(res.exitCode).toBe(0);
   });
 
-  it('no session cookie on --path: the check is noted as not run, not reported as clean silently', async () => {
+  it('no session cookie on --path: live/check-incomplete (an undecided switch is never green), exit 1', async () => {
     const res = await runLive({ nodes: [redA.url, redB.url], path: '/health' });
-    expect(res.report!.findings).toEqual([]);
-    expect(res.report!.errors[0]!.message).toMatch(/set no session cookie/);
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/check-incomplete']);
+    expect(res.report!.findings[0]!.message).toMatch(/was not decided: GET \/health on .* set no session cookie/);
+    expect(res.report!.summary.byCategory.sessions).toBe('unknown');
+    expect(res.exitCode).toBe(1);
   });
 
   it('no cookie value ever appears in the output', async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,7 +8,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLiveCommand, runLive } from '../../src/commands/live.js';
 import { decryptLaravelCookie, encryptLaravelCookie } from '../../src/live/laravel-cookie.js';
-import { ensureSystemPackages, Servers, type Running } from './servers.js';
+import { describeLoad, type LoadStats } from '../../src/live/load.js';
+import { ensureSystemPackages, REPO, Servers, type Running } from './servers.js';
 
 const servers = new Servers();
 const KEY = `base64:${randomBytes(32).toString('base64')}`;
@@ -173,5 +175,94 @@ describe('live/store-session-missing (project config resolved by the audit resol
     const f = res.report!.findings.filter((x) => x.ruleId === 'live/store-session-missing');
     expect(f.length).toBe(1);
     expect(f[0]!.message).toMatch(/expires in 1[0-2]\d s, far below session.lifetime 120 min \(7200 s\)/);
+  });
+});
+
+describe('Laravel without the right APP_KEY: undecided is never green', () => {
+  it('file sessions per node, no APP_KEY, no login: live/check-incomplete, exit 1 (not "No problems found")', async () => {
+    const res = await runLive({ nodes: [fileA.url, fileB.url] });
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/check-incomplete']);
+    expect(res.report!.findings[0]!.message).toBe(`Whether a session made on ${fileA.url} survives the switch to ${fileB.url} was not decided: the laravel_session cookie is encrypted and no APP_KEY was given (pass --app-key, or the project path to read it from).`);
+    expect(res.report!.summary.byCategory.sessions).toBe('unknown');
+    expect(res.exitCode).toBe(1);
+  });
+
+  it('a wrong APP_KEY: live/check-incomplete saying the key does not decrypt the cookie (mac-invalid)', async () => {
+    const res = await runLive({ nodes: [fileA.url, fileB.url], appKey: OTHER_KEY });
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/check-incomplete']);
+    expect(res.report!.findings[0]!.message).toMatch(/cannot decrypt the laravel_session cookie http:\/\/127\.0\.0\.1:\d+ issued \(mac-invalid\): pass the nodes' APP_KEY with --app-key/);
+    expect(JSON.stringify(res.report)).not.toContain(OTHER_KEY.slice(7, 30));
+    expect(res.exitCode).toBe(1);
+  });
+
+  it('load mode without the APP_KEY: every session undecided, live/check-incomplete, exit 1 (not "0/0 survived", exit 0)', async () => {
+    const res = await runLive({ nodes: [fileA.url, fileB.url], sessions: 20, concurrency: 2 });
+    const s = (res.report!.project.live as { load: LoadStats }).load;
+    console.log(`laravel load without APP_KEY: ${describeLoad(s)}`);
+    expect(s.judged).toBe(0);
+    expect(s.unknown).toBe(20);
+    expect(s.survivalRate).toBeNull();
+    expect(describeLoad(s)).toMatch(/^20 sessions, concurrency 2: 0\/20 checked, 0\/0 survived \(n\/a\), 20 undecided;/);
+    const messages = res.report!.findings.filter((f) => f.ruleId === 'live/check-incomplete').map((f) => f.message).join('\n');
+    expect(messages).toMatch(/Load mode: 20 of 20 sessions could not be checked \(20 undecided\); 0 were checked\..*encrypted cookie, no APP_KEY/);
+    expect(res.exitCode).toBe(1);
+  });
+});
+
+describe('a project whose session Redis settings are broken', () => {
+  // The fixture hard-codes host and db; this copy reads them from the env like a real app does.
+  const databasePhp = `<?php
+return [
+    'default' => 'sqlite',
+    'connections' => ['sqlite' => ['driver' => 'sqlite', 'database' => ':memory:', 'prefix' => '']],
+    'redis' => [
+        'client' => 'phpredis',
+        'options' => ['cluster' => 'redis', 'prefix' => 'laravel_database_'],
+        'default' => ['host' => env('REDIS_HOST', '127.0.0.1'), 'port' => env('REDIS_PORT', '6379'), 'database' => env('REDIS_DB', '0')],
+    ],
+];
+`;
+  const project = (env: Record<string, string>) => {
+    const dir = projectWith({ APP_NAME: 'Laravel', APP_KEY: KEY, SESSION_DRIVER: 'redis', ...env });
+    writeFileSync(path.join(dir, 'config/database.php'), databasePhp);
+    return dir;
+  };
+  const statelint = (args: string[]) => {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin/statelint.js'), 'live', ...args], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+    return { ...r, ms: Date.now() - t0 };
+  };
+
+  it('REDIS_DB=9999: the SELECT fails, the finding says so and the process exits (it used to hang after the report), also with --read-only', () => {
+    const dir = project({ REDIS_PORT: String(redis.port), REDIS_DB: '9999' });
+    for (const extra of [[], ['--read-only']]) {
+      const r = statelint([dir, '--node', redA.url, '--node', redB.url, '--format', 'json', '--timeout', '3000', ...extra]);
+      console.log(`REDIS_DB=9999 ${extra.join(' ')}: exit ${r.status} after ${r.ms} ms`);
+      expect(r.signal).toBeNull(); // not killed by the 30 s spawn timeout
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('');
+      const f = JSON.parse(r.stdout).findings.filter((x: { ruleId: string }) => x.ruleId === 'live/store-session-missing');
+      expect(f.length).toBe(1);
+      expect(f[0].message).toMatch(/sessions live in redis:\/\/127\.0\.0\.1:\d+ db 9999 \(connection "default"\), but that Redis has no db 9999 \(ERR DB index is out of range\)/);
+    }
+  });
+
+  it.each([
+    [{ REDIS_PORT: 'abc' }, 'database.redis.default has port "abc", which is not a TCP port (1-65535)'],
+    [{ REDIS_PORT: '99999' }, 'database.redis.default has port "99999", which is not a TCP port (1-65535)'],
+    [{ REDIS_HOST: 'redis host' }, 'database.redis.default has host "redis host", which is not a host name or address'],
+  ])('%o: one live/check-incomplete finding saying so, no stack trace (exit 1)', async (env, said) => {
+    let out = '';
+    let err = '';
+    let code = -1;
+    const program = new Command().exitOverride();
+    registerLiveCommand(program, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {}, stdoutIsTTY: false }, (c) => (code = c));
+    await program.parseAsync(['live', project(env), '--node', redA.url, '--node', redB.url, '--format', 'json', '--timeout', '3000'], { from: 'user' });
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    const report = JSON.parse(out);
+    const f = report.findings.filter((x: { ruleId: string }) => x.ruleId === 'live/check-incomplete');
+    expect(f.map((x: { message: string }) => x.message)).toEqual([`From the project's configuration: ${said}; the store probe and the session key check did not run.`]);
+    expect(report.project.live.store).toBeUndefined();
   });
 });

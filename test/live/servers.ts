@@ -113,10 +113,13 @@ export class Servers {
     return this.running(child, port, `rediss://127.0.0.1:${port}`);
   }
 
-  /** redis-server on a free port; `password`: the requirepass in `extra`, for the readiness ping. */
-  async redis(extra: string[] = [], password?: string): Promise<Running> {
-    const port = await freePort();
-    const dir = this.tmpDir();
+  /**
+   * redis-server on a free port; `password`: the requirepass in `extra`, for the readiness ping; `at`: a
+   * given port and data directory (to start a stopped Redis again with what it saved).
+   */
+  async redis(extra: string[] = [], password?: string, at?: { port: number; dir: string }): Promise<Running & { dir: string }> {
+    const port = at?.port ?? (await freePort());
+    const dir = at?.dir ?? this.tmpDir();
     const child = this.track(
       spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
@@ -124,7 +127,7 @@ export class Servers {
       const r = spawnSync('redis-cli', [...(password ? ['--no-auth-warning', '-a', password] : []), '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 });
       return r.stdout.trim() === 'PONG';
     }, `redis on ${port}`, child);
-    return this.running(child, port, `redis://127.0.0.1:${port}`);
+    return { ...this.running(child, port, `redis://127.0.0.1:${port}`), dir };
   }
 
   /**
@@ -204,6 +207,26 @@ export class Servers {
     return this.running(child, port, url);
   }
 
+  /**
+   * A hostile node: test/live/fault-proxy.mjs on a free port in front of `upstream` (a real fixture
+   * node), injecting `fault` (see the script's header).
+   */
+  async faultProxy(upstream: Running, fault: string): Promise<Running> {
+    const port = await freePort();
+    const child = this.track(
+      spawn(process.execPath, [path.join(REPO, 'test/live/fault-proxy.mjs')], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', UPSTREAM: upstream.url, FAULT: fault, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      try {
+        return (await fetch(`${url}/__stats`, { signal: AbortSignal.timeout(500) })).ok;
+      } catch {
+        return false;
+      }
+    }, `fault proxy (${fault}) on ${port}`, child);
+    return this.running(child, port, url);
+  }
+
   /** A private copy of fixtures/live/laravel-app (bootstrap/cache is written on the first request). */
   laravelApp(): string {
     const dir = path.join(this.tmpDir(), 'app');
@@ -279,7 +302,8 @@ export async function waitRedis(port: number, ok: (info: string) => boolean, wha
   throw new Error(`${what} on ${port} not reached within ${ms} ms`);
 }
 
-export async function waitFor(probe: () => Promise<boolean>, what: string, child: ChildProcess, ms = 10_000): Promise<void> {
+// 30 s: the test machine is shared, and a node that starts in 0.3 s alone can take over 10 s under load.
+export async function waitFor(probe: () => Promise<boolean>, what: string, child: ChildProcess, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);

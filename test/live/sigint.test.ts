@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSystemPackages, REPO, Servers, waitRedis, type Running } from './servers.js';
 
-// Ctrl-C while the probe key exists: the real binary as a child process, SIGINT by PID.
+// Ctrl-C (and SIGTERM, SIGHUP) while the probe key exists: the real binary as a child process, the signal by PID.
 // To hold the key long enough, the store's replica announces the port of another, unrelated Redis
 // (`--replica-announce-port`): statelint reads the probe back from there, never sees it and keeps
 // polling for up to 3 s while the key sits on the master. That is when the test presses Ctrl-C.
@@ -25,8 +25,12 @@ afterAll(() => servers.stopAll());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('Ctrl-C deletes the probe key', () => {
-  it('SIGINT to `statelint live --redis ... --sessions ...` mid-probe: exit 130, no statelint:probe:* key left', async () => {
+describe('Ctrl-C, SIGTERM and SIGHUP delete the probe key', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s to `statelint live --redis ... --sessions ...` mid-probe: exit %i, no statelint:probe:* key left', async (signal, exitCode) => {
     const watcher = new Redis(master.url);
     const child = spawn(process.execPath, [path.join(REPO, 'bin/statelint.js'), 'live', '--node', nodeA.url, '--node', nodeB.url, '--redis', master.url, '--sessions', '500', '--concurrency', '10', '--timeout', '10000'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -43,12 +47,13 @@ describe('Ctrl-C deletes the probe key', () => {
       }
       expect(held.length).toBe(1); // the probe is on the master, the CLI is still polling the "replica"
       const sentAt = Date.now();
-      process.kill(child.pid as number, 'SIGINT');
-      const { code, signal } = await exited;
-      console.log(`SIGINT -> exit ${code} after ${Date.now() - sentAt} ms`);
-      expect(signal).toBeNull();
-      expect(code).toBe(130);
+      process.kill(child.pid as number, signal);
+      const ended = await exited;
+      console.log(`${signal} -> exit ${ended.code} after ${Date.now() - sentAt} ms`);
+      expect(ended.signal).toBeNull(); // handled, not killed by the signal
+      expect(ended.code).toBe(exitCode);
       expect(out).not.toContain('live/'); // no report: it stopped mid-run
+      expect(out).toContain(`stopped by ${signal} during the store probe; the probe key was deleted`);
       expect(await watcher.keys('statelint:probe:*')).toEqual([]);
       expect(await watcher.exists(held[0]!)).toBe(0);
     } finally {
@@ -61,10 +66,16 @@ describe('Ctrl-C deletes the probe key', () => {
     }
   }, 40_000);
 
-  it('without Ctrl-C the same store is probed to the end and the key is deleted too (readBack false: the replica never got it)', async () => {
+  it('without Ctrl-C the same store is probed to the end, the key is deleted, and the replica that never got it is live/store-replication-broken (exit 1)', async () => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'bin/statelint.js'), 'live', '--redis', master.url, '--format', 'json', '--timeout', '5000'], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
-    expect(r.status).toBe(0);
-    const probe = JSON.parse(r.stdout).project.live.store.probe;
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const broken = report.findings.filter((f: { ruleId: string }) => f.ruleId === 'live/store-replication-broken');
+    expect(broken.length).toBe(1);
+    expect(broken[0].severity).toBe('error');
+    expect(broken[0].message).toContain(`was not seen on the replica redis://127.0.0.1:${elsewhere.port} within 3000 ms`);
+    expect(r.stderr).toBe('');
+    const probe = report.project.live.store.probe;
     expect(probe.readFrom).toBe(`redis://127.0.0.1:${elsewhere.port}`);
     expect(probe.readBack).toBe(false);
     expect(probe.deleted).toBe(true);

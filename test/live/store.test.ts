@@ -11,13 +11,15 @@ let plain: Running; // --save '' --appendonly no, no replica
 let evicting: Running; // maxmemory + allkeys-lru, AOF on
 let replicated: Running; // master with one replica, RDB rules
 let replica: Running;
+let noConfig: Running; // CONFIG renamed away, as on many managed Redis services
 
 beforeAll(async () => {
   ensureSystemPackages();
-  [plain, evicting, replicated] = await Promise.all([
+  [plain, evicting, replicated, noConfig] = await Promise.all([
     servers.redis(),
     servers.redis(['--maxmemory', '2mb', '--maxmemory-policy', 'allkeys-lru', '--appendonly', 'yes']),
     servers.redis(['--save', '3600 1', '--repl-diskless-sync-delay', '0']),
+    servers.redis(['--rename-command', 'CONFIG', '']),
   ]);
   replica = await servers.redis(['--replicaof', '127.0.0.1', String(replicated.port)]);
   const r = new Redis(replicated.url);
@@ -55,6 +57,13 @@ describe('store mode (standalone redis)', () => {
     expect(await keys(plain.url, 'statelint:*')).toEqual([]);
     expect(res.report!.command).toBe('live');
     expect(res.report!.schemaVersion).toBe(1);
+  });
+
+  it('CONFIG disabled: the persistence check is said to be not run, never passed silently', async () => {
+    const res = await runLive({ nodes: [], redis: noConfig.url });
+    expect(res.report!.findings.map((f) => f.ruleId)).toEqual(['live/store-single-point']);
+    expect(res.report!.errors).toEqual([{ file: noConfig.url, message: 'the server did not tell persistence (live/store-not-persistent: CONFIG GET save); that check was not run' }]);
+    expect((res.report!.project.live as { store: { facts: { saveRules: unknown } } }).store.facts.saveRules).toBeNull();
   });
 
   it('--fail-on warning turns the warnings into exit 1', async () => {
@@ -135,7 +144,9 @@ describe('store mode (standalone redis)', () => {
 
 describe('live check metadata', () => {
   it('documents every check completely', () => {
-    expect(LIVE_CHECKS.length).toBe(8);
+    expect(LIVE_CHECKS.length).toBe(11);
+    // Undecided checks, broken nodes and broken replicas fail the default --fail-on error.
+    for (const id of ['live/check-incomplete', 'live/node-error', 'live/store-replication-broken']) expect(LIVE_CHECKS.find((c) => c.id === id)?.severity).toBe('error');
     for (const c of LIVE_CHECKS) {
       expect(c.id).toMatch(/^live\/[a-z0-9-]+$/);
       expect(c.category).toBe('sessions');
