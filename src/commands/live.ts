@@ -379,7 +379,11 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
       }
       if (result.load) io.stderr(`statelint: load mode: ${result.redactor.apply(describeLoad(result.load))}\n`);
       const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
-      const text = render(flags.format, { report: result.report, rules: LIVE_CHECKS, lineText: () => undefined, rootAbsolute: path.resolve(projectPath ?? '.') }, chalk);
+      // Redact the report itself before rendering: formats that escape text (html, junit, markdown, github)
+      // would otherwise hide a secret with & < ' % , from a redaction of the rendered text. The rendered text
+      // is redacted again for anything a formatter adds.
+      const report = result.redactor.applyDeep(result.report);
+      const text = render(flags.format, { report, rules: LIVE_CHECKS, lineText: () => undefined, rootAbsolute: path.resolve(projectPath ?? '.') }, chalk);
       emit(result.redactor.apply(text), flags.output, io);
       if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
       setExit(result.exitCode);

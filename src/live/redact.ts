@@ -33,4 +33,12 @@ export class Redactor {
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join('[redacted]');
     return out;
   }
+
+  /** The same for every string inside a value (a report), before a formatter escapes them out of reach. */
+  applyDeep<T>(value: T): T {
+    if (typeof value === 'string') return this.apply(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.applyDeep(v)) as T;
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.applyDeep(v)])) as T;
+    return value;
+  }
 }
