@@ -8,7 +8,7 @@ import type { Rule, RuleMeta } from '../engine/rule.js';
 import { languagesOf, runRules, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
-import type { Ecosystem, LoadedEcosystem } from '../ecosystems/types.js';
+import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
 import { DiskFs, type ProjectFs } from '../project/fs.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../project/read-source.js';
@@ -34,6 +34,8 @@ export interface AuditOptions {
   ecosystems?: string[];
   /** Path of a baseline file whose findings are suppressed. */
   baseline?: string;
+  /** A workload of the deployment manifests whose environment goes on top of the env files (--workload). */
+  workload?: string;
 }
 
 export interface AuditResult {
@@ -69,9 +71,28 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
   if (!detected.length) throw nothingToAudit(opts.path);
   const loaded = new Map<string, LoadedEcosystem>();
-  for (const { ecosystem } of detected) {
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files }));
+  // Ecosystems that describe where the app runs load first: their workload's environment feeds the others.
+  const providers = detected.filter((d) => d.ecosystem.providesEnvironment);
+  if (opts.workload && !providers.length) throw new UsageError(`--workload ${opts.workload}: no deployment manifests found in ${opts.path}`);
+  let environment: LoadOptions['environment'];
+  const known: string[] = [];
+  for (const { ecosystem } of providers) {
+    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files });
+    loaded.set(ecosystem.id, l);
+    const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
+    if (found && 'files' in found) environment = found;
+    else if (found) known.push(...found.unknown);
   }
+  if (opts.workload && !environment) throw new UsageError(`--workload ${opts.workload}: no such workload (known: ${known.join(', ') || 'none'})`);
+  for (const { ecosystem } of detected) {
+    if (ecosystem.providesEnvironment) continue;
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files, environment }));
+  }
+  // Reported in detection order, whatever the load order was.
+  const order = detected.map((d) => d.ecosystem.id);
+  const inOrder = new Map(order.map((id) => [id, loaded.get(id)!] as const));
+  loaded.clear();
+  for (const [id, l] of inOrder) loaded.set(id, l);
   const facts: ProjectFacts = {
     root: fs.root,
     ecosystems: [...loaded.keys()],
