@@ -40,6 +40,7 @@ export default defineRule({
     const deploy = deployOf(facts);
     if (!deploy) return;
     const byLine = new Map<string, { loc: Workload['loc']; source: string; workloads: Workload[] }>();
+    const texts = new Map<string, string>();
     for (const w of deploy.workloads) {
       if (!w.app) continue;
       const provided = KEYS.some((k) => w.env.some((e) => e.key === k)) || w.secretSources.length > 0;
@@ -49,6 +50,7 @@ export default defineRule({
         const guard = [l.text, ...w.lines.slice(Math.max(0, i - 3), i).filter((x) => x.loc.file === l.loc.file).map((x) => x.text)].some((t) => /\bif\b.*APP_KEY|APP_KEY.*\|\||-z\s+"?\$\{?APP_KEY/.test(t));
         if (guard && provided) return;
         const at = `${l.loc.file}:${l.loc.line}`;
+        texts.set(at, l.text);
         const entry = byLine.get(at) ?? { loc: l.loc, source: l.source, workloads: [] };
         entry.workloads.push(w);
         byLine.set(at, entry);
@@ -57,7 +59,7 @@ export default defineRule({
     for (const { loc, source, workloads } of byLine.values()) {
       const multi = workloads.filter(isMulti);
       const scale = multi.length ? `${multi.map((w) => `${w.id} runs ${replicasText(w)}`).join(', ')}: each replica gets its own key and rejects the cookies the others issued` : 'every restart makes a new key and logs every user out';
-      report({ location: loc, message: `The app key is generated when the container starts (${source}, in ${workloads.map((w) => w.id).join(', ')}): ${scale}.` });
+      report({ location: loc, message: `The ${workloads.length && /SESSION_SECRET/.test(texts.get(`${loc.file}:${loc.line}`) ?? '') ? 'session secret' : 'app key'} is generated when the container starts (${source}, in ${workloads.map((w) => w.id).join(', ')}): ${scale}.` });
     }
     // The same users served by workloads whose keys differ.
     for (const key of KEYS) {

@@ -49,8 +49,12 @@ export default defineRule({
         });
       }
       // Nothing mounted where the app keeps state: it stays in each container's (or instance's) own file system.
-      const kept = [state.sessions, state.uploads].filter((x): x is string => !!x);
-      if (!stateMounts.length && w.web && kept.length && w.platform !== 'procfile') {
+      const covered = (re: RegExp) => w.mounts.some((m) => re.test(m.path.replace(/\/+$/, '')));
+      const kept = [
+        ...(state.sessions && !covered(/(?:^|\/)storage(?:\/framework(?:\/sessions)?)?$|sessions$/) ? [state.sessions] : []),
+        ...(state.uploads && !covered(/(?:^|\/)storage(?:\/app(?:\/public)?)?$|uploads$/) ? [state.uploads] : []),
+      ];
+      if (w.web && kept.length && w.platform !== 'procfile') {
         report({
           location: w.replicas.loc,
           message: `${w.id} runs ${replicasText(w)} (${w.replicas.note}) with no shared volume where the app writes ${kept.join('; ')}: each replica keeps its own copy in its container file system.`,

@@ -38,7 +38,7 @@ export default defineRule({
         report({
           location: l.loc,
           related: [{ file: w.replicas.loc.file, line: w.replicas.loc.line, message: w.replicas.note }],
-          message: `The scheduler starts in every replica of ${w.id}, which runs ${replicasText(w)} (${w.replicas.note}; from ${l.source}): every task runs once per replica unless it uses onOneServer() on a shared cache store.`,
+          message: `The scheduler starts in every replica of ${w.id}, which runs ${replicasText(w)} (${w.replicas.note}; from ${l.source}): every task runs once per replica${/schedule:(?:run|work)/.test(l.text) ? ' unless it uses onOneServer() on a shared cache store' : ''}.`,
         });
       }
     }

@@ -67,6 +67,7 @@ function environmentOf(w: Workload, textOf: (file: string) => string | undefined
   const files: EnvFile[] = [];
   const notRead: string[] = [];
   for (const v of w.env) {
+    if (v.value === undefined && !v.secret) continue; // set by the shell that deploys: not knowable here
     const text = textOf(v.loc.file);
     if (text === undefined) continue;
     let f = files[files.length - 1];

@@ -339,12 +339,18 @@ function readCompose(
   // Compose interpolates ${VAR} from the .env file next to it.
   const dotenv = fs.exists(join('.env')) === 'file' ? fs.read(join('.env')) : undefined;
   const hostEnv = dotenv?.ok ? parseEnvFile(join('.env'), dotenv.text).entries : new Map();
-  const interpolate = (v: string) =>
-    v.replace(/\$\{([A-Za-z_]\w*)(?:(:?[-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, def: string | undefined) => {
+  /** undefined when the value comes from the shell that runs compose (not knowable here). */
+  const interpolate = (v: string): string | undefined => {
+    let unknown = false;
+    const out = v.replace(/\$\{([A-Za-z_]\w*)(?:(:?[-?])([^}]*))?\}/g, (_m, name: string, op: string | undefined, def: string | undefined) => {
       const set = hostEnv.get(name)?.value;
       if (op?.startsWith(':') ? set : set !== undefined) return set ?? '';
-      return op && op.endsWith('-') ? (def ?? '') : '';
+      if (op && op.endsWith('-')) return def ?? '';
+      unknown = true;
+      return '';
     });
+    return unknown ? undefined : out;
+  };
   for (const d of f.docs) {
     const y = new Y(f, d.doc);
     const topVolumes = y.get(d.root, 'volumes');

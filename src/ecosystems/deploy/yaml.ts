@@ -38,6 +38,11 @@ export function parseYamlFile(file: string, text: string): YamlFile {
   return out;
 }
 
+/** `<<` (a merge key: the library reads it as a symbol when merge keys are on). */
+function isMergeKey(key: unknown): boolean {
+  return isScalar(key) && (key.value === '<<' || (key as { source?: string }).source === '<<' || typeof key.value === 'symbol');
+}
+
 export class Y {
   constructor(readonly f: YamlFile, readonly doc: Document.Parsed) {}
 
@@ -52,9 +57,9 @@ export class Y {
   pair(map: unknown, key: string): Pair | undefined {
     const m = this.deref(map);
     if (!isMap(m)) return undefined;
-    for (const p of (m as YAMLMap).items) if (isScalar(p.key) && String(p.key.value) === key) return p as Pair;
+    for (const p of (m as YAMLMap).items) if (isScalar(p.key) && !isMergeKey(p.key) && String(p.key.value) === key) return p as Pair;
     for (const p of (m as YAMLMap).items) {
-      if (!(isScalar(p.key) && p.key.value === '<<')) continue;
+      if (!(isScalar(p.key) && isMergeKey(p.key))) continue;
       const bases = isSeq(this.deref(p.value)) ? (this.deref(p.value) as any).items : [p.value];
       for (const b of bases) {
         const hit = this.pair(b, key);
@@ -99,13 +104,13 @@ export class Y {
     const seen = new Set<string>();
     for (const p of (m as YAMLMap).items) {
       if (!isPair(p) || !isScalar(p.key)) continue;
+      if (isMergeKey(p.key)) continue;
       const key = String(p.key.value);
-      if (key === '<<') continue;
       seen.add(key);
       out.push({ key, value: this.deref(p.value), pair: p as Pair });
     }
     for (const p of (m as YAMLMap).items) {
-      if (!(isScalar(p.key) && p.key.value === '<<')) continue;
+      if (!(isScalar(p.key) && isMergeKey(p.key))) continue;
       const bases = isSeq(this.deref(p.value)) ? (this.deref(p.value) as any).items : [p.value];
       for (const b of bases) for (const e of this.entries(b)) if (!seen.has(e.key)) (seen.add(e.key), out.push(e));
     }
