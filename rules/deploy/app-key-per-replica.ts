@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KEY_GENERATE } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { deployOf, isMulti, replicasText, type Workload } from './support/app.js';
+import { deployOf, isMulti, replicasText, type Workload, production } from './support/app.js';
 
 const KEYS = ['APP_KEY', 'SESSION_SECRET'];
 
@@ -41,7 +41,7 @@ export default defineRule({
     if (!deploy) return;
     const byLine = new Map<string, { loc: Workload['loc']; source: string; workloads: Workload[] }>();
     const texts = new Map<string, string>();
-    for (const w of deploy.workloads) {
+    for (const w of production(deploy)) {
       if (!w.app) continue;
       const provided = KEYS.some((k) => w.env.some((e) => e.key === k)) || w.secretSources.length > 0;
       w.lines.forEach((l, i) => {
@@ -49,6 +49,8 @@ export default defineRule({
         // `if [ -z "$APP_KEY" ]; then php artisan key:generate; fi` with the key given by the manifest: never runs.
         const guard = [l.text, ...w.lines.slice(Math.max(0, i - 3), i).filter((x) => x.loc.file === l.loc.file).map((x) => x.text)].some((t) => /\bif\b.*APP_KEY|APP_KEY.*\|\||-z\s+"?\$\{?APP_KEY/.test(t));
         if (guard && provided) return;
+        // `only-once "key:generate" php artisan key:generate`: run once and kept (pixelfed's entrypoint helpers).
+        if (/\b(?:only|run)[-_]once\b/.test(l.text)) return;
         const at = `${l.loc.file}:${l.loc.line}`;
         texts.set(at, l.text);
         const entry = byLine.get(at) ?? { loc: l.loc, source: l.source, workloads: [] };
@@ -64,7 +66,7 @@ export default defineRule({
     // The same users served by workloads whose keys differ.
     for (const key of KEYS) {
       const groups = new Map<string, { token: string; loc: Workload['loc']; w: Workload }[]>();
-      for (const w of deploy.workloads) {
+      for (const w of production(deploy)) {
         if (!w.app || w.scheduled) continue;
         const s = keySource(w, key);
         if (!s) continue;

@@ -1,6 +1,14 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
+import { DEV_FILE } from '../../src/ecosystems/deploy/model.js';
 import { deployOf } from './support/app.js';
+
+/** Artisan commands of the framework and common packages: anything else is the app's own (it may cache config). */
+const FRAMEWORK_COMMAND = /^(?:migrate|db|queue|schedule|horizon|storage|key|route|view|event|config|cache|optimize|serve|octane|package|vendor|down|up|tinker|reverb|pulse|telescope|passport|scout|livewire|filament|icons|about|list|help|env|clear-compiled|inspire|make|model|lang|stub|test|sail|nightwatch|websockets|wayfinder)(?::|$)/;
+
+function customArtisan(text: string): boolean {
+  return [...text.matchAll(/\bartisan["',\s]+([\w:-]+)/g)].some((m) => !FRAMEWORK_COMMAND.test(m[1]));
+}
 
 export default defineRule({
   meta: {
@@ -30,7 +38,15 @@ export default defineRule({
     const isLaravel = !!laravelOf(facts);
     for (const df of deploy.dockerfiles) {
       if (!df.app || !(df.laravel || (isLaravel && df.lines.some((l) => /\bcomposer\b|\bphp\b/i.test(l.text)))) ) continue;
+      // A development image is meant to re-read its config (not a production image).
+      if (DEV_FILE.test(df.file)) continue;
       const users = deploy.workloads.filter((w) => w.dockerfiles.includes(df.file));
+      // The start runs an app-defined artisan command: it may cache the config itself (never a guess).
+      const runtime = [...df.lines, ...users.flatMap((w) => w.lines)].filter((l) => l.runtime);
+      // execline scripts (s6-overlay) put `php`, `artisan` and the command on separate lines: judge each file whole.
+      const byFile = new Map<string, string[]>();
+      for (const l of runtime) byFile.set(l.loc.file, [...(byFile.get(l.loc.file) ?? []), l.text.trim()]);
+      if ([...byFile.values()].some((texts) => customArtisan(texts.join(' ')))) continue;
       const cached = deploy.configCache.some((l) => l.loc.file === df.file || df.lines.some((d) => d.loc.file === l.loc.file) || users.some((w) => w.lines.includes(l)));
       if (cached) continue;
       report({

@@ -1,6 +1,6 @@
 import { QUEUE_WORKER } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { deployOf } from './support/app.js';
+import { deployOf, production } from './support/app.js';
 
 export default defineRule({
   meta: {
@@ -27,7 +27,7 @@ export default defineRule({
     const deploy = deployOf(facts);
     if (!deploy) return;
     const reported = new Set<string>();
-    for (const w of deploy.workloads) {
+    for (const w of production(deploy)) {
       if (!w.app || !w.web) continue;
       for (const l of w.lines) {
         if (!l.runtime || !QUEUE_WORKER.test(l.text) || /horizon:(?:terminate|publish|install)|queue:restart/.test(l.text)) continue;

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/engine/rule.js';
-import { appState, deployOf, isMulti, replicasText, STATE_PATH } from './support/app.js';
+import { appState, deployOf, isMulti, replicasText, STATE_PATH, production } from './support/app.js';
 
 const WHY: Record<string, string> = {
   emptyDir: 'an emptyDir (each pod gets its own, deleted with the pod)',
@@ -33,7 +33,7 @@ export default defineRule({
     const deploy = deployOf(facts);
     if (!deploy) return;
     const state = appState(facts);
-    for (const w of deploy.workloads) {
+    for (const w of production(deploy)) {
       if (!w.app || !isMulti(w)) continue;
       const stateMounts = w.mounts.filter((m) => STATE_PATH.test(m.path));
       for (const m of stateMounts) {

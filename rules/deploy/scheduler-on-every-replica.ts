@@ -1,6 +1,6 @@
 import { SCHEDULER } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { deployOf, isMulti, replicasText } from './support/app.js';
+import { deployOf, isMulti, replicasText, production } from './support/app.js';
 
 export default defineRule({
   meta: {
@@ -27,7 +27,7 @@ export default defineRule({
   check({ facts, report }) {
     const deploy = deployOf(facts);
     if (!deploy) return;
-    for (const w of deploy.workloads) {
+    for (const w of production(deploy)) {
       if (!isMulti(w)) continue;
       const seen = new Set<string>();
       for (const l of w.lines) {

@@ -29,7 +29,7 @@ export default defineRule({
     const state = appState(facts);
     for (const a of deploy.affinities) {
       const targets = deploy.workloads.filter((w) => a.targets.includes(w.id));
-      if (targets.length && !targets.some((w) => w.app)) continue; // affinity to a store or proxy, not to the app
+      if (targets.length && !targets.some((w) => w.app && !w.dev)) continue; // affinity to a store or proxy, not to the app
       const behind = targets.length ? ` (in front of ${targets.map((w) => w.id).join(', ')})` : '';
       if (state.checked) {
         if (!state.perNode.length) continue; // a stateless app behind affinity loses nothing when a node goes

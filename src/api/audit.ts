@@ -76,14 +76,20 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   if (opts.workload && !providers.length) throw new UsageError(`--workload ${opts.workload}: no deployment manifests found in ${opts.path}`);
   let environment: LoadOptions['environment'];
   const known: string[] = [];
+  let ambiguous = false;
   for (const { ecosystem } of providers) {
     const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files });
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
-    else if (found) known.push(...found.unknown);
+    else if (found) {
+      known.push(...found.unknown);
+      ambiguous ||= !!found.ambiguous;
+    }
   }
-  if (opts.workload && !environment) throw new UsageError(`--workload ${opts.workload}: no such workload (known: ${known.join(', ') || 'none'})`);
+  if (opts.workload && !environment) {
+    throw new UsageError(ambiguous ? `--workload ${opts.workload} names several workloads; name one as FILE:NAME (${known.join(', ')})` : `--workload ${opts.workload}: no such workload (known: ${known.join(', ') || 'none'})`);
+  }
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
     loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files, environment }));

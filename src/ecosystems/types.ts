@@ -75,7 +75,7 @@ export interface LoadedEcosystem {
   /** Project files whose change re-decides the configuration (env and config files). */
   configFiles: string[];
   /** With `providesEnvironment`: the environment of a named workload, or the names that exist. */
-  environmentOf?(workload: string): ProvidedEnvironment | { unknown: string[] };
+  environmentOf?(workload: string): ProvidedEnvironment | { unknown: string[]; ambiguous?: boolean };
 }
 
 export interface ChecklistContext {

@@ -46,6 +46,11 @@ export function appState(facts: ProjectFacts): AppState {
 /** Container paths where a Laravel or Node app keeps files: storage/, uploads, sessions. */
 export const STATE_PATH = /(?:^|\/)(?:storage(?:\/app(?:\/public)?|\/framework(?:\/sessions)?)?|uploads?|sessions|public\/(?:storage|uploads|files|media))\/?$/;
 
+/** The workloads production runs (development Compose files and images are left out). */
+export function production(deploy: DeployFacts): Workload[] {
+  return deploy.workloads.filter((w) => !w.dev);
+}
+
 export function replicasText(w: Workload): string {
   return w.replicas.max === Infinity ? 'one pod per node' : `up to ${w.replicas.max} replicas`;
 }

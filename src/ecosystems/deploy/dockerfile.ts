@@ -68,7 +68,23 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
   const idx = new LineIndex(text);
   const ins = instructions(text);
   const lastFrom = [...ins].reverse().find((i) => i.op === 'FROM');
-  const lastStageStart = lastFrom ? ins.indexOf(lastFrom) : 0;
+  // The stages the final image is made of: the last one and the stages it is built FROM (`FROM base AS app`).
+  const stages: { name?: string; base: string; start: number; end: number }[] = [];
+  ins.forEach((i, n) => {
+    if (i.op !== 'FROM') return;
+    if (stages.length) stages[stages.length - 1].end = n;
+    const m = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(i.args.trim());
+    stages.push({ base: m?.[1] ?? '', name: m?.[2]?.toLowerCase(), start: n, end: ins.length });
+  });
+  const inFinal = new Set<number>();
+  let st: (typeof stages)[number] | undefined = stages[stages.length - 1];
+  for (let guard = 0; st && guard < 20; guard++) {
+    const cur: (typeof stages)[number] = st;
+    for (let n = cur.start; n < cur.end; n++) inFinal.add(n);
+    st = stages.find((x) => x.name && x.name === cur.base.toLowerCase() && x !== cur);
+  }
+  if (!stages.length) ins.forEach((_i, n) => inFinal.add(n));
+  const baseImage = stages.length ? stages.filter((st) => inFinal.has(st.start)).map((st) => st.base).join(' ') : '';
   const loc = (line: number): Location => idx.lineLocation(file, line);
   const lines: ImageLine[] = [];
   const env: EnvVar[] = [];
@@ -76,9 +92,9 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
   const copies: { src: string; dest: string }[] = [];
   let entrypoint = '';
   let cmd = '';
-  let app = !!lastFrom && APP_BASE.test(lastFrom.args);
+  let app = APP_BASE.test(baseImage);
   ins.forEach((i, n) => {
-    const last = n >= lastStageStart;
+    const last = inFinal.has(n);
     if (i.op === 'RUN') {
       if (APP_BUILD.test(i.args)) app = true;
       for (const p of i.physical) lines.push({ text: p.text, loc: loc(p.line), source: `${file} RUN`, runtime: false, part: 'build' });
@@ -107,8 +123,9 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
   const underCtx = (src: string) => path.posix.normalize(ctx ? `${ctx}/${src}` : src).replace(/^\.\//, '');
   for (const { src, dest } of copies) {
     if (src === '.' || src === './' || /[*?]/.test(src)) continue;
-    const rel = underCtx(src.replace(/\/$/, ''));
-    const kind = fs.exists(rel);
+    // The build context is the Compose one, else the Dockerfile's folder, else (docker build -f ...) the root.
+    const rel = [underCtx(src.replace(/\/$/, '')), path.posix.normalize(src.replace(/\/$/, '')).replace(/^\.\//, '')].find((c) => fs.exists(c)) ?? '';
+    const kind = rel ? fs.exists(rel) : undefined;
     if (kind === 'file' && supportFiles.includes(rel)) attached.push(rel);
     else if (kind === 'dir') attached.push(...supportFiles.filter((f) => f.startsWith(`${rel}/`)));
     void dest;
@@ -127,6 +144,7 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
     const base = path.posix.basename(rel);
     const isConf = /\[program:/.test(read.text);
     const isCron = /^(?:\S+\s+){5}\S/m.test(read.text) && /cron/i.test(rel);
+    const isProcfile = base === 'Procfile';
     const part: ImageLine['part'] = entrypoint.includes(base) ? 'entrypoint' : cmd.includes(base) ? 'cmd' : isConf && /supervisor/.test(entrypoint) ? 'entrypoint' : 'cmd';
     if (isConf && !runsSupervisor && !/supervisor/.test(read.text)) continue;
     const sidx = new LineIndex(read.text);
@@ -134,7 +152,7 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
       const t = sidx.lineText(l);
       if (!t.trim() || /^\s*[#;]/.test(t)) continue;
       if (isConf && !/^\s*command\s*=/.test(t)) continue;
-      lines.push({ text: t, loc: sidx.lineLocation(rel, l), source: isConf ? `${rel} (supervisord program)` : isCron ? `${rel} (crontab)` : rel, runtime: true, part });
+      lines.push({ text: t, loc: sidx.lineLocation(rel, l), source: isConf ? `${rel} (supervisord program)` : isCron ? `${rel} (crontab)` : isProcfile ? `${rel} (Procfile in the image)` : rel, runtime: true, part });
     }
   }
   const all = lines.map((l) => l.text).join('\n');

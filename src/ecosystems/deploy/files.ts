@@ -21,7 +21,7 @@ const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.d
 const MAX_DEPTH = 6;
 const COMPOSE = /^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/i;
 const DOCKERFILE = /^(?:Dockerfile(?:\.[\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$/;
-const SUPPORT = /\.(?:sh|conf|ini|cron)$|^(?:crontab|[\w.-]*entrypoint[\w.-]*|[\w-]*cron[\w-]*|start(?:-container)?|run)$/i;
+const SUPPORT = /\.(?:sh|conf|ini|cron)$|^(?:crontab|[\w.-]*entrypoint[\w.-]*|[\w-]*cron[\w-]*|start(?:-container)?|run|up)$/i;
 
 const cache = new WeakMap<ProjectFs, DeployFiles>();
 
@@ -54,7 +54,7 @@ function classify(fs: ProjectFs, p: string, name: string, out: DeployFiles): voi
   if (/^\.platform\/(?:hooks|confighooks)\//.test(p)) return void out.platformHooks.push(p);
   if (p === '.elasticbeanstalk/config.yml') return void out.ebConfig.push(p);
   if (DOCKERFILE.test(name)) return void out.dockerfiles.push(p);
-  if (name === 'Procfile') return void out.procfiles.push(p);
+  if (name === 'Procfile') return void (p === 'Procfile' ? out.procfiles : out.support).push(p); // a nested Procfile is copied into an image (forego, honcho)
   if (COMPOSE.test(name)) return void out.compose.push(p);
   if (/\.ya?ml$/.test(name)) {
     const read = fs.read(p);

@@ -43,7 +43,7 @@ export const deploy: Ecosystem = {
       configFiles: facts.files,
       environmentOf(name: string) {
         const w = findWorkload(facts.workloads, name);
-        if (!w) return { unknown: facts.workloads.map((x) => x.id) };
+        if (Array.isArray(w)) return w.length ? { unknown: w.map((x) => `${x.file}:${x.name}`), ambiguous: true } : { unknown: facts.workloads.map((x) => x.id) };
         judged = w;
         info.workload = w.id;
         return environmentOf(w, (f) => texts.get(f) ?? envFiles.get(f)?.text);
@@ -53,13 +53,25 @@ export const deploy: Ecosystem = {
   rules: () => discoverRules('deploy'),
 };
 
-function findWorkload(all: Workload[], name: string): Workload | undefined {
+/**
+ * A workload by id (`Deployment/web`, `compose:app`), by name (`web`), or by file and name
+ * (`docker-compose.prod.yml:app`). A name found in several files prefers production files: not a development
+ * file, then the root Compose file or the only Kubernetes one.
+ */
+function findWorkload(all: Workload[], name: string): Workload | Workload[] {
   const lower = name.toLowerCase();
   const exact = all.find((w) => w.id.toLowerCase() === lower);
   if (exact) return exact;
-  const byName = all.filter((w) => w.name.toLowerCase() === lower || w.id.toLowerCase().endsWith(`/${lower}`));
-  const app = byName.filter((w) => w.app);
-  return byName.length === 1 ? byName[0] : app.length === 1 ? app[0] : undefined;
+  const sep = lower.lastIndexOf(':');
+  const inFile = sep > 0 ? all.filter((w) => w.file.toLowerCase() === lower.slice(0, sep) && w.name.toLowerCase() === lower.slice(sep + 1)) : [];
+  if (inFile.length === 1) return inFile[0];
+  let byName = all.filter((w) => w.name.toLowerCase() === lower || w.id.toLowerCase().endsWith(`/${lower}`) || w.id.toLowerCase().endsWith(`:${lower}`));
+  for (const narrower of [(w: Workload) => w.app, (w: Workload) => !w.dev, (w: Workload) => !w.file.includes('/') && /^(?:docker-)?compose\.ya?ml$/.test(w.file)]) {
+    if (byName.length <= 1) break;
+    const kept = byName.filter(narrower);
+    if (kept.length) byName = kept;
+  }
+  return byName.length === 1 ? byName[0] : byName;
 }
 
 /** The workload's variables as env files whose lines are the manifest lines (later files win). */

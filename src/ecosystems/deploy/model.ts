@@ -53,6 +53,8 @@ export interface Workload {
   file: string;
   loc: Location;
   replicas: Replicas;
+  /** Declared for development (a `*.dev.yml` Compose file, a development Dockerfile): not what production runs. */
+  dev: boolean;
   /** Runs on a schedule (CronJob): one run per schedule, whatever the replicas. */
   scheduled: boolean;
   /** Runs the app's own image (built from the repository, or not a known third-party image). */
@@ -112,7 +114,10 @@ export function isMulti(w: Workload): boolean {
   return !w.scheduled && (w.replicas.max ?? 0) > 1;
 }
 
+/** Development files (Compose `*.dev.yml`, `docker/development/Dockerfile`, ...): not judged as production. */
+export const DEV_FILE = /(?:^|[/._-])(?:dev|development|local|test|testing|ci)(?:[/._-]|$)/i;
+
 export const SCHEDULER = /\bschedule:(?:run|work)\b|\bnode-cron\b|\bnode-schedule\b|\bagenda\b.*\bstart\b|\bcron(?:d)?\b(?:\s+-f|\s*$|\s+&)|\bsupercronic\b|\bbusybox\s+crond\b/;
-export const QUEUE_WORKER = /\bartisan\s+(?:queue:(?:work|listen)|horizon)\b|\bqueue:work\b|\bhorizon\b(?!:)/;
+export const QUEUE_WORKER = /\bartisan["',\s]+(?:queue:(?:work|listen)|horizon)\b(?!:)|\bqueue:(?:work|listen)\b|^\s*(?:-\s*)?["']?horizon["']?\s*$/;
 export const CONFIG_CACHE = /\bartisan\s+(?:config:cache|optimize)\b(?!:)/;
 export const KEY_GENERATE = /\bartisan\s+key:generate\b(?!.*--show)|\b(?:APP_KEY|SESSION_SECRET)=["']?\$\((?:openssl|head|pwgen|node|php|cat\s+\/proc|uuidgen|tr\b)/;

@@ -5,12 +5,12 @@ import { parseEnvFile, type EnvFile } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
 import { readDockerfile, type ImageInfo, type ImageLine } from './dockerfile.js';
 import { deployFiles } from './files.js';
-import { CONFIG_CACHE, type Affinity, type DeployFacts, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
+import { CONFIG_CACHE, DEV_FILE, type Affinity, type DeployFacts, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
 import type { Node } from 'yaml';
 import { isScalar, parseYamlFile, Y, type YamlFile } from './yaml.js';
 
 /** Images that are never the app itself (stores, proxies, tools). */
-const THIRD_PARTY = /^(?:[\w.-]+\/)?(?:library\/)?(?:redis|valkey|mysql|mariadb|postgres|postgis|memcached|nginx|traefik|caddy|haproxy|envoy|minio|mailhog|mailpit|meilisearch|elasticsearch|opensearch|rabbitmq|mongo|busybox|alpine|soketi|selenium|adminer|phpmyadmin|typesense|clickhouse|bitnami\/(?:redis|mysql|postgresql)|curlimages|docker|registry|grafana|prometheus|loki|jaeger|otel|gotenberg|browserless|clamav|pgbouncer|cloudflare)(?::|@|$)/i;
+const THIRD_PARTY = /^(?:\$\{[^}]*\}\/)?(?:[\w.:-]+\/)*(?:library\/)?(?:redis|valkey|mysql|mariadb|postgres|postgis|memcached|nginx|traefik|caddy|haproxy|envoy|minio|mailhog|mailpit|meilisearch|elasticsearch|opensearch|rabbitmq|mongo|busybox|alpine|soketi|selenium|adminer|phpmyadmin|typesense|clickhouse|bitnami\/(?:redis|mysql|postgresql)|curlimages|docker|registry|grafana|prometheus|loki|jaeger|otel|gotenberg|browserless|clamav|pgbouncer|cloudflare)(?::|@|$)/i;
 const WEB_PROCESS = /\bphp-fpm\b|\bartisan\s+(?:serve|octane:start)\b|\bfrankenphp\b|\bapache2-foreground\b|\bhttpd\b|\bnginx\b|\bunitd\b|\broadrunner\b|\brr\s+serve\b|\bnode\s+(?:\S*server|\S*app|\S*index|dist\/)|\bnpm\s+(?:run\s+)?start\b|\bnext\s+start\b/;
 
 export interface ReadResult {
@@ -272,6 +272,7 @@ function readKubernetes(
       file: y.f.file,
       loc,
       replicas: rep,
+      dev: DEV_FILE.test(y.f.file),
       scheduled: p.kind === 'CronJob',
       app,
       web: ports && lines.some((l) => l.runtime && WEB_PROCESS.test(l.text)),
@@ -446,6 +447,7 @@ function readCompose(
         file: f.file,
         loc,
         replicas: replicas !== undefined && replicasLoc ? { max: replicas, loc: replicasLoc, note: `${y.pair(y.get(svc, 'deploy'), 'replicas') ? 'deploy.replicas' : 'scale'}: ${replicas}` } : { max: 1, loc, note: 'one container (no deploy.replicas)' },
+        dev: DEV_FILE.test(f.file) || (!!dockerfile && DEV_FILE.test(dockerfile)),
         scheduled: false,
         app,
         web: !!y.pair(svc, 'ports') || labelEntries.some((l) => /^traefik\.enable=true/.test(l.text)) || lines.some((l) => l.runtime && WEB_PROCESS.test(l.text)),
@@ -540,6 +542,7 @@ function readBeanstalk(
     platform: 'elasticbeanstalk',
     file: loc.file,
     loc,
+    dev: false,
     replicas: single ? { max: 1, loc: single, note: 'EnvironmentType: SingleInstance' } : (max ?? { max: 4, loc, note: 'load-balanced environment (Elastic Beanstalk default MaxSize 4)' }),
     scheduled: false,
     app: true,
@@ -567,6 +570,7 @@ function readProcfile(file: string, text: string | undefined, workloads: Workloa
       platform: 'procfile',
       file,
       loc,
+      dev: false,
       replicas: { max: undefined, loc, note: 'scaled outside the repository' },
       scheduled: false,
       app: true,
