@@ -18,7 +18,7 @@ export default defineRule({
   meta: {
     id: 'deploy/app-key-per-replica',
     ecosystem: 'deploy',
-    category: 'sessions',
+    category: 'deployment',
     severity: 'error',
     summary: 'APP_KEY (or a session secret) generated at container start, or different between workloads serving the same users',
     why:

@@ -14,7 +14,7 @@ export default defineRule({
   meta: {
     id: 'deploy/config-not-cached',
     ecosystem: 'deploy',
-    category: 'config',
+    category: 'deployment',
     severity: 'warning',
     summary: 'A Laravel image whose build or start never runs `php artisan config:cache` (or `optimize`)',
     why:

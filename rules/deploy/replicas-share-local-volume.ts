@@ -12,7 +12,7 @@ export default defineRule({
   meta: {
     id: 'deploy/replicas-share-local-volume',
     ecosystem: 'deploy',
-    category: 'uploads',
+    category: 'deployment',
     severity: 'error',
     summary: 'Several replicas write uploads, sessions or storage/ to a volume that is per pod or per node',
     why:

@@ -6,7 +6,7 @@ export default defineRule({
   meta: {
     id: 'deploy/scheduler-on-every-replica',
     ecosystem: 'deploy',
-    category: 'scheduler',
+    category: 'deployment',
     severity: 'error',
     summary: 'The scheduler (schedule:run, schedule:work, cron, a Node scheduler) starts in every replica',
     why:

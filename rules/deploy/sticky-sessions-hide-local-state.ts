@@ -5,7 +5,7 @@ export default defineRule({
   meta: {
     id: 'deploy/sticky-sessions-hide-local-state',
     ecosystem: 'deploy',
-    category: 'sessions',
+    category: 'deployment',
     severity: 'warning',
     summary: 'Session affinity (sticky sessions) in front of an app that keeps sessions, uploads or cache on the node',
     why:

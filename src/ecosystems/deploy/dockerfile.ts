@@ -96,7 +96,8 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
   ins.forEach((i, n) => {
     const last = inFinal.has(n);
     if (i.op === 'RUN') {
-      if (APP_BUILD.test(i.args)) app = true;
+      // Build lines of every stage count for config:cache (a builder stage may cache it); only the final image's say it is the app.
+      if (last && APP_BUILD.test(i.args)) app = true;
       for (const p of i.physical) lines.push({ text: p.text, loc: loc(p.line), source: `${file} RUN`, runtime: false, part: 'build' });
     } else if ((i.op === 'CMD' || i.op === 'ENTRYPOINT') && last) {
       const part = i.op === 'CMD' ? 'cmd' : 'entrypoint';

@@ -38,7 +38,7 @@ export const deploy: Ecosystem = {
       info,
       errors,
       effectiveConfig: (): Record<string, EffectiveValue> => (judged ? { 'deploy.workload': { value: judged.id, source: { file: judged.loc.file, line: judged.loc.line } } } : {}),
-      checklist: (findings, context) => deployChecklist(facts, findings, context),
+      checklist: (findings, context) => deployChecklist(facts, findings, context, judged),
       describeConfig: (format, chalk) => describe(facts, format, chalk),
       configFiles: facts.files,
       environmentOf(name: string) {
@@ -100,17 +100,20 @@ function replicasText(w: Workload): string {
 }
 
 /** One Deployment row: replicas, affinity, volumes, scheduler, workers, and whether a deploy rule failed. */
-function deployChecklist(facts: DeployFacts, findings: Finding[], context: ChecklistContext): ChecklistItem[] {
+function deployChecklist(facts: DeployFacts, findings: Finding[], context: ChecklistContext, judged?: Workload): ChecklistItem[] {
+  // deploy/* rules are all in the 'deployment' category: this row is theirs, the app's rows stay the app's.
   const mine = findings.filter((f) => f.ruleId.startsWith('deploy/'));
   const failing = mine.some((f) => f.severity !== 'info');
   const hidden = context.suppressed.filter((f) => f.ruleId.startsWith('deploy/')).length;
   const off = [...context.disabledRules].filter((id) => id.startsWith('deploy/'));
-  const apps = facts.workloads.filter((w) => w.app);
+  const apps = facts.workloads.filter((w) => w.app && !w.dev);
+  const shown = apps.slice(0, 6).map((w) => `${w.id} ${replicasText(w)}`);
   const parts = [
-    `${apps.map((w) => `${w.id} ${replicasText(w)}`).join(', ') || 'no app workload'}`,
+    `${shown.join(', ') || 'no production app workload'}${apps.length > shown.length ? ` and ${apps.length - shown.length} more` : ''}`,
     `affinity: ${facts.affinities.length ? facts.affinities.map((a) => a.kind).join(', ') : 'none'}`,
     `volumes: ${[...new Set(apps.flatMap((w) => w.mounts.filter((m) => m.kind !== 'config').map((m) => m.kind)))].join(', ') || 'none'}`,
     `scheduler: ${facts.workloads.filter((w) => w.lines.some((l) => l.runtime && SCHEDULER.test(l.text))).map((w) => (w.scheduled ? `${w.id} (scheduled)` : isMulti(w) ? `${w.id} (every replica)` : w.id)).join(', ') || 'none found'}`,
+    ...(judged ? [`app judged with ${judged.id}'s environment`] : []),
     `workers: ${facts.workloads.filter((w) => w.lines.some((l) => l.runtime && QUEUE_WORKER.test(l.text))).map((w) => w.id).join(', ') || 'none found'}`,
   ];
   const caveats = [...(hidden ? [`${hidden} suppressed`] : []), ...(off.length ? [`${off.join(', ')} off`] : [])];

@@ -27,7 +27,7 @@ export function parseYamlFile(file: string, text: string): YamlFile {
       if ('errors' in doc && doc.errors.length) {
         const e = doc.errors[0];
         const pos = lines.position(e.pos[0]);
-        out.error ??= `YAML parse error at ${pos.line}:${pos.column}: ${e.message.split('\n')[0]}; file partly analysed`;
+        out.error ??= `YAML parse error at ${pos.line}:${pos.column}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}; file partly analysed`;
         continue;
       }
       out.docs.push({ doc: doc as Document.Parsed, root: (doc.contents as Node | null) ?? null });
