@@ -48,6 +48,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--dotenv <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
     .option('--env <KEY=VALUE>', 'set an env variable on top of the env files (repeatable)', collect)
     .option('--config-dir <dir>', 'the app\'s config directory when it is not detected')
+    .option('--workload <name>', 'judge the app with this deployment workload\'s environment (a Deployment, a Compose service, an EB environment) on top of the env files')
     .option('--include-tests', 'also report env() and code findings under tests/')
     .option('--max-file-size <size>', 'skip source files larger than this (e.g. 2048k, 4m)', '2048k')
     .option('--ignore <pattern>', 'skip files matching this .gitignore-style pattern (repeatable)', collect)

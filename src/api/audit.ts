@@ -8,7 +8,7 @@ import type { Rule, RuleMeta } from '../engine/rule.js';
 import { languagesOf, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
-import type { Ecosystem, LoadedEcosystem } from '../ecosystems/types.js';
+import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
 import { DiskFs, type ProjectFs } from '../project/fs.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../project/read-source.js';
@@ -41,6 +41,8 @@ export interface AuditOptions {
   only?: string[];
   /** Report statelint-ignore comments that silence nothing or name an unknown rule. */
   reportUnusedSuppressions?: boolean;
+  /** A workload of the deployment manifests whose environment goes on top of the env files (--workload). */
+  workload?: string;
 }
 
 export interface AuditResult {
@@ -76,9 +78,34 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
   if (!detected.length) throw nothingToAudit(opts.path);
   const loaded = new Map<string, LoadedEcosystem>();
-  for (const { ecosystem } of detected) {
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files }));
+  // Ecosystems that describe where the app runs load first: their workload's environment feeds the others.
+  const providers = detected.filter((d) => d.ecosystem.providesEnvironment);
+  if (opts.workload && !providers.length) throw new UsageError(`--workload ${opts.workload}: no deployment manifests found in ${opts.path}`);
+  let environment: LoadOptions['environment'];
+  const known: string[] = [];
+  let ambiguous = false;
+  for (const { ecosystem } of providers) {
+    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files });
+    loaded.set(ecosystem.id, l);
+    const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
+    if (found && 'files' in found) environment = found;
+    else if (found) {
+      known.push(...found.unknown);
+      ambiguous ||= !!found.ambiguous;
+    }
   }
+  if (opts.workload && !environment) {
+    throw new UsageError(ambiguous ? `--workload ${opts.workload} names several workloads; name one as FILE:NAME (${known.join(', ')})` : `--workload ${opts.workload}: no such workload (known: ${known.join(', ') || 'none'})`);
+  }
+  for (const { ecosystem } of detected) {
+    if (ecosystem.providesEnvironment) continue;
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files, environment }));
+  }
+  // Reported in detection order, whatever the load order was.
+  const order = detected.map((d) => d.ecosystem.id);
+  const inOrder = new Map(order.map((id) => [id, loaded.get(id)!] as const));
+  loaded.clear();
+  for (const [id, l] of inOrder) loaded.set(id, l);
   const facts: ProjectFacts = {
     root: fs.root,
     ecosystems: [...loaded.keys()],

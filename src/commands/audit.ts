@@ -15,6 +15,8 @@ export interface AuditFlags {
   dotenv?: string[];
   env?: string[];
   configDir?: string;
+  /** A deployment workload whose manifest environment goes on top of the env files. */
+  workload?: string;
   includeTests?: boolean;
   maxFileSize?: string;
   ignore?: string[];
@@ -101,7 +103,7 @@ function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?:
   return { only: changedFiles(root, base), label: `changed since ${base.slice(0, 12)}` };
 }
 
-export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir'>;
+export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir' | 'workload'>;
 
 export function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -144,6 +146,7 @@ export function resolverOptions(target: string, root: string, config: ConfigFile
     envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)),
     env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
     configDir: flags.configDir ?? config.configDir,
+    workload: flags.workload,
   };
 }
 

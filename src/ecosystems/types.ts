@@ -3,6 +3,7 @@ import type { FileError, Finding } from '../engine/finding.js';
 import type { ChecklistItem, EffectiveValue } from '../engine/report.js';
 import type { Rule } from '../engine/rule.js';
 import type { LanguageId } from '../lang/adapter.js';
+import type { EnvFile } from '../project/env-files.js';
 import type { ProjectFs } from '../project/fs.js';
 
 /**
@@ -18,6 +19,11 @@ export interface Ecosystem {
   signature: string;
   /** The evidence that the folder is this kind of app (file and reason), or undefined. */
   detect(fs: ProjectFs, hints: { configDir?: string }): Detection | undefined;
+  /**
+   * Set when the ecosystem describes where the app runs (deployment manifests): it is loaded before the
+   * others, and its `environmentOf(workload)` is handed to their `load()` as `LoadOptions.environment`.
+   */
+  providesEnvironment?: boolean;
   /** Resolves the project's facts (configuration with the line that decides each value). */
   load(fs: ProjectFs, options: LoadOptions): Promise<LoadedEcosystem>;
   /** The ecosystem's rules (rules/<id>/*, discovered, not listed by hand). */
@@ -36,6 +42,21 @@ export interface LoadOptions {
   configDir?: string;
   /** Source files already discovered (relative paths), so the resolver need not walk again. */
   files?: { path: string; language: LanguageId }[];
+  /**
+   * The production environment of one workload (`--workload`), read from deployment manifests: applied
+   * on top of the env files and under `env`. Each file's entries point at the manifest lines that set them.
+   */
+  environment?: ProvidedEnvironment;
+}
+
+/** Variables a deployment gives one workload, as env files whose lines are the manifest lines. */
+export interface ProvidedEnvironment {
+  /** The workload judged ("Deployment/web"), said in the report. */
+  workload: string;
+  /** In the order they apply (a later file overrides an earlier one). */
+  files: EnvFile[];
+  /** Variables that are set but whose values were not read (from a Secret), for messages. */
+  notRead: string[];
 }
 
 export interface LoadedEcosystem {
@@ -55,6 +76,8 @@ export interface LoadedEcosystem {
   configFiles: string[];
   /** `statelint env`: the env lines that would clear these findings (unproven; the api proves them). */
   envPlan?(findings: Finding[]): Promise<EnvPlanDraft>;
+  /** With `providesEnvironment`: the environment of a named workload, or the names that exist. */
+  environmentOf?(workload: string): ProvidedEnvironment | { unknown: string[]; ambiguous?: boolean };
 }
 
 /** One env line of a plan; a placeholder is a value the user must choose and proves nothing. */

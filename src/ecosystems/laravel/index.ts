@@ -43,6 +43,7 @@ export const laravel: Ecosystem = {
     const project = await loadLaravelProject(fs, {
       envFiles: options.envFiles,
       envOverrides: options.env,
+      provided: options.environment?.files,
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });

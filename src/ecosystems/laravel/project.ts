@@ -16,6 +16,8 @@ export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging'
 export interface LaravelOptions {
   envFiles?: string[];
   envOverrides?: Record<string, string>;
+  /** A deployment workload's environment (--workload), on top of the env files, under envOverrides. */
+  provided?: EnvFile[];
   configDir?: string;
   /** The project's PHP files, when already discovered (relative paths). */
   phpFiles?: string[];
@@ -246,7 +248,7 @@ export class LaravelConfig {
 export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions = {}): Promise<LaravelProject> {
   const errors: LaravelProject['errors'] = [];
   const { version, major } = detectLaravelVersion(fs);
-  const envFiles = loadEnvFiles(fs, options.envFiles, errors);
+  const envFiles = [...loadEnvFiles(fs, options.envFiles, errors), ...(options.provided ?? [])];
   const env = new EnvironmentView(envFiles, options.envOverrides);
   const configDirs = await detectConfigDirs(fs, options.configDir, env, options.phpFiles);
   const anchor = composerAnchor(fs, major);

@@ -1,0 +1,82 @@
+import type { ProjectFs } from '../../project/fs.js';
+
+/** The deployment files of a project, by kind (repository paths). */
+export interface DeployFiles {
+  kubernetes: string[];
+  compose: string[];
+  dockerfiles: string[];
+  procfiles: string[];
+  ebextensions: string[];
+  platformHooks: string[];
+  ebConfig: string[];
+  helmTemplates: string[];
+  /** Shell scripts, supervisord and cron files: read only when an image copies them (or a hook runs them). */
+  support: string[];
+  /** YAML texts read while classifying (so they are read once). */
+  texts: Map<string, string>;
+}
+
+const SKIP_DIRS = new Set(['.git', 'vendor', 'node_modules', 'storage', 'bootstrap', 'public', 'resources', 'lang', 'database', 'tests', 'test', '.github', '.idea', '.vscode']);
+const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.docker', '.deploy', '.k8s']);
+const MAX_DEPTH = 6;
+const COMPOSE = /^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/i;
+const DOCKERFILE = /^(?:Dockerfile(?:\.[\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$/;
+const SUPPORT = /\.(?:sh|conf|ini|cron)$|^(?:crontab|[\w.-]*entrypoint[\w.-]*|[\w-]*cron[\w-]*|start(?:-container)?|run|up)$/i;
+
+const cache = new WeakMap<ProjectFs, DeployFiles>();
+
+/** Walks the project once (cached per file system) and sorts the files that describe a deployment. */
+export function deployFiles(fs: ProjectFs): DeployFiles {
+  const hit = cache.get(fs);
+  if (hit) return hit;
+  const out: DeployFiles = { kubernetes: [], compose: [], dockerfiles: [], procfiles: [], ebextensions: [], platformHooks: [], ebConfig: [], helmTemplates: [], support: [], texts: new Map() };
+  walk(fs, '', 0, out);
+  cache.set(fs, out);
+  return out;
+}
+
+function walk(fs: ProjectFs, rel: string, depth: number, out: DeployFiles): void {
+  const entries = fs.list(rel || '.');
+  if (!entries) return;
+  for (const e of [...entries].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.kind === 'dir') {
+      if (depth >= MAX_DEPTH || SKIP_DIRS.has(e.name) || (e.name.startsWith('.') && !KEEP_DOT.has(e.name))) continue;
+      walk(fs, p, depth + 1, out);
+      continue;
+    }
+    classify(fs, p, e.name, out);
+  }
+}
+
+function classify(fs: ProjectFs, p: string, name: string, out: DeployFiles): void {
+  if (p.startsWith('.ebextensions/') && name.endsWith('.config')) return void out.ebextensions.push(p);
+  if (/^\.platform\/(?:hooks|confighooks)\//.test(p)) return void out.platformHooks.push(p);
+  if (p === '.elasticbeanstalk/config.yml') return void out.ebConfig.push(p);
+  if (DOCKERFILE.test(name)) return void out.dockerfiles.push(p);
+  if (name === 'Procfile') return void (p === 'Procfile' ? out.procfiles : out.support).push(p); // a nested Procfile is copied into an image (forego, honcho)
+  if (COMPOSE.test(name)) return void out.compose.push(p);
+  if (/\.ya?ml$/.test(name)) {
+    const read = fs.read(p);
+    if (!read.ok) return;
+    if (/(?:^|\/)templates\//.test(p) && read.text.includes('{{')) return void out.helmTemplates.push(p);
+    if (/^apiVersion:/m.test(read.text) && /^kind:/m.test(read.text)) {
+      out.texts.set(p, read.text);
+      out.kubernetes.push(p);
+    }
+    return;
+  }
+  if (SUPPORT.test(name)) out.support.push(p);
+}
+
+export function hasDeployFiles(f: DeployFiles): string[] {
+  const evidence: string[] = [];
+  const add = (list: string[], what: string) => list.length && evidence.push(`${list[0]}${list.length > 1 ? ` (+${list.length - 1})` : ''}: ${what}`);
+  add(f.kubernetes, 'Kubernetes manifest');
+  add(f.compose, 'Compose file');
+  add(f.dockerfiles, 'Dockerfile');
+  add(f.procfiles, 'Procfile');
+  add(f.ebextensions, 'Elastic Beanstalk .ebextensions');
+  add(f.platformHooks, 'Elastic Beanstalk .platform hook');
+  return evidence;
+}
