@@ -16,5 +16,14 @@ import { setFlagsFromString } from 'node:v8';
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor >= 20 && nodeMajor <= 24) setFlagsFromString('--liftoff-only');
 
-const { main } = await import('../dist/src/cli.js');
-process.exitCode = await main(process.argv.slice(2));
+let cli;
+try {
+  cli = await import('../dist/src/cli.js');
+} catch (e) {
+  // An install that skipped the build (e.g. npm --ignore-scripts from git) has no dist/: say so, exit 2.
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist')) throw e;
+  const root = new URL('..', import.meta.url).pathname;
+  process.stderr.write(`statelint: this install has not been built (no dist/ in ${root}); run \`npm run build\` there, or install from the npm tarball\n`);
+  process.exit(2);
+}
+process.exitCode = await cli.main(process.argv.slice(2));

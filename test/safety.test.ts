@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -80,4 +80,20 @@ describe('project files never reach Node option handling', () => {
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
   }, 240_000);
+});
+
+describe('an install without dist/', () => {
+  it('says what is missing in one sentence, exit 2, no stack', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'statelint-nodist-'));
+    try {
+      mkdirSync(path.join(dir, 'bin'));
+      writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+      writeFileSync(path.join(dir, 'bin/statelint.js'), readFileSync(BIN), { mode: 0o755 });
+      const r = spawnSync(path.join(dir, 'bin/statelint.js'), ['--version'], { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^statelint: this install has not been built \(no dist\/ in .*\); run `npm run build` there, or install from the npm tarball\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
