@@ -1,8 +1,9 @@
 import type { Ecosystem } from './types.js';
 import { laravel } from './laravel/index.js';
+import { node } from './node/index.js';
 
 /** Every ecosystem, in the order they are detected and reported. Adding one: docs/ARCHITECTURE.md. */
-export const ECOSYSTEMS: readonly Ecosystem[] = [laravel];
+export const ECOSYSTEMS: readonly Ecosystem[] = [laravel, node];
 
 export function findEcosystem(id: string): Ecosystem | undefined {
   return ECOSYSTEMS.find((e) => e.id === id);
