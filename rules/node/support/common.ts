@@ -57,7 +57,8 @@ export function choose(nf: NodeFacts, e: Expression | undefined, depth = 0): Cho
     if (cond.t !== 'scalar') return { node: u, because: [], undecided: true };
     const on = !(cond.v === null || cond.v === false || cond.v === '' || cond.v === 0);
     const inner = choose(nf, on ? u.whenTrue : u.whenFalse, depth + 1);
-    const condOrigin = { ...originOf(nf, u.condition, `\`${u.condition.getText().slice(0, 60)}\` is ${on}`) };
+    const unset = /is not set in any env file/.test(cond.origin.note) ? `: ${cond.origin.note}` : cond.origin.fromEnv ? `: ${cond.origin.note} in ${cond.origin.file}` : '';
+    const condOrigin = { ...originOf(nf, u.condition, `\`${u.condition.getText().slice(0, 60)}\` is ${on}${unset}`) };
     return { ...inner, because: [condOrigin, ...(cond.origin.fromEnv ? [cond.origin] : []), ...cond.via.filter((o) => o.file !== condOrigin.file || o.line !== condOrigin.line), ...inner.because] };
   }
   if (ts.isBinaryExpression(u) && (u.operatorToken.kind === ts.SyntaxKind.BarBarToken || u.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || u.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)) {

@@ -80,7 +80,7 @@ export function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
 
-const join = (...parts: string[]) => path.posix.normalize(path.posix.join(...parts.filter(Boolean))).replace(/^\.\/?/, '').replace(/\/$/, '');
+const join = (...parts: string[]) => path.posix.normalize(path.posix.join(...parts.filter(Boolean))).replace(/^\.\/|^\.$/, '').replace(/\/$/, '');
 
 /** The file a path names, trying source extensions and index files. */
 export function resolveFile(fs: ProjectFs, candidate: string): string | undefined {
