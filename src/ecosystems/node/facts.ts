@@ -33,6 +33,8 @@ export interface NodeFacts {
   resolveImport(from: string, spec: string): string | undefined;
   /** A value of the `config` package (config/default.json, production.json, custom-environment-variables.json). */
   configValue(file: string, key: string): Val | undefined;
+  /** Prisma schema files of the server packages (datasource provider decides the database). */
+  prismaSchemas: { file: string; text: string }[];
   /** Text of a server file (cached), for cheap whole-package searches. */
   textOf(file: string): string | undefined;
 }

@@ -99,6 +99,7 @@ export async function loadNodeProject(fs: ProjectFs, options: LoadOptions): Prom
       return p && p.dependencies.includes('config') ? configOf(p).get(key) : undefined;
     },
     textOf: readText,
+    prismaSchemas: packages.flatMap((p) => prismaSchemas(fs, p)),
     errors,
     envFileList: [...new Set(packages.flatMap((p) => p.envFiles))],
     configFiles: [],
@@ -160,4 +161,18 @@ function loadConfigPackage(fs: ProjectFs, pkg: ServerPackage, env: EnvironmentVi
       return undefined;
     },
   };
+}
+
+/** schema.prisma of a package that uses Prisma (package.json "prisma.schema", prisma/schema.prisma, schema.prisma). */
+function prismaSchemas(fs: ProjectFs, pkg: ServerPackage): { file: string; text: string }[] {
+  if (!pkg.dependencies.some((d) => d === '@prisma/client' || d === 'prisma')) return [];
+  const declared = readJson(fs, joinPath(pkg.root, 'package.json'))?.prisma?.schema;
+  const candidates = [...(typeof declared === 'string' ? [joinPath(pkg.root, declared)] : []), joinPath(pkg.root, 'prisma/schema.prisma'), joinPath(pkg.root, 'schema.prisma')];
+  for (const dir of [joinPath(pkg.root, 'prisma/schema')]) for (const e of fs.list(dir) ?? []) if (e.kind === 'file' && e.name.endsWith('.prisma')) candidates.push(joinPath(dir, e.name));
+  const out: { file: string; text: string }[] = [];
+  for (const f of [...new Set(candidates)]) {
+    const r = fs.exists(f) === 'file' ? fs.read(f) : undefined;
+    if (r?.ok) out.push({ file: f, text: r.text });
+  }
+  return out;
 }
