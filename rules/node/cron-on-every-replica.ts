@@ -64,7 +64,10 @@ export default defineRule<Node>({
         const cb = call.arguments[0];
         if (!cb || insideHandler(call)) continue;
         const body = ts.isIdentifier(unwrap(cb)) ? functionBody(unwrap(cb) as T.Identifier) : cb;
-        if (!body || !SHARED_WORK.test(body.getText()) || guarded(call, body)) continue;
+        // work on the process's own Maps and Sets (evicting a local cache) is per-process by design
+        const local = [...ctx.file.text.matchAll(/(?:const|let|var)\s+(\w+)\s*=\s*new\s+(?:Map|Set|WeakMap)\b/g)].map((m) => m[1]);
+        const work = local.reduce((t, name) => t.replace(new RegExp(`\\b${name}\\.\\w+`, 'g'), ''), body?.getText() ?? '');
+        if (!body || !SHARED_WORK.test(work) || guarded(call, body)) continue;
         // a timer that is cleared (per connection, on shutdown) is not a job
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : ts.isBinaryExpression(call.parent) ? call.parent.left.getText() : undefined;
         if (holder && new RegExp(`clearInterval\\(\\s*${holder.replace(/[.$]/g, '\\$&')}\\s*\\)`).test(ctx.file.text) && enclosingFunction(call)) continue;

@@ -21,7 +21,7 @@ export interface Resolver {
 }
 
 interface Aliases {
-  base: string;
+  base: string | undefined;
   paths: [prefix: string, suffix: string, targets: string[]][];
 }
 
@@ -46,7 +46,7 @@ function tsconfigAliases(fs: ProjectFs, dir: string): Aliases | undefined {
   if (baseUrl === undefined && !paths) return undefined;
   const base = paths ? (baseUrl ?? pathsBase) : (baseUrl ?? dir);
   return {
-    base: baseUrl ?? '',
+    base: baseUrl,
     paths: Object.entries(paths ?? {}).map(([k, v]) => {
       const star = k.indexOf('*');
       return [star < 0 ? k : k.slice(0, star), star < 0 ? '' : k.slice(star + 1), (v ?? []).map((t) => joinPath(base, t))] as [string, string, string[]];
@@ -82,7 +82,7 @@ export function makeResolver(fs: ProjectFs, packages: NodePackage[], workspaces:
             if (hit) return hit;
           }
         }
-        if (aliases.base) {
+        if (aliases.base !== undefined) {
           const hit = resolveFile(fs, joinPath(aliases.base, spec));
           if (hit) return hit;
         }
