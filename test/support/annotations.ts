@@ -7,7 +7,7 @@ import path from 'node:path';
  * `todoruleid:` / `todook:` for known misses / known false positives.
  */
 const ANNOTATION = /^\s*(?:#|\/\/|\{\{--|\/\*|\*)\s*(ruleid|ok|todoruleid|todook):\s*(.+?)\s*(?:--\}\}|\*\/)?\s*$/;
-const ANNOTATED_FILES = /(\.php|\.[cm]?[tj]sx?|^\.env.*|\.env)$/;
+const ANNOTATED_FILES = /(\.php|\.[cm]?[tj]sx?|\.prisma|^\.env.*|\.env)$/;
 
 export interface Expectations {
   /** file:line that must be reported, per rule (ruleid + todook). */
