@@ -5,7 +5,7 @@ import { analyse, decoratorQname, decoratorsOf, descendants, enclosingFunction, 
 /** A lock, a leader election or a single-instance switch around the job. */
 const GUARD = /\b(?:redlock|Redlock|lock|Lock|acquire|advisory_lock|pg_try_advisory|withLock|tryLock|leader|Leader|isLeader|isPrimary|isMaster|NODE_APP_INSTANCE|setnx|SETNX|['"]NX['"]|singleton|runOnce)\b/;
 /** The work a long-lived setInterval does that is shared (database, network, mail): per-process cleanups are not jobs. */
-const SHARED_WORK = /\b(?:prisma|db|knex|sequelize|mongoose|repository|Repository|repo|query|fetch|axios|got|mail|mailer|sendMail|email|notify|webhook|publish|queue|\.save|\.update\w*|\.delete\w*|\.destroy|\.insert\w*|\.create\w*|\.remove|\.find\w*|\.upsert|\.exec|\.send\w*|\.sync\w*|\.import\w*|\.export\w*|\.process\w*|\.charge|\.bill\w*|report)\b/;
+const SHARED_WORK = /\b(?:prisma|db|knex|sequelize|mongoose|repository|Repository|repo|query|fetch|axios|got|mail|mailer|sendMail|email|notify|webhook|publish|queue|\.save|\.update\w*|\.delete\w*|\.destroy|\.insert\w*|\.create\w*|\.remove|\.find\w*|\.upsert|\.exec|\.send\w*|\.sync\w*|\.import\w*|\.export\w*|\.process\w*|\.charge|\.bill\w*|report)\b|\b(?:send|notify|charge|bill|sync|import|export|publish|dispatch|process|purge|expire|archive)[A-Z]\w*\s*\(/;
 
 const JOBS: [RegExp, string][] = [
   [/^node-cron#schedule$/, 'node-cron schedule()'],

@@ -1,6 +1,7 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
-import { analyse, decoratorsOf, enclosingFunction, insideHandler, LANGUAGES, lineOf, qname, serverFile, ts, unwrap, type Node } from './support/common.js';
+import { importsOf } from '../../src/ecosystems/node/ast.js';
+import { type Analysis, analyse, decoratorsOf, enclosingFunction, insideHandler, LANGUAGES, lineOf, qname, serverFile, ts, unwrap, type Node } from './support/common.js';
 
 const CACHE_MODULES = /^(?:lru-cache|node-cache|quick-lru|memory-cache|mnemonist|cache-manager|tiny-lru|@isaacs\/ttlcache|ttl-cache|flat-cache)#/;
 const MUTATORS = /^(?:set|add|push|unshift|splice|put|delete|setex|mset|increment|incr)$/;
@@ -85,6 +86,7 @@ export default defineRule<Node>({
     if (!candidates.length) return;
     for (const c of candidates) {
       const writes: Node[] = [];
+      const callers: { file: string; line: number; message: string }[] = [];
       let reads = 0;
       const visit = (n: Node) => {
         const ref = c.member
@@ -93,7 +95,9 @@ export default defineRule<Node>({
         if (ref && enclosingFunction(ref)) {
           if (isWrite(ref)) {
             const method = c.member ? enclosingMethod(ref) : undefined;
-            const inRequest = c.member ? !!method && !/^(?:constructor|onModuleInit|onApplicationBootstrap)$/.test(method) : insideHandler(ref);
+            const caller = c.member || insideHandler(ref) ? undefined : exportedWriterCaller(a, ref);
+            if (caller) callers.push(caller);
+            const inRequest = c.member ? !!method && !/^(?:constructor|onModuleInit|onApplicationBootstrap)$/.test(method) : insideHandler(ref) || !!caller;
             if (inRequest && !shadowed(ref as T.Identifier, c.member)) writes.push(ref);
           } else reads++;
         }
@@ -105,7 +109,7 @@ export default defineRule<Node>({
       ctx.report({
         node: c.member ? (c.decl as T.PropertyDeclaration).name : (c.decl as T.VariableDeclaration).name,
         message: `${where}${c.member && c.kind ? ` (${c.kind})` : ''} is written while serving requests (line ${writes.map(lineOf).slice(0, 3).join(', ')}) and read by other requests: each replica has its own copy.`,
-        related: writes.slice(0, 5).map((w) => ({ file: ctx.file.path, line: lineOf(w), message: 'written here' })),
+        related: [...writes.slice(0, 5).map((w) => ({ file: ctx.file.path, line: lineOf(w), message: 'written here' })), ...callers.slice(0, 3)],
         remediation: REMEDIATION,
       });
     }
@@ -134,6 +138,37 @@ function enclosingMethod(n: Node): string | undefined {
     if (ts.isConstructorDeclaration(cur)) return 'constructor';
     if (ts.isMethodDeclaration(cur) || ts.isGetAccessorDeclaration(cur) || ts.isSetAccessorDeclaration(cur)) return cur.name.getText();
     if (ts.isPropertyDeclaration(cur) && cur.initializer && ts.isFunctionLike(cur.initializer)) return cur.name.getText();
+  }
+  return undefined;
+}
+
+/**
+ * A write inside an exported function (`export function remember(user) { list.push(user) }`) counts as a
+ * request-time write when a handler in another server file imports and calls that function.
+ */
+function exportedWriterCaller(a: Analysis, ref: Node): { file: string; line: number; message: string } | undefined {
+  const fn = enclosingFunction(ref);
+  if (!fn || enclosingFunction(fn)) return undefined;
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name) return undefined;
+  const stmt = ts.isFunctionDeclaration(fn) ? fn : fn.parent.parent.parent;
+  const exported = (stmt as T.Statement & { modifiers?: T.NodeArray<T.ModifierLike> }).modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) || new RegExp(`(?:module\\.)?exports\\.${name}\\s*=|module\\.exports\\s*=\\s*\\{[^}]*\\b${name}\\b`).test(a.sf.text);
+  if (!exported) return undefined;
+  const self = a.ctx.file.path;
+  for (const file of a.nf.packageOf(self)?.files ?? []) {
+    if (file === self || !new RegExp(`\\b${name}\\s*\\(`).test(a.nf.textOf(file) ?? '')) continue;
+    const sf = a.nf.sourceFile(file);
+    if (!sf) continue;
+    const imported = importsOf(sf).get(name);
+    if (!imported) continue;
+    let hit: Node | undefined;
+    const visit = (n: Node) => {
+      if (hit) return;
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name && insideHandler(n)) hit = n;
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    if (hit) return { file, line: lineOf(hit), message: `${name}() is called while serving a request` };
   }
   return undefined;
 }

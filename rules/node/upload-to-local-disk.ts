@@ -83,10 +83,13 @@ export default defineRule<Node>({
           return false;
         })();
         const data = call.arguments[1]?.getText() ?? '';
-        if (!inBusboyFile && !(REQUEST_DATA.test(data) && insideHandler(call))) continue;
+        // @fastify/multipart and friends: the handler reads the upload (`request.file()`) and streams it to disk
+        const fn = enclosingFunction(call);
+        const multipart = !!fn && q.endsWith('createWriteStream') && insideHandler(call) && /\b(?:request|req)\.(?:file|files|parts|saveRequestFiles)\s*\(/.test(fn.getText());
+        if (!inBusboyFile && !multipart && !(REQUEST_DATA.test(data) && insideHandler(call))) continue;
         const p = pathText(a, call.arguments[0]);
         if (TEMP.test(p) || removedLater(call)) continue;
-        report(call, `${inBusboyFile ? 'An uploaded file stream' : 'Request data'} is written to the local path ${p.slice(0, 80)}`);
+        report(call, `${inBusboyFile || multipart ? 'An uploaded file stream' : 'Request data'} is written to the local path ${p.slice(0, 80)}`);
       }
     }
   },

@@ -243,6 +243,11 @@ export function evaluate(nf: NodeFacts, e: Expression | undefined, depth = 0): V
         return scalar(!(left.v === right.v || (op === ts.SyntaxKind.ExclamationEqualsToken && String(left.v) === String(right.v))), left.origin, via);
       case ts.SyntaxKind.PlusToken:
         return scalar(typeof left.v === 'number' && typeof right.v === 'number' ? left.v + right.v : `${left.v ?? ''}${right.v ?? ''}`, left.origin, via);
+      case ts.SyntaxKind.AsteriskToken:
+      case ts.SyntaxKind.MinusToken:
+      case ts.SyntaxKind.SlashToken:
+        if (typeof left.v !== 'number' || typeof right.v !== 'number') return unknown('arithmetic on non-numbers', here('expression'));
+        return scalar(op === ts.SyntaxKind.AsteriskToken ? left.v * right.v : op === ts.SyntaxKind.MinusToken ? left.v - right.v : left.v / right.v, left.origin, via);
       default:
         return unknown(`operator ${e.operatorToken.getText()}`, here('expression'));
     }

@@ -48,9 +48,11 @@ export async function loadNodeProject(fs: ProjectFs, options: LoadOptions): Prom
     let envFiles: string[];
     if (userEnv) envFiles = userEnv;
     else {
+      // The start script's --env-file is what production loads; otherwise .env, else .env.example (as for Laravel).
+      const named = pkg.scriptEnvFiles.filter((f) => fs.exists(f) === 'file');
       const own = [joinPath(pkg.root, '.env'), joinPath(pkg.root, '.env.example')].find((f) => fs.exists(f) === 'file');
       const top = pkg.root && fs.exists('.env') === 'file' ? ['.env'] : [];
-      envFiles = [...top, ...(own ? [own] : []), ...pkg.scriptEnvFiles.filter((f) => fs.exists(f) === 'file')];
+      envFiles = named.length ? named : [...top, ...(own ? [own] : [])];
     }
     envFiles = [...new Set(envFiles)];
     packages.push({ ...pkg, files, envFiles, unresolvedLoads: unresolved });
