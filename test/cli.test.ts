@@ -45,7 +45,7 @@ describe('exit codes', () => {
     const r = runCli([dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json\); pass --ecosystem laravel to audit it anyway\n$/);
+    expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json; Node\.js: no package\.json with a server framework [^()]* and a server entry\); pass --ecosystem laravel\|node to audit it anyway\n$/);
   });
   it('is 2 for a file given as the project path', () => {
     const r = runCli([path.join(L10, 'composer.json')]);

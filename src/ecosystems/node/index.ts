@@ -5,7 +5,7 @@ import type { ProjectFs } from '../../project/fs.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
 import { nodeChecklist } from './checklist.js';
-import { serverPackages } from './packages.js';
+import { cachingFs, serverPackages } from './packages.js';
 import type { NodeProject } from './project.js';
 
 /** Env variables shown in the effective config: the ones that usually decide where state lives. */
@@ -14,10 +14,10 @@ const STATE_VARS = /^(?:NODE_ENV|PORT)$|SESSION|REDIS|STORE|CACHE|DATABASE|^DB_|
 export const node: Ecosystem = {
   id: 'node',
   name: 'Node.js',
-  signature: 'no package.json with a server framework (express, fastify, koa, @nestjs/core, hapi, socket.io...) and a server entry',
+  signature: 'no package.json with a server framework such as express, fastify, koa, @nestjs/core or hapi and a server entry',
   detect(fs) {
     // Parser-free: reads package.json files only (a Laravel-only audit stops here).
-    const packages = serverPackages(fs);
+    const packages = serverPackages(cachingFs(fs));
     if (!packages.length) return undefined;
     return { evidence: packages.map((p) => `${p.root || '.'}/package.json: ${p.frameworks.join(', ')} server (${p.entryEvidence[0]})`) };
   },

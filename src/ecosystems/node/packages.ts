@@ -236,3 +236,33 @@ export function workspacePackages(fs: ProjectFs): Map<string, { root: string; ma
 }
 
 export { join as joinPath, sourceOf };
+
+/**
+ * Folder listings memoised for one detection or load: resolving imports asks `exists` for every
+ * candidate extension, and DiskFs answers each by listing the parent folder (it never stats through a
+ * link). Reads go straight through.
+ */
+export function cachingFs(fs: ProjectFs): ProjectFs {
+  const lists = new Map<string, Map<string, 'file' | 'dir'> | undefined>();
+  const listing = (dir: string) => {
+    const key = dir === '' ? '.' : dir;
+    if (!lists.has(key)) {
+      const entries = fs.list(key);
+      lists.set(key, entries ? new Map(entries.map((e) => [e.name, e.kind])) : undefined);
+    }
+    return lists.get(key);
+  };
+  return {
+    root: fs.root,
+    read: (file, maxBytes) => fs.read(file, maxBytes),
+    list: (dir) => {
+      const l = listing(dir);
+      return l ? [...l].map(([name, kind]) => ({ name, kind })) : undefined;
+    },
+    exists: (file) => {
+      if (path.posix.isAbsolute(file)) return fs.exists(file);
+      const slash = file.lastIndexOf('/');
+      return listing(slash < 0 ? '' : file.slice(0, slash))?.get(slash < 0 ? file : file.slice(slash + 1));
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
-import { joinPath, readJson, serverPackages, workspacePackages } from './packages.js';
+import { cachingFs, joinPath, readJson, serverPackages, workspacePackages } from './packages.js';
 import { loadTs, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
@@ -17,8 +17,9 @@ export interface NodeProject extends NodeFacts {
 }
 
 /** Loads the Node server packages of a project: import graphs, env files, the `config` package. */
-export async function loadNodeProject(fs: ProjectFs, options: LoadOptions): Promise<NodeProject> {
+export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): Promise<NodeProject> {
   await loadTs();
+  const fs = cachingFs(diskFs);
   const errors: FileError[] = [];
   const texts = new Map<string, string | undefined>();
   const readText = (f: string) => {
