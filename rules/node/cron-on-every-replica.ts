@@ -57,7 +57,7 @@ export default defineRule<Node>({
         const callback = call.arguments?.find((x) => ts.isFunctionLike(unwrap(x)) || ts.isIdentifier(unwrap(x)));
         const body = callback && ts.isIdentifier(unwrap(callback)) ? functionBody(unwrap(callback) as T.Identifier) : callback;
         if (guarded(call, body)) continue;
-        ctx.report({ node: call, message: `${job[1]} starts in every replica: with N replicas the job runs N times.`, remediation: REMEDIATION });
+        a.report({ node: call, message: `${job[1]} starts in every replica: with N replicas the job runs N times.`, remediation: REMEDIATION });
         continue;
       }
       if (ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === 'setInterval' && !q) {
@@ -72,7 +72,7 @@ export default defineRule<Node>({
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : ts.isBinaryExpression(call.parent) ? call.parent.left.getText() : undefined;
         if (holder && new RegExp(`clearInterval\\(\\s*${holder.replace(/[.$]/g, '\\$&')}\\s*\\)`).test(ctx.file.text) && enclosingFunction(call)) continue;
         const every = evaluate(a.nf, call.arguments[1]);
-        ctx.report({ node: call, message: `setInterval job${every.t === 'scalar' && typeof every.v === 'number' ? ` (every ${every.v} ms)` : ''} runs in every replica: with N replicas the work is done N times.`, remediation: REMEDIATION });
+        a.report({ node: call, message: `setInterval job${every.t === 'scalar' && typeof every.v === 'number' ? ` (every ${every.v} ms)` : ''} runs in every replica: with N replicas the work is done N times.`, remediation: REMEDIATION });
       }
     }
     for (const n of descendants(a.sf)) {
@@ -82,7 +82,7 @@ export default defineRule<Node>({
         if (moduleOf(q) !== '@nestjs/schedule' || !/#(?:Cron|Interval|Timeout)$/.test(q ?? '')) continue;
         if (guarded(d, n.body)) continue;
         const kind = q!.slice(q!.indexOf('#') + 1);
-        ctx.report({ node: d, message: `@${kind}() ${n.name.getText()} runs in every replica: with N replicas the job runs N times.`, remediation: REMEDIATION });
+        a.report({ node: d, message: `@${kind}() ${n.name.getText()} runs in every replica: with N replicas the job runs N times.`, remediation: REMEDIATION });
       }
     }
   },

@@ -11,6 +11,12 @@ const FILE_ADAPTERS = /^(?:lowdb\/node#(?:JSONFile|JSONFileSync|TextFile|TextFil
 const REMEDIATION =
   'Move the data to a database server every replica shares (PostgreSQL or MySQL through the same ORM: e.g. `dialect: \'postgres\'` with `process.env.DATABASE_URL`, Prisma `provider = "postgresql"`), or Redis/MongoDB for documents. A file database on local disk exists once per replica and is lost with the container.';
 
+/** The lines that decided a value other than the literal at the call: env lines, config files, unset variables. */
+function deciding(v: Val | undefined, file: string): Origin[] {
+  if (!v) return [];
+  return [v.origin, ...v.via].filter((o) => o.fromEnv || (o.file !== file && !o.file.startsWith('(')) || /is not set/.test(o.note));
+}
+
 function scalarText(v: Val): string | undefined {
   return v.t === 'scalar' && v.v !== null ? String(v.v) : undefined;
 }
@@ -50,7 +56,7 @@ export default defineRule<Node>({
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (node: Call, message: string, because: Origin[] = []) =>
-      ctx.report({ node, message: `${message}${whyText(because.slice(0, 1))}: each replica has its own copy of the data.`, related: related(because), remediation: REMEDIATION });
+      a.report({ node, message: `${message}${whyText(because.slice(0, 1))}: each replica has its own copy of the data.`, related: related(because), remediation: REMEDIATION });
     const fileArg = (e: T.Expression | undefined) => {
       if (!e) return { memory: true, text: '' };
       const v = evaluate(a.nf, e);
@@ -79,7 +85,7 @@ export default defineRule<Node>({
           const f = fileArg(opts!.props.get('storage'));
           if (!f.memory || !opts!.props.get('storage')) {
             if (!opts!.props.get('storage')) continue; // Sequelize's default storage is in memory
-            report(call, `Sequelize uses SQLite (storage ${f.text})`, [...(dialect.origin.fromEnv ? [dialect.origin] : []), ...(f.because ?? [])]);
+            report(call, `Sequelize uses SQLite (storage ${f.text})`, [...deciding(dialect, ctx.file.path), ...(f.because ?? [])]);
           }
         }
       } else if ((q === 'knex#' || q === 'knex#knex' || q === 'knex#default') && ts.isCallExpression(call)) {
@@ -115,5 +121,5 @@ function checkClient(a: Analysis, call: Call, opts: ReturnType<typeof options>, 
   const file = fileExpr ? evaluate(a.nf, fileExpr) : undefined;
   const text = file ? scalarText(file) : undefined;
   if (text !== undefined && IN_MEMORY.test(text)) return;
-  report(call, `${lib} uses ${client}${text ? ` (file ${text})` : ''}`, v.origin.fromEnv ? [v.origin] : []);
+  report(call, `${lib} uses ${client}${text ? ` (file ${text})` : ''}`, deciding(v, a.ctx.file.path));
 }

@@ -106,7 +106,7 @@ export default defineRule<Node>({
       visit(c.scope);
       if (!writes.length || !reads) continue;
       const where = c.member ? `singleton field this.${c.name}` : `module-level ${c.kind} ${c.name}`;
-      ctx.report({
+      a.report({
         node: c.member ? (c.decl as T.PropertyDeclaration).name : (c.decl as T.VariableDeclaration).name,
         message: `${where}${c.member && c.kind ? ` (${c.kind})` : ''} is written while serving requests (line ${writes.map(lineOf).slice(0, 3).join(', ')}) and read by other requests: each replica has its own copy.`,
         related: [...writes.slice(0, 5).map((w) => ({ file: ctx.file.path, line: lineOf(w), message: 'written here' })), ...callers.slice(0, 3)],

@@ -47,7 +47,7 @@ export default defineRule<Node>({
     const report = (node: Node, message: string, lib: string) => {
       if (reported.has(node)) return;
       reported.add(node);
-      ctx.report({ node, message: `${message}: the log stays on this replica's disk.`, remediation: remediationFor(lib) });
+      a.report({ node, message: `${message}: the log stays on this replica's disk.`, remediation: remediationFor(lib) });
     };
     const morganStreams = new Set<Node>();
     for (const { call, q } of a.calls) {

@@ -40,7 +40,7 @@ export default defineRule<Node>({
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (call: Call, message: string, kind: string, because = [] as import('../../src/engine/values.js').Origin[]) =>
-      ctx.report({ node: call, message: `${message}${whyText(because.slice(0, 1))}. Each replica counts on its own: N replicas allow N times the limit.`, related: related(because), remediation: remediationFor(kind) });
+      a.report({ node: call, message: `${message}${whyText(because.slice(0, 1))}. Each replica counts on its own: N replicas allow N times the limit.`, related: related(because), remediation: remediationFor(kind) });
     const storeIsMemory = (store: Expression | undefined) => {
       const c = choose(a.nf, store);
       if (c.undecided) return undefined;

@@ -51,7 +51,7 @@ export default defineRule<Node>({
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (call: Call, v: Verdict & { memory: true }, lib: string, kind: string) =>
-      ctx.report({
+      a.report({
         node: call,
         message: `${lib} keeps sessions in this process: ${v.what}${whyText(v.because.slice(0, 1))}. Each replica has its own sessions.`,
         related: related(v.because),

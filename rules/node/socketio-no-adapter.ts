@@ -40,7 +40,7 @@ export default defineRule<Node>({
       const opts = call.arguments?.length ? options(a.nf, call, call.arguments.length - 1) : null;
       if (opts && (opts.props.has('adapter') || opts.unknownSpread)) continue;
       if (attached()) continue;
-      ctx.report({ node: call, message: 'socket.io Server without a cross-node adapter: broadcasts and rooms only reach clients connected to this replica.', remediation: REMEDIATION });
+      a.report({ node: call, message: 'socket.io Server without a cross-node adapter: broadcasts and rooms only reach clients connected to this replica.', remediation: REMEDIATION });
     }
     // NestJS gateways run on socket.io (@nestjs/platform-socket.io) unless another adapter is set in main.ts.
     if (!a.nf.dependsOn(ctx.file.path, '@nestjs/platform-socket.io')) return;
@@ -48,7 +48,7 @@ export default defineRule<Node>({
       if (!ts.isClassDeclaration(n)) continue;
       const gw = decoratorsOf(n).find((d) => decoratorQname(d) === '@nestjs/websockets#WebSocketGateway');
       if (!gw || attached()) continue;
-      ctx.report({
+      a.report({
         node: gw,
         message: `@WebSocketGateway ${n.name?.text ?? ''} runs on socket.io with the default in-memory adapter: server.emit and rooms only reach clients connected to this replica.`.replace('  ', ' '),
         remediation: 'Write a RedisIoAdapter (extends IoAdapter, `createIOServer` calls `server.adapter(createAdapter(pub, sub))` from @socket.io/redis-adapter) and call `app.useWebSocketAdapter(redisIoAdapter)` in main.ts.',

@@ -36,7 +36,7 @@ export default defineRule<Node>({
   files: { languages: LANGUAGES, prefilter: /multer|formidable|busboy|express-fileupload|\.mv\s*\(|writeFile|createWriteStream/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
-    const report = (node: Call, message: string) => ctx.report({ node, message: `${message}: the file exists only on this replica.`, remediation: REMEDIATION });
+    const report = (node: Call, message: string) => a.report({ node, message: `${message}: the file exists only on this replica.`, remediation: REMEDIATION });
     for (const { call, q } of a.calls) {
       if (q === 'multer#' && ts.isCallExpression(call)) {
         const opts = options(a.nf, call);

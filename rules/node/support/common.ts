@@ -3,7 +3,7 @@ import type { ProjectFacts } from '../../../src/engine/project-facts.js';
 import type { FileContext } from '../../../src/engine/rule.js';
 import type { RelatedLocation } from '../../../src/engine/finding.js';
 import type { Origin } from '../../../src/engine/values.js';
-import { declarationOf, enclosingFunction, qname, ts, unwrap } from '../../../src/ecosystems/node/ast.js';
+import { declarationOf, enclosingFunction, importsOf as importsOfFile, qname, ts, unwrap } from '../../../src/ecosystems/node/ast.js';
 import { evaluate, objectProps, originOf, valueNode, type ObjectProps } from '../../../src/ecosystems/node/evaluate.js';
 import { nodeOf, type NodeFacts } from '../../../src/ecosystems/node/facts.js';
 
@@ -20,6 +20,8 @@ export function serverFile(path: string, facts: ProjectFacts): boolean {
 
 export interface Analysis {
   nf: NodeFacts;
+  /** ctx.report, plus the callers of a wrapper function around the reported node as related lines. */
+  report(input: Parameters<FileContext<Node>['report']>[0]): void;
   sf: T.SourceFile;
   ctx: FileContext<Node>;
   /** Every call and `new` in the file, in source order, with its qualified callee. */
@@ -36,7 +38,11 @@ export function analyse(ctx: FileContext<Node>): Analysis {
     ts.forEachChild(n, visit);
   };
   visit(sf);
-  return { nf, sf, ctx, calls };
+  const report: Analysis['report'] = (input) => {
+    const callers = input.node ? wrapperCallers(nf, ctx.file.path, input.node) : [];
+    ctx.report(callers.length ? { ...input, related: [...(input.related ?? []), ...callers] } : input);
+  };
+  return { nf, sf, ctx, calls, report };
 }
 
 /** A value chosen by a condition that can be decided (`process.env.REDIS_URL ? redisStore : undefined`). */
@@ -156,3 +162,32 @@ export function insideHandler(n: Node): boolean {
 
 export { enclosingFunction, evaluate, objectProps, originOf, qname, ts, unwrap, valueNode };
 export { moduleOf, stringValue, descendants, decoratorsOf, decoratorQname, propertyName } from '../../../src/ecosystems/node/ast.js';
+
+/**
+ * One construct, one finding: when the library call sits in a small named wrapper (`function makeLimiter(max) {
+ * return rateLimit(...) }`), the finding stays at the library call and lists the wrapper's callers
+ * (in this file and in server files that import it) as related lines.
+ */
+export function wrapperCallers(nf: NodeFacts, file: string, node: Node): RelatedLocation[] {
+  const fn = enclosingFunction(node);
+  if (!fn || isHandler(fn)) return [];
+  const name = ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) ? fn.name?.getText() : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name || ts.isMethodDeclaration(fn)) return [];
+  const out: RelatedLocation[] = [];
+  const scan = (sf: T.SourceFile, path: string, needImport: boolean) => {
+    if (needImport && !importsOfFile(sf).has(name)) return;
+    const visit = (n: Node) => {
+      if (out.length >= 5) return;
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name) out.push({ file: path, line: lineOf(n), message: `calls ${name}()` });
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  };
+  scan(node.getSourceFile(), file, false);
+  for (const other of nf.packageOf(file)?.files ?? []) {
+    if (other === file || out.length >= 5 || !new RegExp(`\\b${name}\\s*\\(`).test(nf.textOf(other) ?? '')) continue;
+    const sf = nf.sourceFile(other);
+    if (sf) scan(sf, other, true);
+  }
+  return out;
+}
