@@ -3,7 +3,9 @@ import { defineRule } from '../../src/engine/rule.js';
 import { analyse, choose, descendants, evaluate, LANGUAGES, moduleOf, options, propertyName, qname, serverFile, stringValue, ts, unwrap, type Analysis, type Node } from './support/common.js';
 
 const STDOUT = /^(?:1|2|\/dev\/stdout|\/dev\/stderr|process\.stdout(?:\.fd)?|process\.stderr(?:\.fd)?)$/;
-const LOG_PATH = /\.log$|(?:^|\/)logs?(?:\/|$)|\blogs?\b/i;
+const LOG_PATH = /\.log(?:\.\w+)?$|(?:^|\/)logs?\//i;
+/** A variable named as a log (`accessLog`, `logStream`, `error_log`), not `catalog` or `login`. */
+const LOG_NAME = /^logs?(?:Stream|File|_stream|_file)?$|(?:_log|Log)s?(?:Stream|File|_stream|_file)?$/;
 
 function remediationFor(lib: string): string {
   const tail = ' and let the platform collect stdout (docker logs, Kubernetes, CloudWatch); a file on one replica is lost with the container and cannot be searched across replicas.';
@@ -74,7 +76,7 @@ export default defineRule<Node>({
         const path = constText(a, call.arguments[0]) ?? call.arguments[0]?.getText() ?? '';
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : '';
         const toMorgan = morganStreams.has(call) || [...morganStreams].some((m) => m === call);
-        if (toMorgan || LOG_PATH.test(path) || /log/i.test(holder) || q.startsWith('rotating-file-stream')) report(call, `${toMorgan ? 'morgan writes access logs to' : 'A log stream writes to'} the file ${path.slice(0, 80)}`, toMorgan ? 'morgan' : 'fs');
+        if (toMorgan || LOG_PATH.test(path) || LOG_NAME.test(holder) || q.startsWith('rotating-file-stream')) report(call, `${toMorgan ? 'morgan writes access logs to' : 'A log stream writes to'} the file ${path.slice(0, 80)}`, toMorgan ? 'morgan' : 'fs');
       }
     }
     // Option objects: pino transports, log4js appenders, bunyan streams.
