@@ -2,7 +2,7 @@ import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
 import type { Origin, Val } from '../../src/engine/values.js';
 import { nodeOf } from '../../src/ecosystems/node/facts.js';
-import { analyse, choose, evaluate, LANGUAGES, options, qname, related, serverFile, ts, unwrap, whyText, type Analysis, type Call, type Node } from './support/common.js';
+import { analyse, choose, valueNode, enclosingFunction, evaluate, insideHandler, LANGUAGES, options, qname, related, serverFile, ts, unwrap, whyText, type Analysis, type Call, type Node } from './support/common.js';
 
 const SQLITE = /^(?:sqlite3?|better-sqlite3|sqlite)$/;
 const IN_MEMORY = /^(?::memory:|)$/;
@@ -27,7 +27,7 @@ export default defineRule<Node>({
     ecosystem: 'node',
     category: 'database',
     severity: 'error',
-    summary: 'The primary store is a file on the server (SQLite through sqlite3/better-sqlite3/Sequelize/knex/TypeORM/Prisma, lowdb, NeDB)',
+    summary: 'The primary store is a file on the server (SQLite through sqlite3/better-sqlite3/Sequelize/knex/TypeORM/Prisma, lowdb, NeDB, a JSON file)',
     why: 'Each replica reads and writes its own copy of the file: data written through one replica is missing on the others, and a redeploy can wipe it.',
     remediation: REMEDIATION,
     examples: { bad: "new Sequelize({ dialect: 'sqlite', storage: 'data/app.sqlite' })", good: "new Sequelize(process.env.DATABASE_URL, { dialect: 'postgres' })" },
@@ -52,7 +52,7 @@ export default defineRule<Node>({
       });
     }
   },
-  files: { languages: LANGUAGES, prefilter: /sqlite|sequelize|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /sqlite|sequelize|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb|writeFile/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (node: Call, message: string, because: Origin[] = []) =>
@@ -99,6 +99,12 @@ export default defineRule<Node>({
         if (aq && FILE_ADAPTERS.test(aq)) report(call, `lowdb stores the data in the JSON file ${fileArg((n as Call).arguments?.[0]).text}`);
       } else if (/^lowdb\/node#JSONFile(?:Sync)?Preset$/.test(q)) {
         report(call, `lowdb stores the data in the JSON file ${fileArg(call.arguments?.[0]).text}`);
+      } else if (/^(?:node:)?fs(?:\/promises)?#(?:promises\.)?writeFile(?:Sync)?$/.test(q) && ts.isCallExpression(call) && /^JSON\.stringify\s*\(/.test(call.arguments[1]?.getText() ?? '')) {
+        // a JSON file as the primary store: JSON written to a .json file while serving requests
+        const known = fileArg(call.arguments[0]);
+        const p = known.text === call.arguments[0]?.getText() ? (valueNode(a.nf, call.arguments[0])?.getText() ?? known.text) : known.text;
+        if (!/\.json\b/.test(p) || /tmp|temp/i.test(p) || !servesRequests(call)) continue;
+        report(call, `The JSON file ${p.slice(0, 80)} is used as a data store (written while serving requests)`);
       } else if ((q === 'nedb#' || q === '@seald-io/nedb#' || q === 'nedb-promises#' || q === 'nedb-promises#create' || q === 'nedb-promises#datastore') && call.arguments?.[0]) {
         const arg = call.arguments[0];
         const filename = ts.isObjectLiteralExpression(unwrap(arg)) || ts.isIdentifier(unwrap(arg)) ? options(a.nf, call)?.props.get('filename') : arg;
@@ -122,4 +128,21 @@ function checkClient(a: Analysis, call: Call, opts: ReturnType<typeof options>, 
   const text = file ? scalarText(file) : undefined;
   if (text !== undefined && IN_MEMORY.test(text)) return;
   report(call, `${lib} uses ${client}${text ? ` (file ${text})` : ''}`, deciding(v, a.ctx.file.path));
+}
+
+/** Inside a handler, or inside a function of this file that a handler calls (`save()` called from a route). */
+function servesRequests(call: Node): boolean {
+  if (insideHandler(call)) return true;
+  const fn = enclosingFunction(call);
+  if (!fn) return false;
+  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name) return false;
+  let hit = false;
+  const visit = (n: Node) => {
+    if (hit) return;
+    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name && insideHandler(n)) hit = true;
+    ts.forEachChild(n, visit);
+  };
+  visit(call.getSourceFile());
+  return hit;
 }

@@ -83,6 +83,7 @@ export default defineRule<Node>({
           return false;
         })();
         const data = call.arguments[1]?.getText() ?? '';
+        if (/^JSON\.stringify\s*\(/.test(data) && /\.json\b/.test(call.arguments[0]?.getText() ?? '')) continue; // a JSON store: node/database-local-file
         // @fastify/multipart and friends: the handler reads the upload (`request.file()`) and streams it to disk
         const fn = enclosingFunction(call);
         const multipart = !!fn && q.endsWith('createWriteStream') && insideHandler(call) && /\b(?:request|req)\.(?:file|files|parts|saveRequestFiles)\s*\(/.test(fn.getText());
