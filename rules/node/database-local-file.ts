@@ -92,6 +92,11 @@ export default defineRule<Node>({
         checkClient(a, call, options(a.nf, call), 'client', 'knex', report);
       } else if (/^typeorm#(?:DataSource|createConnection)$/.test(q) || /^@nestjs\/typeorm#TypeOrmModule\.forRoot$/.test(q)) {
         checkClient(a, call, options(a.nf, call), 'type', q.startsWith('@nestjs') ? 'TypeOrmModule' : 'TypeORM', report);
+      } else if (q === '@nestjs/typeorm#TypeOrmModule.forRootAsync' && ts.isCallExpression(call)) {
+        // forRootAsync({ useFactory: (config) => ({ type, database }) }): the object the factory returns
+        const factory = options(a.nf, call)?.props.get('useFactory');
+        const body = factory && factoryResult(factory);
+        if (body) checkClient(a, call, options(a.nf, { arguments: [body] } as unknown as Call), 'type', 'TypeOrmModule', report);
       } else if ((q === 'lowdb#Low' || q === 'lowdb#LowSync' || q === 'lowdb#') && call.arguments?.[0]) {
         const adapter = choose(a.nf, call.arguments[0]).node;
         const n = adapter && unwrap(adapter);
@@ -145,4 +150,14 @@ function servesRequests(call: Node): boolean {
   };
   visit(call.getSourceFile());
   return hit;
+}
+
+/** What a one-expression factory returns (`(c) => ({ ... })`, or a body with a single `return`). */
+function factoryResult(e: T.Expression): T.Expression | undefined {
+  const f = unwrap(e);
+  if (!ts.isArrowFunction(f) && !ts.isFunctionExpression(f) && !ts.isMethodDeclaration(f)) return undefined;
+  const body = (f as T.ArrowFunction).body;
+  if (body && !ts.isBlock(body)) return body;
+  const rets = body && ts.isBlock(body) ? body.statements.filter(ts.isReturnStatement) : [];
+  return rets.length === 1 ? rets[0].expression : undefined;
 }

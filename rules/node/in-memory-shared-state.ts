@@ -60,7 +60,7 @@ export default defineRule<Node>({
     examples: { bad: "const resetTokens = new Map();\napp.post('/forgot', (req, res) => { resetTokens.set(token, req.body.email); });", good: "app.post('/forgot', async (req, res) => { await redis.set(`reset:${token}`, req.body.email, 'EX', 3600); });" },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /new\s+(?:Map|Set)\b|=\s*[{[]|lru|cache|Cache|Injectable/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /new\s+(?:Map|Set)\b|=\s*[{[]|lru|cache|Cache|Injectable|CacheModule/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     const candidates: { name: string; decl: Node; kind: string; scope: Node; member: boolean }[] = [];
@@ -82,6 +82,18 @@ export default defineRule<Node>({
         const kind = containerKind(m.initializer);
         if (kind) candidates.push({ name: m.name.text, decl: m, kind, scope: st, member: true });
       }
+    }
+    // Nest's CacheModule with the default in-memory store: a cache per replica with no shared invalidation.
+    for (const { call, q } of a.calls) {
+      if (!q || !/^@nestjs\/(?:cache-manager|common)#CacheModule\.register(?:Async)?$/.test(q) || !ts.isCallExpression(call)) continue;
+      const arg = call.arguments[0];
+      if (arg && /\bstore\b|\bstores\b/.test(arg.getText())) continue;
+      if (arg && !ts.isObjectLiteralExpression(unwrap(arg))) continue;
+      a.report({
+        node: call,
+        message: 'CacheModule uses the default in-memory store: each replica caches on its own and a change made through one replica is not invalidated on the others.',
+        remediation: "Give CacheModule a shared store: `npm i @keyv/redis` (cache-manager 6) and `CacheModule.registerAsync({ useFactory: () => ({ stores: [new KeyvRedis(process.env.REDIS_URL)] }) })` (or `store: redisStore` from cache-manager-redis-yet on cache-manager 5).",
+      });
     }
     if (!candidates.length) return;
     for (const c of candidates) {
