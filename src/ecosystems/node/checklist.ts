@@ -44,6 +44,7 @@ export function nodeChecklist(node: NodeFacts, findings: Finding[], context: Che
       ...(off.length ? [`${off.join(', ')} off`] : []),
       ...(unread.length ? [`${unread.length} file${unread.length === 1 ? '' : 's'} not analysed`] : []),
     ];
+    if (!node.packages.length) caveats.push('no Node server package found');
     const status: CheckStatus = hits.length ? 'fail' : caveats.length ? 'unknown' : 'pass';
     return { category: row.category, label: row.label, status, value: caveats.length ? `${text} (${caveats.join('; ')})` : text };
   });

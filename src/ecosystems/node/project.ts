@@ -59,6 +59,10 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
     packages.push({ ...pkg, files, envFiles, unresolvedLoads: unresolved });
     views.set(pkg.root, new EnvironmentView(envFiles.map(envFile).filter((f): f is EnvFile => !!f), options.env ?? {}));
   }
+  if (!packages.length) {
+    // --ecosystem node on a folder with no server package: say so, never a silent "no findings".
+    errors.push({ file: 'package.json', message: 'no Node server package found (a server framework in dependencies and a server entry): no Node code was audited' });
+  }
   const owner = new Map<string, ServerPackage>();
   for (const p of packages) for (const f of p.files) if (!owner.has(f)) owner.set(f, p);
   const fallbackPackage = (file: string) => packages.find((p) => !p.root || file.startsWith(`${p.root}/`));
