@@ -67,9 +67,29 @@ function importedNode(nf: NodeFacts, id: T.Identifier): Expression | undefined {
     if (!target) return undefined;
   }
   const target = nf.resolveImport(nf.pathOf(sf), spec);
-  const other = target ? nf.sourceFile(target) : undefined;
-  if (!other) return undefined;
-  return exportedExpression(other, member || 'default');
+  return target ? exportFrom(nf, target, member.split('.')[0] || 'default', 0) : undefined;
+}
+
+/** An export of a module, following re-exports (`export { x } from './x'`, `export * from './x'`). */
+function exportFrom(nf: NodeFacts, file: string, name: string, depth: number): Expression | undefined {
+  const sf = nf.sourceFile(file);
+  if (!sf || depth > 5) return undefined;
+  const direct = exportedExpression(sf, name);
+  if (direct) return direct;
+  for (const st of sf.statements) {
+    if (!ts.isExportDeclaration(st) || !st.moduleSpecifier || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+    let inner: string | undefined;
+    if (!st.exportClause) inner = name === 'default' ? undefined : name;
+    else if (ts.isNamedExports(st.exportClause)) {
+      const el = st.exportClause.elements.find((e) => e.name.text === name);
+      inner = el ? (el.propertyName ?? el.name).text : undefined;
+    }
+    if (!inner) continue;
+    const next = nf.resolveImport(file, st.moduleSpecifier.text);
+    const hit = next ? exportFrom(nf, next, inner, depth + 1) : undefined;
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** What a module exports under a name (`export const`, `export default`, `module.exports`, `exports.x`). */
