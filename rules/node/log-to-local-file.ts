@@ -1,6 +1,6 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
-import { analyse, choose, descendants, evaluate, LANGUAGES, moduleOf, options, propertyName, qname, serverFile, stringValue, ts, unwrap, type Analysis, type Node } from './support/common.js';
+import { analyse, choose, descendants, evaluate, LANGUAGES, moduleOf, options, propertyName, serverFile, stringValue, ts, unwrap, type Analysis, type Node } from './support/common.js';
 
 const STDOUT = /^(?:1|2|\/dev\/stdout|\/dev\/stderr|process\.stdout(?:\.fd)?|process\.stderr(?:\.fd)?)$/;
 const LOG_PATH = /\.log(?:\.\w+)?$|(?:^|\/)logs?\//i;
@@ -108,6 +108,5 @@ export default defineRule<Node>({
         if (ts.isPropertyAssignment(owner) && propertyName(owner.name) === 'streams') report(n, `bunyan stream writes to ${constText(a, props.get('path')) ?? 'a local file'}`, 'bunyan');
       }
     }
-    void qname;
   },
 });

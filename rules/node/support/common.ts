@@ -3,7 +3,7 @@ import type { ProjectFacts } from '../../../src/engine/project-facts.js';
 import type { FileContext } from '../../../src/engine/rule.js';
 import type { RelatedLocation } from '../../../src/engine/finding.js';
 import type { Origin } from '../../../src/engine/values.js';
-import { declarationOf, enclosingFunction, importsOf as importsOfFile, qname, ts, unwrap } from '../../../src/ecosystems/node/ast.js';
+import { enclosingFunction, importsOf as importsOfFile, qname, ts, unwrap } from '../../../src/ecosystems/node/ast.js';
 import { evaluate, objectProps, originOf, valueNode, type ObjectProps } from '../../../src/ecosystems/node/evaluate.js';
 import { nodeOf, type NodeFacts } from '../../../src/ecosystems/node/facts.js';
 
@@ -106,29 +106,6 @@ export function options(nf: NodeFacts, call: Call, index = 0): ObjectProps | und
   const a = call.arguments?.[index];
   if (!a) return null;
   return objectProps(nf, a);
-}
-
-/**
- * A wrapper: when `e` is a parameter of the function around it, the arguments its callers in this file
- * pass (for "reported where the library is called, with its callers as related lines").
- */
-export function callerArguments(e: Expression): { args: (Expression | undefined)[]; calls: T.CallExpression[] } | undefined {
-  const u = unwrap(e);
-  if (!ts.isIdentifier(u)) return undefined;
-  const decl = declarationOf(u);
-  if (!decl || !ts.isParameter(decl)) return undefined;
-  const fn = decl.parent;
-  const index = fn.parameters.indexOf(decl);
-  const name = ts.isFunctionDeclaration(fn) ? fn.name?.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
-  if (!name) return undefined;
-  const calls: T.CallExpression[] = [];
-  const visit = (n: Node) => {
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === name) calls.push(n);
-    ts.forEachChild(n, visit);
-  };
-  visit(u.getSourceFile());
-  if (!calls.length) return undefined;
-  return { args: calls.map((c) => c.arguments[index]), calls };
 }
 
 export function lineOf(n: Node): number {

@@ -123,7 +123,7 @@ export function qname(e: Expression | undefined, depth = 0): string | undefined 
     const decl = declarationOf(e);
     if (decl) {
       const init = initializerOf(decl);
-      if (!init) return ts.isClassDeclaration(decl) && decl.heritageClauses ? undefined : undefined;
+      if (!init) return undefined;
       const q = qname(init.expr, depth + 1);
       return q && init.member ? withMember(q, init.member) : init.member ? undefined : q;
     }

@@ -109,7 +109,7 @@ export function exportedExpression(sf: SourceFile, name: string): Expression | u
     }
     if (ts.isExportDeclaration(st) && !st.moduleSpecifier && st.exportClause && ts.isNamedExports(st.exportClause)) {
       for (const el of st.exportClause.elements) {
-        if (el.name.text === name) return ts.factory ? findLocal(sf, (el.propertyName ?? el.name).text) : undefined;
+        if (el.name.text === name) return findLocal(sf, (el.propertyName ?? el.name).text);
       }
     }
   }

@@ -54,7 +54,7 @@ function tsconfigAliases(fs: ProjectFs, dir: string): Aliases | undefined {
   };
 }
 
-export function makeResolver(fs: ProjectFs, packages: NodePackage[], workspaces: Map<string, { root: string; main?: string }>): Resolver {
+export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: string; main?: string }>): Resolver {
   const aliasCache = new Map<string, Aliases | undefined>();
   const aliasesFor = (file: string) => {
     // the nearest tsconfig.json above the file
@@ -67,7 +67,6 @@ export function makeResolver(fs: ProjectFs, packages: NodePackage[], workspaces:
       dir = path.posix.dirname(d);
     }
   };
-  void packages;
   return {
     resolve(from, spec) {
       if (spec.startsWith('.') || spec.startsWith('/')) return resolveFile(fs, spec.startsWith('/') ? spec.slice(1) : joinPath(path.posix.dirname(from), spec));

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { EffectiveValue } from '../../engine/report.js';
-import { EnvironmentView, isSecretValue } from '../../project/env-files.js';
+import { isSecretValue } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
@@ -79,6 +79,5 @@ function describeConfig(project: NodeProject, format: 'pretty' | 'json', c: Chal
   for (const [k, v] of Object.entries(values)) {
     lines.push(`  ${k.padEnd(width)}  ${String(v.value).padEnd(24)}  ${c.dim(v.source ? `${v.source.file}:${v.source.line}` : (v.unknown ?? ''))}`);
   }
-  void EnvironmentView;
   return `${lines.join('\n')}\n`;
 }

@@ -31,7 +31,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
   };
   const found = serverPackages(fs);
   const workspaces = workspacePackages(fs);
-  const resolver = makeResolver(fs, found, workspaces);
+  const resolver = makeResolver(fs, workspaces);
   const envFileCache = new Map<string, EnvFile | undefined>();
   const envFile = (f: string): EnvFile | undefined => {
     if (!envFileCache.has(f)) {
