@@ -70,7 +70,7 @@ export default defineRule<Node>({
         if (!body || !SHARED_WORK.test(work) || guarded(call, body)) continue;
         // a timer that is cleared (per connection, on shutdown) is not a job
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : ts.isBinaryExpression(call.parent) ? call.parent.left.getText() : undefined;
-        if (holder && new RegExp(`clearInterval\\(\\s*${holder.replace(/[.$]/g, '\\$&')}\\s*\\)`).test(ctx.file.text) && enclosingFunction(call)) continue;
+        if (holder && new RegExp(`clearInterval\\(\\s*${holder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\)`).test(ctx.file.text) && enclosingFunction(call)) continue;
         const every = evaluate(a.nf, call.arguments[1]);
         a.report({ node: call, message: `setInterval job${every.t === 'scalar' && typeof every.v === 'number' ? ` (every ${every.v} ms)` : ''} runs in every replica: with N replicas the work is done N times.`, remediation: REMEDIATION });
       }
