@@ -40,6 +40,8 @@ export function languageOf(file: string): LanguageId | undefined {
 const loaders: Partial<Record<LanguageId, () => Promise<LanguageAdapter<any>>>> = {
   php: async () => (await import('./php-adapter.js')).phpAdapter,
   blade: async () => (await import('./php-adapter.js')).bladeAdapter,
+  ts: async () => (await import('./ts-adapter.js')).tsAdapter,
+  js: async () => (await import('./ts-adapter.js')).jsAdapter,
 };
 const loaded = new Map<LanguageId, Promise<LanguageAdapter<any>>>();
 

@@ -8,7 +8,7 @@ import path from 'node:path';
  */
 const ANNOTATION = /^\s*(?:#|\/\/|\{\{--|\/\*|\*)\s*(ruleid|ok|todoruleid|todook):\s*(.+?)\s*(?:--\}\}|\*\/)?\s*$/;
 /** Source files, env files, and deployment files whose comments are `#` (YAML, Dockerfile, shell, Procfile, supervisord, .ebextensions). */
-const ANNOTATED_FILES = /(\.php|\.ts|\.js|\.mjs|^\.env.*|\.env|\.ya?ml|\.sh|\.config|\.conf|^Dockerfile(?:\..+)?|\.[Dd]ockerfile|^Procfile|^crontab)$/;
+const ANNOTATED_FILES = /(\.php|\.[cm]?[tj]sx?|\.prisma|^\.env.*|\.env|\.ya?ml|\.sh|\.config|\.conf|^Dockerfile(?:\..+)?|\.[Dd]ockerfile|^Procfile|^crontab)$/;
 
 export interface Expectations {
   /** file:line that must be reported, per rule (ruleid + todook). */

@@ -1,0 +1,109 @@
+import type { ts as T } from 'ts-morph';
+import { defineRule } from '../../src/engine/rule.js';
+import { analyse, choose, enclosingFunction, evaluate, insideHandler, LANGUAGES, options, qname, serverFile, ts, unwrap, type Analysis, type Call, type Expression, type Node } from './support/common.js';
+
+/** Paths that are temporary, not where uploads are kept. */
+const TEMP = /os\.tmpdir\(\)|tmpdir\(\)|^['"`]?\/tmp\b|\bTMPDIR\b|\btmp\b|\btemp\b/i;
+const REQUEST_DATA = /\breq(?:uest)?\.(?:body|file|files|raw|rawBody)\b|\bctx\.request\.(?:body|files?)\b|\brequest\.(?:payload|file|files)\b/;
+
+const REMEDIATION =
+  "Keep uploads in shared object storage: `npm i multer-s3 @aws-sdk/client-s3`, then `multer({ storage: multerS3({ s3: new S3Client({}), bucket: process.env.S3_BUCKET, key: (req, file, cb) => cb(null, `uploads/${Date.now()}-${file.originalname}`) }) })` (or `multer.memoryStorage()` and an upload to S3/GCS in the handler).";
+
+/** Does the function around the write remove or move the file in the same request? */
+function removedLater(n: Node): boolean {
+  const fn = enclosingFunction(n);
+  return !!fn && /\b(?:unlink|unlinkSync|rm|rmSync|rename|renameSync)\s*\(|\.(?:upload|putObject|send)\s*\(/.test(fn.getText());
+}
+
+function pathText(a: Analysis, e: Expression | undefined): string {
+  if (!e) return '';
+  const v = evaluate(a.nf, e);
+  return v.t === 'scalar' ? String(v.v ?? '') : e.getText();
+}
+
+export default defineRule<Node>({
+  meta: {
+    id: 'node/upload-to-local-disk',
+    ecosystem: 'node',
+    category: 'uploads',
+    severity: 'error',
+    summary: 'Uploaded files written to the local disk (multer dest/diskStorage, formidable uploadDir, express-fileupload mv, busboy/fs writes of request data)',
+    why: 'A file written to one replica\'s disk is missing on every other replica (404s for half the requests) and is lost when the container is replaced.',
+    remediation: REMEDIATION,
+    examples: { bad: "const upload = multer({ dest: 'uploads/' });", good: 'const upload = multer({ storage: multerS3({ s3, bucket: process.env.S3_BUCKET }) });' },
+    fixable: false,
+  },
+  files: { languages: LANGUAGES, prefilter: /multer|formidable|busboy|express-fileupload|\.mv\s*\(|writeFile|createWriteStream/, include: serverFile },
+  checkFile(ctx) {
+    const a = analyse(ctx);
+    const report = (node: Call, message: string) => a.report({ node, message: `${message}: the file exists only on this replica.`, remediation: REMEDIATION });
+    for (const { call, q } of a.calls) {
+      if (q === 'multer#' && ts.isCallExpression(call)) {
+        const opts = options(a.nf, call);
+        if (!opts) continue;
+        const dest = opts.props.get('dest');
+        const storage = opts.props.get('storage');
+        if (dest) {
+          const p = pathText(a, dest);
+          if (TEMP.test(p) && a.calls.some(({ call: c }) => insideHandler(c) && removedLater(c))) continue;
+          report(call, `multer writes uploads to the local folder ${p || dest.getText()}`);
+        } else if (storage) {
+          const c = choose(a.nf, storage);
+          const n = c.node && unwrap(c.node);
+          if (n && ts.isCallExpression(n) && qname(n.expression) === 'multer#diskStorage') {
+            const dopts = options(a.nf, n);
+            const dst = dopts?.props.get('destination');
+            const p = dst && !ts.isFunctionLike(dst) ? pathText(a, dst) : (dst?.getText().match(/['"`]([^'"`]+)['"`]/)?.[1] ?? '');
+            if (TEMP.test(p) && a.calls.some(({ call: x }) => insideHandler(x) && removedLater(x))) continue;
+            report(call, `multer.diskStorage keeps uploads on the local disk${p ? ` (${p})` : ''}`);
+          }
+        }
+      } else if ((q === 'formidable#' || q === 'formidable#IncomingForm' || q === 'formidable#formidable') && call.arguments?.length) {
+        const opts = options(a.nf, call);
+        const dir = opts?.props.get('uploadDir');
+        if (!dir) continue;
+        const p = pathText(a, dir);
+        if (TEMP.test(p) || removedLater(call)) continue;
+        report(call, `formidable keeps uploads in ${p}`);
+      } else if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && call.expression.name.text === 'mv' && call.arguments.length) {
+        // express-fileupload: req.files.x.mv(path)
+        const target = call.expression.expression;
+        const holder = target.getText();
+        const fromFiles = /\bfiles\b/.test(holder) || (ts.isIdentifier(target) && /\.files\b/.test(declInit(target)));
+        if (!fromFiles || !a.nf.dependsOn(ctx.file.path, 'express-fileupload')) continue;
+        const p = pathText(a, call.arguments[0]);
+        if (TEMP.test(p) || removedLater(call)) continue;
+        report(call, `express-fileupload moves the upload to the local path ${p.slice(0, 80)}`);
+      } else if ((q === 'fs#createWriteStream' || q === 'node:fs#createWriteStream' || q === 'fs#writeFile' || q === 'fs#writeFileSync' || q === 'fs/promises#writeFile' || q === 'node:fs/promises#writeFile' || q === 'fs#promises.writeFile') && ts.isCallExpression(call)) {
+        const inBusboyFile = (() => {
+          for (let fn = enclosingFunction(call); fn; fn = enclosingFunction(fn)) {
+            const p = fn.parent;
+            if (ts.isCallExpression(p) && ts.isPropertyAccessExpression(p.expression) && p.expression.name.text === 'on' && ts.isStringLiteral(p.arguments[0]) && p.arguments[0].text === 'file') return true;
+          }
+          return false;
+        })();
+        const data = call.arguments[1]?.getText() ?? '';
+        if (/^JSON\.stringify\s*\(/.test(data) && /\.json\b/.test(call.arguments[0]?.getText() ?? '')) continue; // a JSON store: node/database-local-file
+        // @fastify/multipart and friends: the handler reads the upload (`request.file()`) and streams it to disk
+        const fn = enclosingFunction(call);
+        const multipart = !!fn && q.endsWith('createWriteStream') && insideHandler(call) && /\b(?:request|req)\.(?:file|files|parts|saveRequestFiles)\s*\(/.test(fn.getText());
+        if (!inBusboyFile && !multipart && !(REQUEST_DATA.test(data) && insideHandler(call))) continue;
+        const p = pathText(a, call.arguments[0]);
+        if (TEMP.test(p) || removedLater(call)) continue;
+        report(call, `${inBusboyFile || multipart ? 'An uploaded file stream' : 'Request data'} is written to the local path ${p.slice(0, 80)}`);
+      }
+    }
+  },
+});
+
+function declInit(id: T.Identifier): string {
+  const fn = enclosingFunction(id);
+  const scope = fn ?? id.getSourceFile();
+  let text = '';
+  const visit = (n: Node) => {
+    if (ts.isVariableDeclaration(n) && n.initializer && n.name.getText().includes(id.text)) text = n.initializer.getText();
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return text;
+}

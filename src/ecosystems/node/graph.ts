@@ -1,0 +1,207 @@
+import type { ts as T } from 'ts-morph';
+import path from 'node:path';
+import type { ProjectFs } from '../../project/fs.js';
+import { joinPath, readJson, resolveFile, type NodePackage } from './packages.js';
+import { ts } from './tsapi.js';
+
+/**
+ * The server's code: every file reached from the package's entries through `import`, `export ... from`,
+ * `require()` and `import()` (CJS and ESM), TS path aliases (tsconfig `paths`/`baseUrl`, with
+ * `extends`), workspace packages, and `require()` of computed-but-constant paths
+ * (`path.join(__dirname, 'routes')`, `'./routes/' + name` over a folder). Front-end bundles,
+ * tests, scripts and build output are not reached and so not audited.
+ * Imports are listed with the compiler's scanner (`ts.preProcessFile`), not a full parse; only files
+ * with a computed `require()` are parsed.
+ */
+
+const TEST_FILE = /(?:^|\/)(?:__tests__|__mocks__|test|tests|e2e|spec)\/|\.(?:test|spec|e2e-spec)\.[cm]?[jt]sx?$/;
+
+export interface Resolver {
+  resolve(from: string, spec: string): string | undefined;
+}
+
+interface Aliases {
+  base: string | undefined;
+  paths: [prefix: string, suffix: string, targets: string[]][];
+}
+
+function tsconfigAliases(fs: ProjectFs, dir: string): Aliases | undefined {
+  let file = joinPath(dir, 'tsconfig.json');
+  let baseUrl: string | undefined;
+  let paths: Record<string, string[]> | undefined;
+  let pathsBase = dir;
+  for (let hops = 0; hops < 5 && file; hops++) {
+    const cfg = readJson(fs, file);
+    if (!cfg) break;
+    const here = path.posix.dirname(file);
+    const co = cfg.compilerOptions ?? {};
+    if (baseUrl === undefined && typeof co.baseUrl === 'string') baseUrl = joinPath(here, co.baseUrl);
+    if (!paths && co.paths && typeof co.paths === 'object') {
+      paths = co.paths;
+      pathsBase = typeof co.baseUrl === 'string' ? joinPath(here, co.baseUrl) : here;
+    }
+    const ext = typeof cfg.extends === 'string' && cfg.extends.startsWith('.') ? joinPath(here, cfg.extends) : undefined;
+    file = ext ? (ext.endsWith('.json') ? ext : `${ext}.json`) : '';
+  }
+  if (baseUrl === undefined && !paths) return undefined;
+  const base = paths ? (baseUrl ?? pathsBase) : (baseUrl ?? dir);
+  return {
+    base: baseUrl,
+    paths: Object.entries(paths ?? {}).map(([k, v]) => {
+      const star = k.indexOf('*');
+      return [star < 0 ? k : k.slice(0, star), star < 0 ? '' : k.slice(star + 1), (v ?? []).map((t) => joinPath(base, t))] as [string, string, string[]];
+    }),
+  };
+}
+
+export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: string; main?: string }>): Resolver {
+  const aliasCache = new Map<string, Aliases | undefined>();
+  const aliasesFor = (file: string) => {
+    // the nearest tsconfig.json above the file
+    let dir = path.posix.dirname(file);
+    for (;;) {
+      const d = dir === '.' ? '' : dir;
+      if (!aliasCache.has(d)) aliasCache.set(d, fs.exists(joinPath(d, 'tsconfig.json')) === 'file' ? tsconfigAliases(fs, d) : undefined);
+      const hit = aliasCache.get(d);
+      if (hit || fs.exists(joinPath(d, 'tsconfig.json')) === 'file' || !d) return hit;
+      dir = path.posix.dirname(d);
+    }
+  };
+  return {
+    resolve(from, spec) {
+      if (spec.startsWith('.') || spec.startsWith('/')) return resolveFile(fs, spec.startsWith('/') ? spec.slice(1) : joinPath(path.posix.dirname(from), spec));
+      if (spec.startsWith('node:')) return undefined;
+      const aliases = aliasesFor(from);
+      if (aliases) {
+        for (const [prefix, suffix, targets] of aliases.paths) {
+          if (!spec.startsWith(prefix) || !spec.endsWith(suffix) || spec.length < prefix.length + suffix.length) continue;
+          const middle = spec.slice(prefix.length, spec.length - suffix.length);
+          for (const t of targets) {
+            const hit = resolveFile(fs, t.replace('*', middle));
+            if (hit) return hit;
+          }
+        }
+        if (aliases.base !== undefined) {
+          const hit = resolveFile(fs, joinPath(aliases.base, spec));
+          if (hit) return hit;
+        }
+      }
+      for (const [name, ws] of workspaces) {
+        if (spec !== name && !spec.startsWith(`${name}/`)) continue;
+        const rest = spec.slice(name.length + 1);
+        if (rest) return resolveFile(fs, joinPath(ws.root, rest)) ?? resolveFile(fs, joinPath(ws.root, 'src', rest));
+        return (ws.main ? resolveFile(fs, joinPath(ws.root, ws.main.replace(/\.d\.ts$/, '.ts'))) : undefined) ?? resolveFile(fs, joinPath(ws.root, 'src/index')) ?? resolveFile(fs, joinPath(ws.root, 'index'));
+      }
+      return undefined;
+    },
+  };
+}
+
+/** A path expression evaluated as text; `complete: false` means only a prefix is known. */
+interface PathText {
+  text: string;
+  complete: boolean;
+}
+
+function evalPath(e: T.Expression, file: string, root: string, depth = 0): PathText | undefined {
+  if (depth > 8) return undefined;
+  if (ts.isParenthesizedExpression(e)) return evalPath(e.expression, file, root, depth + 1);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return { text: e.text, complete: true };
+  if (ts.isIdentifier(e)) {
+    if (e.text === '__dirname') return { text: `/${path.posix.dirname(file)}`, complete: true };
+    const decl = findConst(e);
+    if (decl) return evalPath(decl, file, root, depth + 1);
+    return { text: '', complete: false };
+  }
+  if (ts.isPropertyAccessExpression(e) && e.getText() === 'import.meta.dirname') return { text: `/${path.posix.dirname(file)}`, complete: true };
+  if (ts.isCallExpression(e)) {
+    const callee = e.expression.getText();
+    if (callee === 'process.cwd') return { text: `/${root}`, complete: true };
+    if (/^(?:path\.)?(?:join|resolve)$/.test(callee)) {
+      const parts: string[] = [];
+      for (const a of e.arguments) {
+        const p = evalPath(a, file, root, depth + 1);
+        if (!p || !p.complete) {
+          if (!parts.length) return undefined;
+          return { text: `${path.posix.join(...parts)}/${p?.text ?? ''}`, complete: false };
+        }
+        parts.push(p.text);
+      }
+      const joined = callee.endsWith('resolve') ? path.posix.resolve('/', ...parts) : path.posix.join(...parts);
+      return { text: joined, complete: true };
+    }
+    return undefined;
+  }
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const l = evalPath(e.left, file, root, depth + 1);
+    if (!l) return undefined;
+    if (!l.complete) return l;
+    const r = evalPath(e.right, file, root, depth + 1);
+    return { text: l.text + (r?.text ?? ''), complete: !!r?.complete };
+  }
+  if (ts.isTemplateExpression(e)) {
+    let text = e.head.text;
+    for (const s of e.templateSpans) {
+      const p = evalPath(s.expression, file, root, depth + 1);
+      if (!p?.complete) return { text: text + (p?.text ?? ''), complete: false };
+      text += p.text + s.literal.text;
+    }
+    return { text, complete: true };
+  }
+  return undefined;
+}
+
+function findConst(id: T.Identifier): T.Expression | undefined {
+  for (let scope: T.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!ts.isSourceFile(scope) && !ts.isBlock(scope)) continue;
+    for (const st of scope.statements) {
+      if (!ts.isVariableStatement(st)) continue;
+      for (const d of st.declarationList.declarations) if (ts.isIdentifier(d.name) && d.name.text === id.text && d.initializer) return d.initializer;
+    }
+  }
+  return undefined;
+}
+
+const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
+
+/** Walks the import graph of one package from its entries. */
+export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver, readText: (f: string) => string | undefined): { files: string[]; unresolved: string[] } {
+  const seen = new Set<string>();
+  const unresolved: string[] = [];
+  const queue = [...pkg.entries];
+  while (queue.length) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readText(file);
+    if (text === undefined) continue;
+    const next: string[] = [];
+    const info = ts.preProcessFile(text, true, true);
+    for (const ref of info.importedFiles) {
+      const hit = resolver.resolve(file, ref.fileName);
+      if (hit) next.push(hit);
+    }
+    if (/\b(?:require|import)\s*\(\s*[^'"`\s)]/.test(text)) {
+      const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
+      const visit = (n: T.Node): void => {
+        if (ts.isCallExpression(n) && n.arguments.length && ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword) && !ts.isStringLiteral(n.arguments[0])) {
+          const p = evalPath(n.arguments[0], file, pkg.root);
+          if (!p) unresolved.push(`${file}: ${n.getText(sf).slice(0, 80)}`);
+          else if (p.complete) {
+            const hit = resolver.resolve(file, p.text);
+            if (hit) next.push(hit);
+          } else if (p.text.includes('/')) {
+            // a folder loaded file by file (`fs.readdirSync(dir).forEach(f => require(path.join(dir, f)))`)
+            const dir = p.text.slice(0, p.text.lastIndexOf('/'));
+            const abs = dir.startsWith('/') ? dir.slice(1) : joinPath(path.posix.dirname(file), dir);
+            for (const e of fs.list(abs || '.') ?? []) if (e.kind === 'file' && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) next.push(joinPath(abs, e.name));
+          } else unresolved.push(`${file}: ${n.getText(sf).slice(0, 80)}`);
+        }
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+    }
+    for (const n of next) if (!seen.has(n) && !TEST_FILE.test(n) && !n.endsWith('.d.ts')) queue.push(n);
+  }
+  return { files: [...seen].sort(), unresolved };
+}

@@ -1,0 +1,17 @@
+import type { ts as TS } from 'ts-morph';
+
+/**
+ * The TypeScript compiler API, loaded once by the Node ecosystem's `load()` (never by detection, so a
+ * Laravel-only audit does not pay for it). Helpers and rules read it through this live binding.
+ */
+// eslint-disable-next-line import/no-mutable-exports
+export let ts: typeof TS;
+
+export async function loadTs(): Promise<typeof TS> {
+  ts ??= (await import('../../lang/ts-adapter.js')).ts;
+  return ts;
+}
+
+export type Node = TS.Node;
+export type Expression = TS.Expression;
+export type SourceFile = TS.SourceFile;

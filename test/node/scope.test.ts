@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { serverPackages } from '../../src/ecosystems/node/packages.js';
+import { loadNodeProject } from '../../src/ecosystems/node/project.js';
+import { DiskFs } from '../../src/project/fs.js';
+
+/** Detection and scope of Node server apps: which packages are servers, which files they run, which env files decide. */
+const app = (name: string) => new DiskFs(path.resolve(__dirname, '../../fixtures/projects', name));
+
+describe('Node detection and scope', () => {
+  it('follows a folder loaded through a computed require, and leaves browser code, tests and scripts out', async () => {
+    const p = await loadNodeProject(app('node-express-cjs'), {});
+    expect(p.packages.map((x) => x.entries)).toEqual([['app.js']]);
+    expect([...p.serverFiles].sort()).toEqual(['app.js', 'lib/db.js', 'lib/jobs.js', 'lib/logger.js', 'routes/products.js', 'routes/uploads.js']);
+  });
+
+  it('maps a built entry back to its source, resolves path aliases and uses the start script env file', async () => {
+    const p = await loadNodeProject(app('node-express-esm-ts'), {});
+    const [pkg] = p.packages;
+    expect(pkg.entries).toEqual(['src/index.ts']);
+    expect(pkg.envFiles).toEqual(['.env.production']);
+    expect(pkg.files).toContain('src/config/logger.ts');
+    expect(pkg.files).toContain('src/config/settings.ts');
+  });
+
+  it('audits only the server package of a monorepo, with the workspace packages it imports', async () => {
+    const p = await loadNodeProject(app('node-monorepo'), {});
+    expect(p.packages.map((x) => x.root)).toEqual(['apps/api']);
+    expect(p.packages[0].files).toEqual(['apps/api/src/index.ts', 'packages/shared/src/index.ts', 'packages/shared/src/logins.ts']);
+  });
+
+  it('does not take a Laravel front-end package.json (vite, express only in devDependencies) for a server', () => {
+    expect(serverPackages(app('laravel-with-frontend'))).toEqual([]);
+  });
+
+  it('finds Nest entries through nest-cli.json', () => {
+    expect(serverPackages(app('node-nest')).map((p) => p.entries)).toEqual([['src/main.ts']]);
+  });
+});
