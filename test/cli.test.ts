@@ -84,7 +84,7 @@ describe('output', () => {
       expect(f.remediation.length).toBeGreaterThan(10);
     }
     expect(report.effectiveConfig['session.driver'].source.file).toBe('.env');
-    expect(Object.keys(report.summary.byCategory)).toEqual(['sessions', 'cache', 'uploads', 'logs', 'config', 'scheduler', 'database']);
+    expect(Object.keys(report.summary.byCategory)).toEqual(['sessions', 'cache', 'uploads', 'logs', 'config', 'scheduler', 'queue', 'database']);
   });
 
   it('sarif has what GitHub code scanning requires', () => {

@@ -3,6 +3,7 @@ import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { display, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
+import { sqliteBackedFinding } from './support/sqlite.js';
 
 const LOCAL_DRIVERS = new Set(['file', 'array', 'apc']);
 
@@ -31,6 +32,9 @@ export default defineRule({
   check({ facts, report }) {
     const driver = laravelOf(facts)?.config.get('session.driver');
     const name = str(driver);
+    // issue 9: database sessions on a local SQLite file (support/sqlite.ts)
+    const sqlite = driver && name === 'database' ? sqliteBackedFinding(laravelOf(facts)!, driver, { label: 'Sessions', key: 'session.driver', connectionKey: 'session.connection', consequence: 'a user routed to another node is logged out.' }) : undefined;
+    if (sqlite) return report(sqlite);
     if (!driver || !name || !LOCAL_DRIVERS.has(name)) return;
     const where = name === 'file' ? ` (${display(laravelOf(facts)?.config.get('session.files'))})` : '';
     report({
