@@ -116,6 +116,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     facts,
     rules,
     files: discovery.files.filter((f) => inScope(f.path)),
+    indexFiles: discovery.files,
     read,
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),

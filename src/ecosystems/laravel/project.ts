@@ -11,6 +11,8 @@ import type { LaravelFacts } from './facts.js';
 
 /** Config files statelint resolves (the ones that decide where state lives). */
 export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging', 'database', 'queue'] as const;
+/** Package config files evaluated when the app has them (upload defaults: Livewire, spatie/laravel-medialibrary, Filament). */
+export const PACKAGE_CONFIG_FILES = ['livewire', 'media-library', 'filament'] as const;
 
 export interface LaravelOptions {
   envFiles?: string[];
@@ -264,7 +266,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const vendorDir = 'vendor/laravel/framework/config';
   const embedded = frameworkDefaults(major);
   const resolved = new Map<string, { val: Val; source: 'app' | 'framework' | 'app+framework' }>();
-  for (const name of CONFIG_FILES) {
+  for (const name of [...CONFIG_FILES, ...PACKAGE_CONFIG_FILES]) {
     let appVal: Val | undefined;
     for (const dir of configDirs) {
       const rel = toPosix(path.posix.join(dir, `${name}.php`));
