@@ -494,13 +494,13 @@ export function finishUploadIndex(index: UploadIndex, facts: ProjectFacts): void
       if (sink.disk) {
         const d = resolveDisk(index, laravel, sink.disk);
         if (!d || asString(laravel.config.get(`filesystems.disks.${d.name}.driver`)) !== 'local') continue;
-        where = `${sink.what} on ${d.how}, a local-driver disk`;
+        where = `${sink.what} on ${d.how} (local driver)`;
       }
       const list = index.findings.get(sink.location.file) ?? [];
       index.findings.set(sink.location.file, list);
       const related = via.map((l) => ({ file: l.file, line: l.line, message: 'the upload is handed on here' }));
       if (list.some((f) => f.location.line === sink.location.line && f.location.column === sink.location.column)) continue;
-      list.push({ location: sink.location, message: `A user upload reaches ${where} here: the file exists only on the server that took the request.`, related });
+      list.push({ location: sink.location, message: `A user upload${via.length ? ` handed on from ${via[0].file}:${via[0].line}` : ''} is written by ${where}: the file exists only on the server that took the request.`, related });
     }
   }
 }
