@@ -23,6 +23,8 @@ export interface AuditOptions {
   /** Env files (project-relative or absolute); default: each ecosystem's own choice. */
   envFiles?: string[];
   env?: Record<string, string>;
+  /** Config values the resolver cannot derive (--assume key=value). */
+  assume?: Record<string, string>;
   configDir?: string;
   includeTests?: boolean;
   maxFileBytes?: number;
@@ -77,7 +79,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   if (!detected.length) throw nothingToAudit(opts.path);
   const loaded = new Map<string, LoadedEcosystem>();
   for (const { ecosystem } of detected) {
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files }));
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, configDir: opts.configDir, files }));
   }
   const facts: ProjectFacts = {
     root: fs.root,

@@ -43,6 +43,7 @@ export const laravel: Ecosystem = {
     const project = await loadLaravelProject(fs, {
       envFiles: options.envFiles,
       envOverrides: options.env,
+      assume: options.assume,
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
@@ -73,6 +74,7 @@ function toEffective(key: string, v: Val): EffectiveValue {
   if (isSecretKey(key.split('.').pop() ?? '')) return { value: '<redacted>', source };
   if (v.t === 'unknown') return { value: null, source, unknown: v.why };
   if (v.t === 'array') return { value: display(v), source };
+  if (v.origin.note.startsWith('assumed ')) return { value: v.v, source, assumed: true };
   return { value: v.v, source };
 }
 
