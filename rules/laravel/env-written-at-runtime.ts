@@ -63,7 +63,7 @@ export default defineRule({
 
   files: {
     languages: ['php'],
-    prefilter: /\.env\b|environmentFilePath|DotenvEditor|key:generate/i,
+    prefilter: /['"/]\.env['"]|environmentFilePath|DotenvEditor|key:generate/i,
     include: (path, facts) => isAppCode(path, facts) && isHttpReachablePath(path),
   },
   checkFile({ file, report }) {

@@ -103,7 +103,7 @@ export default defineRule({
 
   files: {
     languages: ['php'],
-    prefilter: /->\s*lock\s*\(|Cache::add|->\s*add\s*\(|RateLimiter|throttle:|ThrottleRequests|throttleApi/,
+    prefilter: /->\s*lock\s*\(|Cache::add|cache\(\)\s*->\s*add\s*\(|Cache::store\(.*->\s*add\s*\(|RateLimiter|throttle:|ThrottleRequests|throttleApi/,
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ facts, file, report }) {

@@ -4,7 +4,7 @@ import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
-import { loadAdapter, type LanguageId } from '../lang/adapter.js';
+import { loadAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex } from '../lang/source-text.js';
 
 export interface SourceFileRef {
@@ -82,7 +82,10 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   }
 
   const fileRules = active.filter((r) => r.files && r.checkFile);
-  const indexes = await buildIndexes(fileRules, input);
+  const languagesMain = new Set(fileRules.flatMap((r) => r.files!.languages));
+  const combinedMain = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
+  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
+  const { indexes, trees } = await buildIndexes(fileRules, input, (ref, text) => languagesMain.has(ref.language) && combinedMain.test(text));
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
@@ -101,17 +104,25 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
     );
     if (!interested.length) continue;
-    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes);
+    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path));
+    trees.delete(ref.path);
   }
+  for (const t of trees.values()) t.dispose();
 
   return finalize(drafts, input, errors, skipped, filesScanned, directives);
 }
 
 /** The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): one parse per selected file, before checkFile. */
-async function buildIndexes(rules: Rule[], input: RunInput): Promise<Map<Rule, unknown>> {
+async function buildIndexes(
+  rules: Rule[],
+  input: RunInput,
+  mainWants: (ref: SourceFileRef, text: string) => boolean,
+): Promise<{ indexes: Map<Rule, unknown>; trees: Map<string, ParsedFile<unknown>> }> {
   const out = new Map<Rule, unknown>();
+  const trees = new Map<string, ParsedFile<unknown>>();
+  const mainFiles = new Set((input.indexFiles ? input.files : []).map((f) => f.path));
   const withIndex = rules.filter((r) => r.index);
-  if (!withIndex.length) return out;
+  if (!withIndex.length) return { indexes: out, trees };
   for (const rule of withIndex) out.set(rule, rule.index!.init(input.facts));
   for (const ref of input.indexFiles ?? input.files) {
     const wanting = withIndex.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, input.facts) ?? true));
@@ -137,7 +148,8 @@ async function buildIndexes(rules: Rule[], input: RunInput): Promise<Map<Rule, u
         }
       }
     } finally {
-      parsed.dispose();
+      if ((!input.indexFiles || mainFiles.has(ref.path)) && mainWants(ref, read.text)) trees.set(ref.path, parsed);
+      else parsed.dispose();
     }
   }
   for (const rule of withIndex) {
@@ -147,15 +159,17 @@ async function buildIndexes(rules: Rule[], input: RunInput): Promise<Map<Rule, u
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
   }
-  return out;
+  return { indexes: out, trees };
 }
 
-async function checkOneFile(ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>): Promise<void> {
+async function checkOneFile(
+  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached?: ParsedFile<unknown>,
+): Promise<void> {
   const adapter = await loadAdapter(ref.language);
   const lines = new LineIndex(text);
   let parsed;
   try {
-    parsed = await adapter.parse(text);
+    parsed = cached ?? (await adapter.parse(text));
   } catch (e) {
     errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
     return;

@@ -299,7 +299,7 @@ function flowOf(fn: SyntaxNode, body: SyntaxNode, initial: Set<string>, scope: S
 function canCarry(type: string | undefined, imports: FileImports): boolean {
   if (!type) return true;
   const parts = type.replace(/^\?/, '').split(/[|&]/);
-  return parts.some((t) => /^(?:string|mixed|array|iterable|object|resource)$/i.test(t.split('\\').pop() ?? t) || /(^|\\)(?:UploadedFile|TemporaryUploadedFile|File|SplFileInfo|Collection)$/.test(resolveClassName(t, imports)));
+  return parts.some((t) => /^(?:string|mixed|resource)$/i.test(t.split('\\').pop() ?? t) || /(^|\\)(?:UploadedFile|TemporaryUploadedFile|File|SplFileInfo|Collection)$/.test(resolveClassName(t, imports)));
 }
 
 function short(text: string): string {
