@@ -6,7 +6,7 @@
  * on the machine someone ran them on.
  */
 const HTTP_PATH = /^(?:app\/Http\/|routes\/(?!console\.php$|channels\.php$)|(?:app|src)\/(?:.*\/)?(?:Controllers?|Middleware|Livewire|Filament|Requests)\/|(?:app|src)\/(?:.*\/)?[^/]*Controller\.php$)/;
-const NOT_HTTP = /^(?:app\/Console\/|database\/|tests?\/)|(?:^|\/)[^/]*Install[^/]*(?:\/|$)|(?:^|\/)(?:Setup|Upgrade)[^/]*(?:\/|$)/i;
+const NOT_HTTP = /^(?:app\/Console\/|database\/|tests?\/)|(?:^|\/)(?:Web)?(?:Install(?:er|ation)?|Setup|Upgrade|Updater)(?:Wizard)?(?:Controller)?(?:\.php)?(?:\/|$)/i;
 
 export function isHttpReachablePath(path: string): boolean {
   return HTTP_PATH.test(path) && !NOT_HTTP.test(path);
