@@ -47,6 +47,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .addOption(failOnOption())
     .option('--dotenv <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
     .option('--env <KEY=VALUE>', 'set an env variable on top of the env files (repeatable)', collect)
+    .option('--assume <key=value>', 'state a config value the resolver cannot derive, e.g. session.driver=redis (repeatable; marked as assumed)', collect)
+    .option('--target-env <name>', 'resolve for this environment: prefer .env.<name>, then .env.example (says which file it used)')
     .option('--config-dir <dir>', 'the app\'s config directory when it is not detected')
     .option('--workload <name>', 'judge the app with this deployment workload\'s environment (a Deployment, a Compose service, an EB environment) on top of the env files')
     .option('--include-tests', 'also report env() and code findings under tests/')

@@ -84,7 +84,7 @@ describe('output', () => {
       expect(f.remediation.length).toBeGreaterThan(10);
     }
     expect(report.effectiveConfig['session.driver'].source.file).toBe('.env');
-    expect(Object.keys(report.summary.byCategory)).toEqual(['sessions', 'cache', 'uploads', 'logs', 'config', 'scheduler', 'database']);
+    expect(Object.keys(report.summary.byCategory)).toEqual(['sessions', 'cache', 'uploads', 'logs', 'config', 'scheduler', 'queue', 'database']);
   });
 
   it('sarif has what GitHub code scanning requires', () => {
@@ -303,5 +303,34 @@ describe('--dotenv, --env and --config-dir', () => {
     expect(a.findings.some((f: { ruleId: string }) => f.ruleId === 'laravel/session-store-local' && f.location.file === '.env')).toBe(false);
     const b = JSON.parse(runCli([L10, '--format', 'json', '--env', 'CACHE_DRIVER=redis']).stdout);
     expect(b.effectiveConfig['cache.default'].value).toBe('redis');
+  });
+});
+
+describe('unknown values and the target environment (issue 9)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'statelint-assume-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'config'));
+  writeFileSync(path.join(dir, 'composer.json'), '{"require":{"laravel/framework":"^10.0"}}');
+  writeFileSync(path.join(dir, 'config/session.php'), "<?php\nreturn ['driver' => app_driver(), 'lifetime' => 120];\n");
+  writeFileSync(path.join(dir, 'config/cache.php'), "<?php\nreturn ['default' => env('CACHE_DRIVER', 'file'), 'stores' => ['file' => ['driver' => 'file'], 'redis' => ['driver' => 'redis']]];\n");
+  writeFileSync(path.join(dir, '.env.example'), 'CACHE_DRIVER=redis\n');
+  writeFileSync(path.join(dir, '.env.production'), 'CACHE_DRIVER=file\n');
+
+  it('--assume states a value the resolver cannot derive, and the report marks it', () => {
+    const plain = JSON.parse(runCli([dir, '--format', 'json', '--fail-on', 'never']).stdout);
+    expect(plain.effectiveConfig['session.driver'].unknown).toBeTruthy();
+    const run = runCli([dir, '--format', 'json', '--fail-on', 'never', '--assume', 'session.driver=file']);
+    const report = JSON.parse(run.stdout);
+    expect(report.effectiveConfig['session.driver']).toMatchObject({ value: 'file', assumed: true });
+    const finding = report.findings.find((f: { ruleId: string }) => f.ruleId === 'laravel/session-store-local');
+    expect(finding.message).toContain('assumed (--assume session.driver=file)');
+  });
+
+  it('--target-env production prefers .env.production and says which file it used', () => {
+    const run = runCli([dir, '--format', 'json', '--fail-on', 'never', '--target-env', 'production']);
+    expect(run.stderr).toContain('.env.production');
+    const report = JSON.parse(run.stdout);
+    expect(report.project.laravel.envFiles).toEqual(['.env.production']);
+    expect(report.effectiveConfig['cache.default'].value).toBe('file');
   });
 });

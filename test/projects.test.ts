@@ -32,7 +32,7 @@ describe('the stateless app', () => {
     const run = runCli(['audit', path.join(PROJECTS, 'stateless'), '--format', 'json', '--fail-on', 'info']);
     const report = JSON.parse(run.stdout);
     expect(report.findings).toEqual([]);
-    expect(report.checklist.map((c: { status: string }) => c.status)).toEqual(Array(7).fill('pass'));
+    expect(report.checklist.map((c: { status: string }) => c.status)).toEqual(Array(8).fill('pass'));
     expect(run.code).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { describeOrigin } from '../../src/engine/values.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, str } from './support/config.js';
+import { sqliteBackedFinding } from './support/sqlite.js';
 
 export default defineRule({
   meta: {
@@ -26,6 +27,9 @@ export default defineRule({
     const name = str(store);
     if (!laravel || !store || !name) return;
     const driver = str(cacheStoreDriver(laravel, name));
+    // issue 9: a database cache store on a local SQLite file (support/sqlite.ts)
+    const sqlite = driver === 'database' ? sqliteBackedFinding(laravel, store, { label: 'The cache (and its locks)', key: 'cache.default', connectionKey: `cache.stores.${name}.connection`, consequence: 'every node has its own cache, locks and rate limits.' }) : undefined;
+    if (sqlite) return report(sqlite);
     if (!driver || !LOCAL_CACHE_DRIVERS.has(driver)) return;
     const driverVal = cacheStoreDriver(laravel, name)!;
     report({

@@ -1,12 +1,26 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { isAppCode } from './support/paths.js';
+import { callArgs } from '../../src/lang/php.js';
 import { scheduledTasks } from './support/schedule.js';
 import { onOneServerEdit, onOneServerFix } from './support/schedule-fix.js';
+import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, scheduleLockStore, str } from './support/config.js';
+import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
+
+/** For a task with ->withoutOverlapping(): its lock store is per server too (reported here, once per task). */
+function localLockNote(laravel: LaravelFacts | undefined): string {
+  if (!laravel) return '';
+  const { name } = scheduleLockStore(laravel);
+  const driver = name ? str(cacheStoreDriver(laravel, name)) : undefined;
+  return name && driver && LOCAL_CACHE_DRIVERS.has(driver) ? ` (its ->withoutOverlapping() lock is in the '${name}' cache store, whose '${driver}' driver is per server)` : '';
+}
 
 const ANCHORS = /\b(?:command|job|call|exec)\s*\(/;
-/** Housekeeping of a server's own temp files must run on every server; onOneServer() would be wrong there. */
-const PER_SERVER_HOUSEKEEPING = /(?:^|[^a-z])(?:temp|tmp)(?:[^a-z]|$)|temp-?files/i;
+/**
+ * Housekeeping of a server's own files must run on every server; onOneServer() would be wrong there: temp files,
+ * pion/laravel-chunk-upload's `uploads:clear` (the chunk folder under storage/app), SSH multiplexing sockets.
+ */
+const PER_SERVER_HOUSEKEEPING = /(?:^|[^a-z])(?:temp|tmp)(?:[^a-z]|$)|temp-?files|'uploads:clear'|Multiplexed|ssh-mux/i;
 
 export default defineRule({
   meta: {
@@ -29,18 +43,23 @@ export default defineRule({
     fixable: 'safe',
   },
 
-  files: { languages: ['php'], prefilter: /\bSchedule\b/, include: (path, facts) => isAppCode(path, facts) },
+  files: { languages: ['php'], prefilter: /Schedule\b/, include: (path, facts) => isAppCode(path, facts) },
   checkFile({ facts, file, report }) {
     const tasks = scheduledTasks(file.root, file.nodesAt(ANCHORS));
-    const housekeeping = (t: (typeof tasks)[number]) => PER_SERVER_HOUSEKEEPING.test(t.label);
+    // What the task does: its label, the callback's text (closures), and its ->name('...').
+    const housekeeping = (t: (typeof tasks)[number]) =>
+      PER_SERVER_HOUSEKEEPING.test(t.label) ||
+      (t.method === 'call' && PER_SERVER_HOUSEKEEPING.test(callArgs(t.call)[0]?.value.text ?? '')) ||
+      t.chain.some((c) => c.name === 'name' && c.node.parent && PER_SERVER_HOUSEKEEPING.test(c.node.parent.text.slice(c.node.parent.text.lastIndexOf('->name('))));
     for (const task of tasks) {
       if (task.coveredByGroup || task.chain.some((c) => c.name === 'onOneServer')) continue;
       if (housekeeping(task)) continue;
       // A group that also holds per-server housekeeping keeps running everywhere: lock the task itself.
       const group = task.group && !tasks.some((t) => t.group?.id === task.group!.id && housekeeping(t)) ? task.group : undefined;
+      const overlap = task.chain.some((c) => c.name === 'withoutOverlapping') ? localLockNote(laravelOf(facts)) : '';
       report({
         node: task.nameNode,
-        message: `Scheduled ${task.label} has no ->onOneServer(): it runs on every server that runs schedule:run.`,
+        message: `Scheduled ${task.label} has no ->onOneServer(): it runs on every server that runs schedule:run${overlap}.`,
         fix: onOneServerFix(laravelOf(facts), file.path, onOneServerEdit(file, { call: task.call, group })),
       });
     }

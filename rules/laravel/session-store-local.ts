@@ -4,6 +4,7 @@ import { defineRule } from '../../src/engine/rule.js';
 import { display, str } from './support/config.js';
 import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { isAppCode } from './support/paths.js';
+import { sqliteBackedFinding } from './support/sqlite.js';
 
 const LOCAL_DRIVERS = new Set(['file', 'array', 'apc']);
 
@@ -33,6 +34,9 @@ export default defineRule({
     const laravel = laravelOf(facts);
     const driver = laravel?.config.get('session.driver');
     const name = str(driver);
+    // database sessions on a local SQLite file (support/sqlite.ts)
+    const sqlite = laravel && driver && name === 'database' ? sqliteBackedFinding(laravel, driver, { label: 'Sessions', key: 'session.driver', connectionKey: 'session.connection', consequence: 'a user routed to another node is logged out.' }) : undefined;
+    if (sqlite) return report(sqlite);
     if (!laravel || !driver || !name || !LOCAL_DRIVERS.has(name)) return;
     const where = name === 'file' ? ` (${display(laravelOf(facts)?.config.get('session.files'))})` : '';
     report({

@@ -1,10 +1,13 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
-import { defineRule } from '../../src/engine/rule.js';
+import { defineRule, type SourceFile } from '../../src/engine/rule.js';
 import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
 import type { SyntaxNode } from '../../src/lang/php.js';
 import { callArgs, callTarget, closest, enclosingFunction, fileImports, parameters, resolveClassName, stringLiteral } from '../../src/lang/php.js';
 import { diskDriver, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
+import { isHttpReachablePath } from './support/http.js';
+import { checkUploadDefaults } from './support/upload-defaults.js';
+import { collectUploads, finishUploadIndex, newUploadIndex, type UploadIndex } from './support/upload-flow.js';
 
 const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
 const DISK_WRITES = new Set(['put', 'putFile', 'putFileAs', 'writeStream']);
@@ -95,16 +98,48 @@ export default defineRule({
     fixable: false,
   },
 
+  // Uploads followed through the app's own classes (support/upload-flow.ts; docs/ARCHITECTURE.md, "Project index").
+  index: {
+    files: {
+      languages: ['php'],
+      prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move|useDisk)\s*\(|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
+      include: (path, facts) => isAppCode(path, facts) && !/^(database|resources)\//.test(path),
+    },
+    init: () => newUploadIndex(),
+    collect: ({ file, index }) => collectUploads(file, index as UploadIndex),
+    finish: (index, facts) => finishUploadIndex(index as UploadIndex, facts),
+  },
+
   files: {
     languages: ['php'],
-    // Only files that touch an upload, a named disk or a storage/public path can match.
-    prefilter: /->\s*file\s*\(|UploadedFile|WithFileUploads|Storage::disk|file_put_contents|fopen/,
+    // Only files that touch an upload, a named disk or a storage/public path can match (or hold a write the index found).
+    prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move)\s*\(|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|fopen|FileUpload::make|toMediaCollection|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
     // Uploads arrive over HTTP: artisan commands and seeders write files on the one machine they run on.
     include: (path, facts) => isAppCode(path, facts) && !/^(app\/Console|database)\//.test(path),
   },
-  checkFile({ facts, file, report }) {
+  checkFile({ facts, file, report: emit, index }) {
     const laravel = laravelOf(facts);
     if (!laravel) return;
+    const reported = new Set<string>();
+    const report = (r: { node: SyntaxNode; message: string }) => {
+      const [a] = file.span(r.node);
+      const p = file.lines.position(a);
+      reported.add(`${p.line}:${p.column}`);
+      emit(r);
+    };
+    try {
+      checkDirect(laravel, file, report);
+      if (isHttpReachablePath(file.path) || /WithFileUploads/.test(file.text)) checkUploadDefaults(laravel, file, report, (index as UploadIndex | undefined)?.mediaUseDisk ?? false);
+    } finally {
+      for (const f of (index as UploadIndex | undefined)?.findings.get(file.path) ?? []) {
+        if (!reported.has(`${f.location.line}:${f.location.column}`)) emit(f);
+      }
+    }
+  },
+});
+
+function checkDirect(laravel: LaravelFacts, file: SourceFile<SyntaxNode>, report: (r: { node: SyntaxNode; message: string }) => void): void {
+  {
     for (const name of file.nodesAt(ANCHORS)) {
       const call = name.parent;
       if (!call) continue;
@@ -138,5 +173,5 @@ export default defineRule({
         report({ node: name, message: `Uploaded file is moved to ${args[0].text.replace(/\s+/g, ' ').slice(0, 60)}, on this server's disk only.` });
       }
     }
-  },
-});
+  }
+}

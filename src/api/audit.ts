@@ -23,6 +23,8 @@ export interface AuditOptions {
   /** Env files (project-relative or absolute); default: each ecosystem's own choice. */
   envFiles?: string[];
   env?: Record<string, string>;
+  /** Config values the resolver cannot derive (--assume key=value). */
+  assume?: Record<string, string>;
   configDir?: string;
   includeTests?: boolean;
   maxFileBytes?: number;
@@ -85,7 +87,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const known: string[] = [];
   let ambiguous = false;
   for (const { ecosystem } of providers) {
-    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files });
+    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, configDir: opts.configDir, files });
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
@@ -99,7 +101,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   }
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, configDir: opts.configDir, files, environment }));
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, configDir: opts.configDir, files, environment }));
   }
   // Reported in detection order, whatever the load order was.
   const order = detected.map((d) => d.ecosystem.id);
@@ -143,6 +145,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     facts,
     rules,
     files: discovery.files.filter((f) => inScope(f.path)),
+    indexFiles: discovery.files,
     read,
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),

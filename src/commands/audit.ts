@@ -14,6 +14,8 @@ export interface AuditFlags {
   failOn: FailOn;
   dotenv?: string[];
   env?: string[];
+  assume?: string[];
+  targetEnv?: string;
   configDir?: string;
   /** A deployment workload whose manifest environment goes on top of the env files. */
   workload?: string;
@@ -103,7 +105,7 @@ function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?:
   return { only: changedFiles(root, base), label: `changed since ${base.slice(0, 12)}` };
 }
 
-export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir' | 'workload'>;
+export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir' | 'workload'> & Partial<Pick<AuditFlags, 'assume' | 'targetEnv'>>;
 
 export function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -139,12 +141,30 @@ function envFilePath(root: string, given: string): string {
   return new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file' ? fromCwd : path.resolve(root, given);
 }
 
+/**
+ * `--target-env production`: the env file that environment would use, `.env.production`, else `.env.example`
+ * (else the default choice). The report's project.laravel.envFiles names the file used; a note goes to stderr.
+ */
+function targetEnvFile(root: string, name: string | undefined): string[] | undefined {
+  if (!name) return undefined;
+  const fs = new DiskFs(root);
+  for (const candidate of [`.env.${name}`, '.env.example']) {
+    if (fs.exists(candidate) === 'file') {
+      process.stderr.write(`statelint: --target-env ${name}: resolving with ${candidate}\n`);
+      return [path.resolve(root, candidate)];
+    }
+  }
+  process.stderr.write(`statelint: --target-env ${name}: neither .env.${name} nor .env.example exists; using the default env file\n`);
+  return undefined;
+}
+
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
   return {
     path: target,
-    envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)),
+    envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)) ?? targetEnvFile(root, flags.targetEnv),
     env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
+    assume: { ...config.assume, ...parseKeyValues(flags.assume, '--assume') },
     configDir: flags.configDir ?? config.configDir,
     workload: flags.workload,
   };

@@ -12,6 +12,8 @@ export interface ConfigFile {
   configDir?: string;
   envFiles?: string[];
   env?: Record<string, string>;
+  /** Config values the resolver cannot derive (`"assume": {"session.driver": "redis"}`), marked as assumed. */
+  assume?: Record<string, string>;
   failOn?: FailOn;
   baseline?: string;
   maxFileSize?: string;
@@ -34,6 +36,7 @@ const KEYS: Record<keyof ConfigFile, { check: Check; expected: string }> = {
   configDir: { check: isString, expected: 'a folder path' },
   envFiles: { check: isStringList, expected: 'a list of env file paths' },
   env: { check: isStringMap, expected: 'an object of KEY -> value strings' },
+  assume: { check: isStringMap, expected: 'an object of config key -> value strings' },
   failOn: { check: (v) => FAIL_ON.includes(v as string), expected: '"error", "warning", "info" or "never"' },
   baseline: { check: isString, expected: 'a file path' },
   maxFileSize: { check: isString, expected: 'a size such as "4m"' },

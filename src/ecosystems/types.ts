@@ -39,6 +39,8 @@ export interface LoadOptions {
   envFiles?: string[];
   /** KEY=VALUE on top of the env files. */
   env?: Record<string, string>;
+  /** Config values stated by the user where the resolver cannot derive them. */
+  assume?: Record<string, string>;
   configDir?: string;
   /** Source files already discovered (relative paths), so the resolver need not walk again. */
   files?: { path: string; language: LanguageId }[];

@@ -7,7 +7,7 @@ export const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, er
 
 export type Category =
   | 'sessions' | 'cache' | 'uploads' | 'logs' | 'config' | 'scheduler'
-  | 'database' | 'realtime' | 'rate-limit' | 'memory' | 'deployment';
+  | 'database' | 'realtime' | 'rate-limit' | 'memory' | 'deployment' | 'queue';
 
 import type { Location } from '../lang/source-text.js';
 

@@ -15,6 +15,8 @@ export interface EffectiveValue {
   value: string | number | boolean | null;
   source: { file: string; line: number } | null;
   unknown?: string;
+  /** Stated by the user (--assume), not derived from the project's files. */
+  assumed?: boolean;
 }
 
 /** The JSON report, schemaVersion 1 (docs/ARCHITECTURE.md, "Findings and the report"). Fields are only ever added. */

@@ -55,6 +55,21 @@ export interface FileContext<N = unknown> {
   facts: ProjectFacts;
   file: SourceFile<N>;
   report(input: ReportInput<N>): void;
+  /** The rule's project index (docs/ARCHITECTURE.md, "Project index"), when the rule declares one. */
+  index?: unknown;
+}
+
+/**
+ * A project-wide pre-pass (docs/ARCHITECTURE.md, "Project index"): before any checkFile, every project file
+ * the query selects is parsed once and handed to `collect` with a fresh index from `init`; `finish` runs after
+ * the last one (fixed points over calls between files). checkFile then sees the finished index as `ctx.index`.
+ * The index holds plain data (names, locations), never syntax nodes: trees are freed after each file.
+ */
+export interface IndexQuery<N = unknown, S = unknown> {
+  files: FileQuery;
+  init(facts: ProjectFacts): S;
+  collect(ctx: { facts: ProjectFacts; file: SourceFile<N>; index: S }): void;
+  finish?(index: S, facts: ProjectFacts): void;
 }
 
 export interface FileQuery {
@@ -72,6 +87,8 @@ export interface Rule<N = any> {
   /** Which source files the rule inspects, and the per-file check. */
   files?: FileQuery;
   checkFile?(ctx: FileContext<N>): void;
+  /** A project-wide pre-pass whose result checkFile reads as ctx.index. */
+  index?: IndexQuery<N, any>;
 }
 
 export const RULE_ID = /^[a-z]+\/[a-z0-9]+(?:-[a-z0-9]+)*$/;

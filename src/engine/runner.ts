@@ -4,7 +4,7 @@ import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
-import { loadAdapter, type LanguageId } from '../lang/adapter.js';
+import { loadAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex } from '../lang/source-text.js';
 
 export interface SourceFileRef {
@@ -27,6 +27,8 @@ export interface RunInput {
   /** Reads a project file by relative path (source files, env and config files for excerpts). */
   read(path: string): ReadResult;
   severities?: Record<string, SeverityOrOff>;
+  /** Files the rules' project indexes read (the whole project, also in a partial run); defaults to `files`. */
+  indexFiles?: SourceFileRef[];
   /** Run the project-level checks (config rules); a partial run on files that decide no config skips them. */
   projectChecks?: boolean;
   /** Report suppression directives that silence nothing or name an unknown rule (all known rule ids). */
@@ -80,6 +82,10 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   }
 
   const fileRules = active.filter((r) => r.files && r.checkFile);
+  const languagesMain = new Set(fileRules.flatMap((r) => r.files!.languages));
+  const combinedMain = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
+  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
+  const { indexes, trees } = await buildIndexes(fileRules, input, (ref, text) => languagesMain.has(ref.language) && combinedMain.test(text));
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
@@ -98,18 +104,72 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
     );
     if (!interested.length) continue;
-    await checkOneFile(ref, read.text, interested, facts, reporter, errors);
+    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path));
+    trees.delete(ref.path);
   }
+  for (const t of trees.values()) t.dispose();
 
   return finalize(drafts, input, errors, skipped, filesScanned, directives);
 }
 
-async function checkOneFile(ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[]): Promise<void> {
+/** The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): one parse per selected file, before checkFile. */
+async function buildIndexes(
+  rules: Rule[],
+  input: RunInput,
+  mainWants: (ref: SourceFileRef, text: string) => boolean,
+): Promise<{ indexes: Map<Rule, unknown>; trees: Map<string, ParsedFile<unknown>> }> {
+  const out = new Map<Rule, unknown>();
+  const trees = new Map<string, ParsedFile<unknown>>();
+  const mainFiles = new Set((input.indexFiles ? input.files : []).map((f) => f.path));
+  const withIndex = rules.filter((r) => r.index);
+  if (!withIndex.length) return { indexes: out, trees };
+  for (const rule of withIndex) out.set(rule, rule.index!.init(input.facts));
+  for (const ref of input.indexFiles ?? input.files) {
+    const wanting = withIndex.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, input.facts) ?? true));
+    if (!wanting.length) continue;
+    const read = input.read(ref.path);
+    if (!read.ok) continue; // listed under skipped by the main pass when it reads the file
+    const interested = wanting.filter((r) => r.index!.files.prefilter.test(read.text));
+    if (!interested.length) continue;
+    const adapter = await loadAdapter(ref.language);
+    let parsed;
+    try {
+      parsed = await adapter.parse(read.text);
+    } catch {
+      continue; // the main pass reports files that cannot be parsed
+    }
+    try {
+      const file: SourceFile = { path: ref.path, language: ref.language, text: read.text, lines: new LineIndex(read.text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
+      for (const rule of interested) {
+        try {
+          rule.index!.collect({ facts: input.facts, file, index: out.get(rule) });
+        } catch (e) {
+          throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
+        }
+      }
+    } finally {
+      if ((!input.indexFiles || mainFiles.has(ref.path)) && mainWants(ref, read.text)) trees.set(ref.path, parsed);
+      else parsed.dispose();
+    }
+  }
+  for (const rule of withIndex) {
+    try {
+      rule.index!.finish?.(out.get(rule), input.facts);
+    } catch (e) {
+      throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
+    }
+  }
+  return { indexes: out, trees };
+}
+
+async function checkOneFile(
+  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached?: ParsedFile<unknown>,
+): Promise<void> {
   const adapter = await loadAdapter(ref.language);
   const lines = new LineIndex(text);
   let parsed;
   try {
-    parsed = await adapter.parse(text);
+    parsed = cached ?? (await adapter.parse(text));
   } catch (e) {
     errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
     return;
@@ -122,7 +182,7 @@ async function checkOneFile(ref: SourceFileRef, text: string, rules: Rule[], fac
     }
     const file: SourceFile = { path: ref.path, language: ref.language, text, lines, root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
     for (const rule of rules) {
-      const ctx: FileContext = { facts, file, report: reporter(rule, file) };
+      const ctx: FileContext = { facts, file, report: reporter(rule, file), index: indexes.get(rule) };
       try {
         rule.checkFile!(ctx);
       } catch (e) {

@@ -84,6 +84,7 @@ export function arrayMerge(base: Val, over: Val): Val {
 export function describeOrigin(v: Val): string {
   const o = v.origin;
   if (o.fromEnv) return `${o.note} in ${o.file}`;
+  if (o.note.startsWith('assumed ')) return o.note;
   if (/ framework default/.test(o.note) || o.file.startsWith('(')) return `the ${o.note}`;
   const unset = v.via.map((x) => /^(\w+) is not set in any env file/.exec(x.note)).find(Boolean);
   if (unset) return `${unset[1]} is not set, so the default in ${o.file} applies`;

@@ -49,6 +49,7 @@ const ROWS: Row[] = [
       return { text: parts.join(', '), known: true };
     },
   },
+  { category: 'queue', label: 'Queue workers', value: keyed('queue.default', (l, n) => display(l.config.get(`queue.connections.${n}.driver`))) },
   { category: 'database', label: 'Database', value: keyed('database.default', (l, n) => display(l.config.get(`database.connections.${n}.driver`))) },
 ];
 

@@ -23,6 +23,17 @@ export interface EvalScope {
   vars: Map<string, Val>;
   /** Class aliases from `use` statements (short name -> fully qualified). */
   uses: Map<string, string>;
+  /** The app's own helper functions with a plain body (issue 9: env() wrappers such as env_default_when_empty()). */
+  helpers?: Map<string, AppHelper>;
+}
+
+/** A function of the app (composer autoload "files") whose body is `return expr;`, optionally after `if (cond) { return expr; }` guards. */
+export interface AppHelper {
+  params: { name: string; fallback?: SyntaxNode }[];
+  statements: SyntaxNode[];
+  /** Where the helper is written (file and lines for origins). */
+  file: string;
+  lines: LineIndex;
 }
 
 const PATH_HELPERS: Record<string, string> = {
@@ -292,6 +303,8 @@ function functionCall(node: SyntaxNode, scope: EvalScope): Val {
   const args = callArgs(node).map((a) => a.value);
   const here = originOf(scope, node);
   if (name === 'env') return envCall(node, args, scope);
+  const helper = scope.helpers?.get(name);
+  if (helper) return helperCall(node, args, scope, helper);
   if (name in PATH_HELPERS) {
     const sub = args[0] ? evaluate(args[0], scope) : scalar('', here);
     if (sub.t !== 'scalar') return unknown(`${name}() of an unknown path`, here);
@@ -358,3 +371,44 @@ function envCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope): Val {
   return { ...fallback, via: [...fallback.via, { ...here, note: `${key} is not set in any env file` }] } as Val;
 }
 
+
+/** The statements of a function body when they are a plain expression: `if (cond) return x;` guards, then `return y;`. */
+export function plainHelperBody(body: SyntaxNode): SyntaxNode[] | undefined {
+  const statements = body.namedChildren.filter((s): s is SyntaxNode => !!s && s.type !== 'comment');
+  if (!statements.length || statements[statements.length - 1].type !== 'return_statement') return undefined;
+  for (const s of statements.slice(0, -1)) {
+    if (s.type !== 'if_statement' || s.childForFieldName('alternative')) return undefined;
+    if (!guardReturn(s)) return undefined;
+  }
+  return statements;
+}
+
+function guardReturn(ifNode: SyntaxNode): SyntaxNode | undefined {
+  let body = ifNode.childForFieldName('body');
+  if (body?.type === 'compound_statement') {
+    const inner = body.namedChildren.filter((s) => s && s.type !== 'comment');
+    if (inner.length !== 1) return undefined;
+    body = inner[0];
+  }
+  return body?.type === 'return_statement' ? (body.namedChildren[0] ?? undefined) : undefined;
+}
+
+/** Calls an app helper: arguments evaluated here, the body in the helper's own file with the parameters bound. */
+function helperCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope, helper: AppHelper): Val {
+  const inner: EvalScope = { ...scope, file: helper.file, lines: helper.lines, vars: new Map(), helpers: undefined };
+  helper.params.forEach((p, i) => {
+    const v = args[i] ? evaluate(args[i], scope) : p.fallback ? evaluate(p.fallback, inner) : undefined;
+    if (v) inner.vars.set(p.name, v);
+  });
+  for (const s of helper.statements) {
+    if (s.type === 'return_statement') {
+      const expr = s.namedChildren[0];
+      return expr ? evaluate(expr, inner) : scalar(null, originOf(scope, node));
+    }
+    const cond = s.childForFieldName('condition');
+    const c = cond ? evaluate(cond, inner) : unknown('if without a condition', originOf(scope, node));
+    if (c.t !== 'scalar') return unknown(`${oneLine(node.text)}: a condition in the helper is not known`, originOf(scope, node));
+    if (truthy(c.v)) return evaluate(guardReturn(s)!, inner);
+  }
+  return unknown(oneLine(node.text), originOf(scope, node));
+}

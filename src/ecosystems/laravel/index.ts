@@ -44,6 +44,7 @@ export const laravel: Ecosystem = {
       envFiles: options.envFiles,
       envOverrides: options.env,
       provided: options.environment?.files,
+      assume: options.assume,
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
@@ -76,6 +77,7 @@ function toEffective(key: string, v: Val): EffectiveValue {
   if (isSecretKey(key.split('.').pop() ?? '')) return { value: '<redacted>', source };
   if (v.t === 'unknown') return { value: null, source, unknown: v.why };
   if (v.t === 'array') return { value: display(v), source };
+  if (v.origin.note.startsWith('assumed ')) return { value: v.v, source, assumed: true };
   return { value: v.v, source };
 }
 

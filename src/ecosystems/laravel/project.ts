@@ -3,7 +3,7 @@ import { parsePhp } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
 import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFile } from '../../project/env-files.js';
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
-import { evaluate, evaluateConfigFile, type EvalScope } from './evaluate.js';
+import { evaluate, evaluateConfigFile, plainHelperBody, type AppHelper, type EvalScope } from './evaluate.js';
 import { frameworkDefaults, MERGEABLE } from './framework-defaults.js';
 import { arrayMerge, at, scalar, type Origin, type Val } from '../../engine/values.js';
 import type { SyntaxNode } from '../../lang/php.js';
@@ -12,12 +12,16 @@ import type { LaravelFacts } from './facts.js';
 /** Config files statelint resolves (the ones that decide where state lives). */
 /** services: third-party credentials live there by convention, and fixes add config keys to it. */
 export const CONFIG_FILES = ['app', 'session', 'cache', 'filesystems', 'logging', 'database', 'queue', 'services'] as const;
+/** Package config files evaluated when the app has them (upload defaults: Livewire, spatie/laravel-medialibrary, Filament). */
+export const PACKAGE_CONFIG_FILES = ['livewire', 'media-library', 'filament'] as const;
 
 export interface LaravelOptions {
   envFiles?: string[];
   envOverrides?: Record<string, string>;
   /** A deployment workload's environment (--workload), on top of the env files, under envOverrides. */
   provided?: EnvFile[];
+  /** Config values the resolver cannot derive, stated by the user (--assume key=value). */
+  assume?: Record<string, string>;
   configDir?: string;
   /** The project's PHP files, when already discovered (relative paths). */
   phpFiles?: string[];
@@ -254,11 +258,12 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const anchor = composerAnchor(fs, major);
 
   // The same parser (with its grammar-gap patches) as source files: config files are PHP like any other.
+  const helpers = await appHelpers(fs);
   const evalFile = async (rel: string, text: string, fileAnchor?: Origin): Promise<Val | undefined> => {
     const tree = await parsePhp(text);
     try {
       if (tree.rootNode.hasError && !fileAnchor) errors.push({ file: rel, message: 'parse error; values in this file may be unknown' });
-      return evaluateConfigFile(tree, scopeFor(rel, text, env, envFiles, fileAnchor));
+      return evaluateConfigFile(tree, { ...scopeFor(rel, text, env, envFiles, fileAnchor), helpers: helpers.map });
     } finally {
       tree.delete();
     }
@@ -267,7 +272,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const vendorDir = 'vendor/laravel/framework/config';
   const embedded = frameworkDefaults(major);
   const resolved = new Map<string, { val: Val; source: 'app' | 'framework' | 'app+framework' }>();
-  for (const name of CONFIG_FILES) {
+  for (const name of [...CONFIG_FILES, ...PACKAGE_CONFIG_FILES]) {
     let appVal: Val | undefined;
     for (const dir of configDirs) {
       const rel = toPosix(path.posix.join(dir, `${name}.php`));
@@ -291,6 +296,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     else if (appVal) resolved.set(name, { val: appVal, source: 'app' });
     else if (baseVal) resolved.set(name, { val: baseVal, source: 'framework' });
   }
+  helpers.dispose();
   const envValue = (key: string): Val | undefined => {
     const e = env.get(key);
     if (!e) return undefined;
@@ -316,10 +322,64 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     configDirs,
     envFiles: envFiles.map((f) => f.file),
     env,
-    config: new LaravelConfig(resolved),
+    config: withAssumptions(new LaravelConfig(resolved), options.assume, anchor),
     anchor,
     errors,
   };
+}
+
+/**
+ * --assume key=value: a value the user states for a key the resolver leaves unknown or absent. A value the
+ * resolver knows is kept (the files decide); an assumed one points at the composer.json anchor with the note
+ * "assumed (--assume key=value)", and the report marks it (effectiveConfig[key].assumed).
+ */
+function withAssumptions(config: LaravelConfig, assume: Record<string, string> | undefined, anchor: Origin): LaravelConfig {
+  const entries = Object.entries(assume ?? {});
+  if (!entries.length) return config;
+  const get = config.get.bind(config);
+  config.get = (key: string) => {
+    const v = get(key);
+    const stated = assume![key];
+    if (stated === undefined || (v && v.t !== 'unknown')) return v;
+    return scalar(castEnvValue(stated), { ...anchor, note: `assumed (--assume ${key}=${stated})` }, v ? [{ ...v.origin, note: `the resolver could not derive it: ${v.t === 'unknown' ? v.why : ''}` }] : []);
+  };
+  return config;
+}
+
+/**
+ * The app's helper functions (composer.json autoload "files") whose body is a plain expression, so config that
+ * wraps env() in them (firefly-iii's env_default_when_empty(env('X'), 'd')) resolves. Trees live until dispose().
+ */
+async function appHelpers(fs: ProjectFs): Promise<{ map: Map<string, AppHelper>; dispose(): void }> {
+  const map = new Map<string, AppHelper>();
+  const trees: { delete(): void }[] = [];
+  const composer = fs.exists('composer.json') === 'file' ? fs.read('composer.json') : undefined;
+  let files: string[] = [];
+  try {
+    const json = composer?.ok ? (JSON.parse(composer.text) as { autoload?: { files?: unknown } }) : undefined;
+    files = Array.isArray(json?.autoload?.files) ? json!.autoload!.files.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    files = [];
+  }
+  for (const rel of files.slice(0, 20).map(toPosix)) {
+    if (fs.exists(rel) !== 'file') continue;
+    const read = fs.read(rel);
+    if (!read.ok) continue;
+    const tree = await parsePhp(read.text);
+    trees.push(tree);
+    const lines = new LineIndex(read.text);
+    for (const fn of tree.rootNode.descendantsOfType('function_definition')) {
+      const name = fn?.childForFieldName('name')?.text;
+      const body = fn?.childForFieldName('body');
+      const statements = body ? plainHelperBody(body) : undefined;
+      if (!fn || !name || !statements || map.has(name)) continue;
+      const params = (fn.childForFieldName('parameters')?.namedChildren ?? [])
+        .filter((p): p is SyntaxNode => !!p && /parameter/.test(p.type))
+        .map((p) => ({ name: p.childForFieldName('name')?.text ?? '', fallback: p.childForFieldName('default_value') ?? undefined }));
+      map.set(name, { params, statements, file: rel, lines });
+    }
+  }
+  return { map, dispose: () => trees.forEach((t) => t.delete()) };
 }
 
 /** LoadConfiguration (11+): array_merge(framework, app), then the same for mergeable sub-arrays. */
