@@ -137,7 +137,7 @@ describe('html report in chromium', () => {
 
   it('demo app: every finding with its excerpt, the checklist with where each value came from', async () => {
     const { html, report } = audit(path.join(PROJECTS, 'demo-app'));
-    expect(html).toContain('from .env.example:24');
+    expect(html).toContain('from .env.example:25');
     expect(html).toContain('<mark>SESSION_DRIVER=file</mark>');
     await inspect('demo-app', html, report);
   });
