@@ -31,6 +31,8 @@ function localLeaves(laravel: LaravelFacts, name: string, selectedBy: Val, chain
       return member ? localLeaves(laravel, member.trim(), e.value, [...chain, `${name} (stack)`], seen) : [];
     });
   }
+  // A single channel pointed at php://stdout or php://stderr is how containers log: not a file.
+  if (driver === 'single' && /^php:\/\/(stderr|stdout|output)$/.test(str(path) ?? '')) return [];
   if (driver === 'single' || driver === 'daily') return [{ channel: name, selectedBy, target: `${driver} file ${display(path)}`, chain }];
   if (driver === 'monolog') {
     const handler = str(laravel.config.get(`logging.channels.${name}.handler`));
