@@ -178,11 +178,13 @@ describe('bad input never crashes the audit', () => {
     const report = JSON.parse(r.stdout);
     const skipped = Object.fromEntries(report.skipped.map((s: { file: string; reason: string }) => [s.file, s.reason]));
     expect(skipped['app/Binary.php']).toMatch(/binary/);
-    expect(skipped['app/Latin1.php']).toMatch(/UTF-8/);
+    expect(skipped['app/Latin1.php']).toBeUndefined(); // read as Windows-1252, with a note: its env() is still found
+    expect(report.errors).toContainEqual({ file: 'app/Latin1.php', message: expect.stringMatching(/not valid UTF-8; analysed as Windows-1252/) });
     expect(skipped['app/Huge.php']).toMatch(/larger than/);
     expect(report.errors.map((e: { file: string }) => e.file)).toContain('app/Broken.php');
     const files = report.findings.map((f: { location: { file: string } }) => f.location.file);
     expect(files).toContain('app/Good.php');
+    expect(files).toContain('app/Latin1.php');
     expect(files).toContain('app/Broken.php'); // partly analysed: env('BROKEN') still found
   });
 });

@@ -13,7 +13,7 @@ export interface SourceFileRef {
   language: LanguageId;
 }
 
-export type ReadResult = { ok: true; text: string } | { ok: false; reason: string };
+export type ReadResult = { ok: true; text: string; note?: string } | { ok: false; reason: string };
 
 /** The languages the given rules read (to discover only those files). */
 export function languagesOf(rules: Rule[]): LanguageId[] {
@@ -98,6 +98,8 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       continue;
     }
     filesScanned++;
+    // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
+    if (read.note) errors.push({ file: ref.path, message: read.note });
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
     if (!combined.test(read.text)) continue;
     const interested = fileRules.filter(

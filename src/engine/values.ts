@@ -1,3 +1,4 @@
+import { LIMITS } from '../lang/budget.js';
 import type { Location } from './finding.js';
 
 /** Where a resolved value was decided, with a short human note ("SESSION_DRIVER=file"). */
@@ -16,6 +17,8 @@ interface Base {
   origin: Origin;
   /** Other lines that took part (the config line that reads the env var, ...). */
   via: Origin[];
+  /** Built from a secret (an env value of a secret key, or one expanded from it): never displayed. */
+  secret?: boolean;
 }
 
 export interface ArrayEntry {
@@ -57,24 +60,67 @@ export function asString(v: Val | undefined): string | undefined {
   return v?.t === 'scalar' && v.v !== null && typeof v.v !== 'boolean' ? String(v.v) : undefined;
 }
 
-/** Short display of a value for messages and the effective-config table. */
-export function display(v: Val | undefined): string {
-  if (!v) return '(not set)';
-  if (v.t === 'unknown') return `(unknown: ${v.why})`;
-  if (v.t === 'array') return `[${v.entries.map((e) => display(e.value)).join(', ')}]`;
-  if (v.v === null) return 'null';
-  return typeof v.v === 'string' ? v.v : String(v.v);
+const cells = new WeakMap<Val, number>();
+
+/** Records how many scalars and entries an array holds, counting nested arrays (set where arrays are built). */
+export function setCells(v: Val, n: number): Val {
+  cells.set(v, n);
+  return v;
 }
 
-/** array_merge() semantics: string keys override, integer keys append. */
+/** Size of a value for the evaluator's budget: 1 for a scalar, the recorded count for an array. */
+export function cellsOf(v: Val): number {
+  if (v.t !== 'array') return 1;
+  return cells.get(v) ?? 1 + v.entries.length;
+}
+
+/** `via` lists joined, keeping the first LIMITS.viaEntries lines (a value doubled 40 times must not list 2^40). */
+export function joinVia(...lists: Origin[][]): Origin[] {
+  const out: Origin[] = [];
+  for (const list of lists) {
+    for (const o of list) {
+      if (out.length >= LIMITS.viaEntries) return out;
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+/**
+ * Short display of a value for messages and the effective-config table: at most
+ * LIMITS.displayChars characters, secrets as <redacted>. Iterative, so nesting depth is no risk.
+ */
+export function display(v: Val | undefined): string {
+  if (!v) return '(not set)';
+  let out = '';
+  const stack: (Val | string)[] = [v];
+  while (stack.length && out.length <= LIMITS.displayChars) {
+    const x = stack.pop()!;
+    if (typeof x === 'string') out += x;
+    else if (x.secret) out += '<redacted>';
+    else if (x.t === 'unknown') out += `(unknown: ${x.why})`;
+    else if (x.t === 'array') {
+      stack.push(']');
+      for (let i = x.entries.length - 1; i >= 0; i--) {
+        stack.push(x.entries[i].value);
+        if (i > 0) stack.push(', ');
+      }
+      stack.push('[');
+    } else out += x.v === null ? 'null' : typeof x.v === 'string' ? x.v : String(x.v);
+  }
+  return out.length > LIMITS.displayChars || stack.length ? `${out.slice(0, LIMITS.displayChars)}...` : out;
+}
+
+/** array_merge() semantics: string keys override, integer keys append. Linear in both arrays. */
 export function arrayMerge(base: Val, over: Val): Val {
   if (base.t !== 'array' || over.t !== 'array') return over;
-  const entries = base.entries.filter((e) => typeof e.key === 'string' && !over.entries.some((o) => o.key === e.key));
+  const overridden = new Set(over.entries.map((o) => o.key));
+  const entries = base.entries.filter((e) => typeof e.key === 'string' && !overridden.has(e.key));
   const ints = base.entries.filter((e) => typeof e.key === 'number');
   const merged = [...entries, ...over.entries.filter((e) => typeof e.key === 'string')];
   let next = 0;
   for (const e of [...ints, ...over.entries.filter((o) => typeof o.key === 'number')]) merged.push({ key: next++, value: e.value });
-  return { ...over, entries: merged };
+  return setCells({ ...over, entries: merged }, cellsOf(base) + cellsOf(over));
 }
 
 /**

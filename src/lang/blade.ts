@@ -16,6 +16,21 @@ export interface BladeRegion {
 export interface BladeShadow {
   shadow: string;
   regions: BladeRegion[];
+  /** The scanning budget ran out: later constructs were taken as unclosed (the file is partly analysed). */
+  exhausted?: boolean;
+}
+
+/** Is `at` inside one of the [start, end) pairs (sorted, flattened)? Binary search. */
+function insideAny(pairs: number[], at: number): boolean {
+  let lo = 0;
+  let hi = pairs.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (at < pairs[2 * mid]) hi = mid - 1;
+    else if (at >= pairs[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 export function bladeToShadowPhp(template: string): BladeShadow {
@@ -50,19 +65,6 @@ function matchAt(pattern: RegExp, text: string, index: number): RegExpExecArray 
   return pattern.exec(text);
 }
 
-/** Index just past the `)` matching the `(` at `open`, skipping quoted strings; -1 when unbalanced. */
-function findClosingParen(text: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'") i = findStringEnd(text, i);
-    if (i < 0) return -1;
-    if (c === '(') depth++;
-    else if (c === ')' && --depth === 0) return i + 1;
-  }
-  return -1;
-}
-
 function findStringEnd(text: string, quote: number): number {
   for (let i = quote + 1; i < text.length; i++) {
     if (text[i] === '\\') i++;
@@ -71,26 +73,20 @@ function findStringEnd(text: string, quote: number): number {
   return -1;
 }
 
-/** Index of the `?>` that ends PHP code starting at `from`: a quoted string or a block comment may contain `?>`. */
-function findPhpClose(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'") {
-      i = findStringEnd(text, i);
-      if (i < 0) return -1;
-    } else if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2);
-      if (i < 0) return -1;
-      i++;
-    } else if (c === '?' && text[i + 1] === '>') return i;
-  }
-  return -1;
-}
-
-/** Where a construct opened at `from` closes: PHP tags close outside strings, Blade delimiters at the first match. */
-function findClose(text: string, close: string, from: number): number {
-  return close === '?>' ? findPhpClose(text, from) : text.indexOf(close, from);
-}
+/**
+ * Linear-time budget (PR "input hardening"): a template with 100k `@if(` or `{{--` and no closer made
+ * every opener search to the end of the file (65 s). Closer searches are memoised so each part of
+ * the template is searched a bounded number of times:
+ * - `indexOf` closers (`}}`, `--}}`, `@endphp`, ...): the last answer per closer is reused while it
+ *   still lies ahead (the scanner only moves forward);
+ * - `?>` (string- and comment-aware): the last scan's answer is reused from any position that scan
+ *   read as code, since from there it would read the rest the same way;
+ * - `)` matching `(`: one scan records the match of every `(` it reads as code (the same argument).
+ * What the memos cannot cover (openers inside strings of every earlier scan) is capped by
+ * SCAN_BUDGET_PER_CHAR steps per template character; past it, constructs count as unclosed and the
+ * shadow says `exhausted`, so the file is reported as partly analysed.
+ */
+const SCAN_BUDGET_PER_CHAR = 32;
 
 class BladeScanner {
   /** One entry per UTF-16 unit (not per code point), so the shadow keeps the template's length. */
@@ -99,9 +95,17 @@ class BladeScanner {
   private inStyle = false;
   private inComponentTag = false;
   private attrQuote: string | null = null;
+  private readonly found = new Map<string, { from: number; at: number }>();
+  private readonly parenMatch = new Map<number, number>();
+  /** The last few `?>` scans: quotes pair up differently depending on where a scan starts, so there are phases. */
+  private readonly phpCloses: { from: number; at: number; strings: number[] }[] = [];
+  private steps = 0;
+  private readonly maxSteps: number;
+  private exhausted = false;
 
   constructor(private readonly src: string) {
     this.out = Array.from({ length: src.length }, (_, i) => blankChar(src[i]));
+    this.maxSteps = SCAN_BUDGET_PER_CHAR * src.length + 100_000;
   }
 
   run(): BladeShadow {
@@ -109,7 +113,100 @@ class BladeScanner {
     while (pos < this.src.length) pos = this.step(pos);
     this.placeTerminators();
     const regions = this.regions.map(({ needsTerminator: _, ...region }) => region);
-    return { shadow: this.out.join(''), regions };
+    return { shadow: this.out.join(''), regions, ...(this.exhausted ? { exhausted: true } : {}) };
+  }
+
+  /** `src.indexOf(close, from)`, reusing the last answer for `close` while it still lies ahead. */
+  private indexFrom(close: string, from: number): number {
+    const last = this.found.get(close);
+    if (last && from >= last.from && (last.at < 0 || from <= last.at)) return last.at;
+    const at = this.src.indexOf(close, from);
+    this.found.set(close, { from, at });
+    return at;
+  }
+
+  private readonly unclosedFrom = new Map<string, number>();
+
+  /**
+   * findStringEnd with a memo for strings that never close: if a scan from x found no closing quote,
+   * every later quote of that kind was escaped in its reading, so a scan from any of them fails too.
+   */
+  private stringEnd(quote: number): number {
+    const q = this.src[quote];
+    const unclosed = this.unclosedFrom.get(q);
+    if (unclosed !== undefined && quote >= unclosed) return -1;
+    const end = findStringEnd(this.src, quote);
+    if (end < 0) this.unclosedFrom.set(q, quote);
+    return end;
+  }
+
+  /** Counts scanning work; false once the template's budget is spent. */
+  private spend(n = 1): boolean {
+    this.steps += n;
+    if (this.steps <= this.maxSteps) return true;
+    this.exhausted = true;
+    return false;
+  }
+
+  /** Index just past the `)` matching the `(` at `open`, skipping quoted strings; -1 when unbalanced. */
+  private closingParen(open: number): number {
+    const known = this.parenMatch.get(open);
+    if (known !== undefined) return known;
+    const text = this.src;
+    const pending: number[] = [];
+    for (let i = open; i < text.length; i++) {
+      if (!this.spend()) break;
+      const c = text[i];
+      if (c === '"' || c === "'") {
+        const end = this.stringEnd(i);
+        if (!this.spend(end < 0 ? 1 : end - i)) break;
+        if (end < 0) break;
+        i = end;
+      } else if (c === '(') pending.push(i);
+      else if (c === ')' && pending.length) {
+        this.parenMatch.set(pending.pop()!, i + 1);
+        if (!pending.length) return i + 1;
+      }
+    }
+    for (const p of pending) this.parenMatch.set(p, -1);
+    return -1;
+  }
+
+  /** Index of the `?>` that ends PHP code starting at `from`: a quoted string or a block comment may contain `?>`. */
+  private phpCloseFrom(from: number): number {
+    for (const last of this.phpCloses) {
+      if (from >= last.from && (last.at < 0 || from <= last.at) && !insideAny(last.strings, from)) return last.at;
+    }
+    const text = this.src;
+    const strings: number[] = [];
+    let at = -1;
+    for (let i = from; i < text.length; i++) {
+      if (!this.spend()) break;
+      const c = text[i];
+      if (c === '"' || c === "'") {
+        const end = this.stringEnd(i);
+        // An unclosed string runs to the end: a scan starting inside it reads that text as code.
+        strings.push(i + 1, end < 0 ? text.length : end + 1);
+        if (!this.spend(end < 0 ? 1 : end - i) || end < 0) break;
+        i = end;
+      } else if (c === '/' && text[i + 1] === '*') {
+        const end = this.indexFrom('*/', i + 2);
+        strings.push(i + 1, end < 0 ? text.length : end + 2);
+        if (!this.spend(end < 0 ? 1 : end - i) || end < 0) break;
+        i = end + 1;
+      } else if (c === '?' && text[i + 1] === '>') {
+        at = i;
+        break;
+      }
+    }
+    this.phpCloses.unshift({ from, at, strings });
+    if (this.phpCloses.length > 4) this.phpCloses.pop();
+    return at;
+  }
+
+  /** Where a construct opened at `from` closes: PHP tags close outside strings, Blade delimiters at the first match. */
+  private findClose(close: string, from: number): number {
+    return close === '?>' ? this.phpCloseFrom(from) : this.indexFrom(close, from);
   }
 
   /** Handles the construct starting at `i` and returns where scanning resumes. */
@@ -127,13 +224,13 @@ class BladeScanner {
 
   /** Blanks everything up to and including `close`; an unterminated opener is just text. */
   private skipPast(close: string, i: number, openLength: number): number {
-    const end = this.src.indexOf(close, i + openLength);
+    const end = this.indexFrom(close, i + openLength);
     return end < 0 ? i + openLength : end + close.length;
   }
 
   /** `{{ e }}`, `{!! e !!}`, `<?= e ?>` → `;( e );` with the punctuation on the delimiters. */
   private expression(kind: BladeRegion['kind'], i: number, openLength: number, close: string): number {
-    const closeAt = findClose(this.src, close, i + openLength);
+    const closeAt = this.findClose(close, i + openLength);
     if (closeAt < 0) return i + openLength;
     const end = closeAt + close.length;
     if (this.src.slice(i + openLength, closeAt).trim() === '') return end;
@@ -146,7 +243,7 @@ class BladeScanner {
 
   /** `@php … @endphp` and `<?php … ?>`: statements kept, delimiters become `;`. */
   private phpCode(kind: 'php-block' | 'php-tag', i: number, openLength: number, close: string): number {
-    const closeAt = findClose(this.src, close, i + openLength);
+    const closeAt = this.findClose(close, i + openLength);
     if (closeAt < 0 && kind === 'php-block') return i + openLength;
     const codeEnd = closeAt < 0 ? this.src.length : closeAt; // a PHP file may omit its final `?>`
     const end = closeAt < 0 ? codeEnd : closeAt + close.length;
@@ -170,7 +267,7 @@ class BladeScanner {
     if (name === 'verbatim') return this.skipPast('@endverbatim', i, nameEnd - i);
     let open = nameEnd;
     while (s[open] === ' ' || s[open] === '\t') open++;
-    const argsEnd = s[open] === '(' ? findClosingParen(s, open) : -1;
+    const argsEnd = s[open] === '(' ? this.closingParen(open) : -1;
     if (argsEnd < 0) return name === 'php' ? this.phpCode('php-block', i, 4, '@endphp') : nameEnd;
     return this.directive(name, i, nameEnd, open, argsEnd);
   }
@@ -224,7 +321,7 @@ class BladeScanner {
     const bound = matchAt(BOUND_ATTR, this.src, i);
     if (!bound) return i + 1;
     const valueStart = i + bound[0].length;
-    const valueEnd = this.src.indexOf(bound[2], valueStart);
+    const valueEnd = this.indexFrom(bound[2], valueStart);
     if (valueEnd < 0 || this.src.slice(valueStart, valueEnd).trim() === '') return i + 1;
     this.write(i, ';');
     this.write(valueStart - 1, '(');

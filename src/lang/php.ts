@@ -1,63 +1,180 @@
 import { createRequire } from 'node:module';
-import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
+import { pathToFileURL } from 'node:url';
+import type { Language as LanguageT, Node, Parser as ParserT, Tree } from 'web-tree-sitter';
+import { formatBytes, LIMITS } from './budget.js';
 
 export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
 
-/** One parser per grammar per process, loaded on first use; trees must be freed with tree.delete(). */
-let phpParser: Promise<Parser> | undefined;
-let phpOnlyParser: Promise<Parser> | undefined;
-let runtime: Promise<void> | undefined;
+/**
+ * A parse that did not produce a tree: too large, too slow, or tree-sitter's WASM runtime failed on
+ * this input. The message is the reason the file is listed as not analysed; other files go on.
+ */
+export class ParseFailure extends Error {}
 
-async function load(grammar: string): Promise<Parser> {
-  runtime ??= Parser.init();
-  await runtime;
+/** One web-tree-sitter runtime with its two grammars, loaded on first use. */
+interface Runtime {
+  php?: Promise<ParserT>;
+  phpOnly?: Promise<ParserT>;
+  module: Promise<typeof import('web-tree-sitter')>;
+}
+
+let runtime: Runtime | undefined;
+let restarts = 0;
+const graveyard: Runtime[] = [];
+
+/**
+ * web-tree-sitter keeps one WASM instance per loaded module, and an abort (memory exhausted) or an
+ * out-of-bounds access (crafted input: `"{$` nested 2,500 deep) leaves it unusable: every later
+ * parse fails. The only way to a fresh instance is a fresh copy of the module, imported under
+ * another URL. The failed file is reported; the next file gets a new runtime (up to
+ * LIMITS.parserRestarts times).
+ */
+function currentRuntime(): Runtime {
+  if (!runtime) {
+    // The ESM build sits beside the CommonJS one that require.resolve names.
+    const fresh = () => `${pathToFileURL(require.resolve('web-tree-sitter').replace(/\.cjs$/, '.js')).href}?runtime=${restarts}`;
+    const module = (restarts === 0 ? import('web-tree-sitter') : import(fresh())) as Promise<typeof import('web-tree-sitter')>;
+    runtime = { module: module.then(async (m) => (await m.Parser.init(), m)) };
+  }
+  return runtime;
+}
+
+async function load(rt: Runtime, grammar: string): Promise<ParserT> {
+  const { Language, Parser } = await rt.module;
   const parser = new Parser();
-  parser.setLanguage(await Language.load(require.resolve(`tree-sitter-php/${grammar}`)));
+  parser.setLanguage((await Language.load(require.resolve(`tree-sitter-php/${grammar}`))) as LanguageT);
   return parser;
 }
 
-/** The parser for PHP files (with `<?php` tags). */
-export async function phpParsers(): Promise<{ php: Parser }> {
-  phpParser ??= load('tree-sitter-php.wasm');
-  return { php: await phpParser };
+/** The parser for PHP files (with `<?php` tags). Prefer parsePhp(), which contains failures. */
+export async function phpParsers(): Promise<{ php: ParserT }> {
+  const rt = currentRuntime();
+  rt.php ??= load(rt, 'tree-sitter-php.wasm');
+  return { php: await rt.php };
 }
 
 /**
  * Same-length rewrites for valid PHP that tree-sitter-php 0.24 does not parse, so offsets stay exact:
  * a trailing comma in a group use (`use A\{B, C,};`) and PHP 8.5's `clone($object, [...])` with
  * arguments (read as a call to `clon_`, which no rule looks at).
+ * The group-use patch is a scanner, not a regex: the regex it replaces backtracked exponentially on
+ * `use A\{B,////...x` and quadratically on `use A\{B,/*,/*,...`. Linear: each group is scanned once,
+ * up to its first brace.
  */
 export function patchGrammarGaps(text: string): string {
   let out = text;
-  if (out.includes('{')) out = out.replace(/(\buse\s+[\w\\]+\\\{[^{}]*?),((?:\s|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*\})/g, (_, head: string, tail: string) => `${head} ${tail}`);
+  if (out.includes('{')) out = patchGroupUseCommas(out);
   if (out.includes('clone')) out = out.replace(/(?<![\w$\\]|->|::|function\s{1,20})clone(?=\s*\()/g, 'clon_');
   return out;
 }
 
-/** Parses a PHP file (with `<?php` tags) or, with `phpOnly`, bare PHP code such as Blade's shadow document. */
+function patchGroupUseCommas(text: string): string {
+  const commas: number[] = [];
+  const head = /\buse\s+[\w\\]+\\\{/g;
+  let commentEnd = -1; // last `*/` found, reused while it lies ahead: each search is then linear overall
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    let lastComma = -1;
+    let i = head.lastIndex;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === '{' || c === '}') break;
+      if (c === ',') lastComma = i;
+      else if (c === '/' && text[i + 1] === '/') {
+        while (i < text.length && text[i] !== '\n') i++;
+      } else if (c === '/' && text[i + 1] === '*') {
+        if (commentEnd < i + 2) commentEnd = text.indexOf('*/', i + 2);
+        if (commentEnd < 0) commentEnd = text.length; // unterminated: plain text from here on
+        if (commentEnd >= text.length) {
+          lastComma = -1;
+          continue;
+        }
+        const brace = text.slice(i, commentEnd).search(/[{}]/);
+        if (brace >= 0) {
+          lastComma = -1;
+          i += brace;
+          break;
+        }
+        i = commentEnd + 1;
+      } else if (!/\s/.test(c)) lastComma = -1;
+    }
+    if (text[i] === '}' && lastComma >= 0) commas.push(lastComma);
+    head.lastIndex = Math.max(head.lastIndex, i);
+  }
+  if (!commas.length) return text;
+  let out = '';
+  let from = 0;
+  for (const at of commas) {
+    out += `${text.slice(from, at)} `;
+    from = at + 1;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * Parses a PHP file (with `<?php` tags) or, with `phpOnly`, bare PHP code such as Blade's shadow
+ * document. Contained: more than LIMITS.parseBytes characters, more than LIMITS.parseMillis of
+ * parsing, or a WASM failure throw a ParseFailure naming the reason, and the next parse works.
+ */
 export async function parsePhp(text: string, phpOnly = false): Promise<Tree> {
-  const parser = phpOnly ? await (phpOnlyParser ??= load('tree-sitter-php_only.wasm')) : (await phpParsers()).php;
-  const tree = parser.parse(patchGrammarGaps(text));
-  if (!tree) throw new Error('tree-sitter returned no tree');
+  if (text.length > LIMITS.parseBytes) {
+    throw new ParseFailure(`larger than the parser's limit of ${formatBytes(LIMITS.parseBytes)} (${formatBytes(text.length)}); not analysed`);
+  }
+  if (restarts > LIMITS.parserRestarts) throw new ParseFailure(`not analysed: the parser failed on ${restarts} earlier files`);
+  const rt = currentRuntime();
+  let parser: ParserT;
+  try {
+    parser = phpOnly ? await (rt.phpOnly ??= load(rt, 'tree-sitter-php_only.wasm')) : await (rt.php ??= load(rt, 'tree-sitter-php.wasm'));
+  } catch (e) {
+    throw new ParseFailure(`the parser could not be loaded: ${(e as Error).message}`);
+  }
+  const deadline = Date.now() + LIMITS.parseMillis;
+  let timedOut = false;
+  let tree: Tree | null;
+  try {
+    tree = parser.parse(patchGrammarGaps(text), null, {
+      progressCallback: () => (timedOut = Date.now() > deadline),
+    });
+  } catch (e) {
+    // The runtime is dead after a WASM trap or abort: drop it, the next parse loads a fresh one.
+    // Its parsers stay referenced: their FinalizationRegistry callbacks would call into the dead
+    // instance on garbage collection and throw an uncaught error.
+    if (runtime === rt) {
+      graveyard.push(rt);
+      runtime = undefined;
+      restarts++;
+    }
+    throw new ParseFailure(`the parser failed on this file (${(e as Error).message.split('\n')[0].slice(0, 120)}); not analysed`);
+  }
+  if (timedOut) {
+    tree?.delete();
+    throw new ParseFailure(`parsing took longer than ${LIMITS.parseMillis / 1000} s; not analysed`);
+  }
+  if (!tree) throw new ParseFailure('tree-sitter returned no tree; not analysed');
   return tree;
 }
 
-/** First syntax error position (0-based offset) in the tree, or undefined when it parsed cleanly. */
+/** Frees a tree; a tree of a runtime that has failed since cannot be freed and need not be. */
+export function deleteTree(tree: Tree): void {
+  try {
+    tree.delete();
+  } catch {
+    // its runtime was replaced after a WASM failure
+  }
+}
+
+/** First syntax error (or missing node) in document order, or undefined when it parsed cleanly. Iterative: nesting is unbounded. */
 export function firstSyntaxError(tree: Tree): Node | undefined {
   if (!tree.rootNode.hasError) return undefined;
-  const walk = (n: Node): Node | undefined => {
+  const stack: Node[] = [tree.rootNode];
+  while (stack.length) {
+    const n = stack.pop()!;
     if (n.isError || n.isMissing) return n;
-    for (const c of n.children) {
-      if (c && (c.hasError || c.isMissing)) {
-        const hit = walk(c);
-        if (hit) return hit;
-      }
-    }
-    return undefined;
-  };
-  return walk(tree.rootNode);
+    const bad = n.children.filter((c): c is Node => !!c && (c.hasError || c.isMissing));
+    for (let i = bad.length - 1; i >= 0; i--) stack.push(bad[i]);
+  }
+  return undefined;
 }
 
 /** The argument expressions of a call (named arguments keep their name). */
@@ -110,7 +227,7 @@ export function stringLiteral(n: Node | null | undefined): string | undefined {
 }
 
 /**
- * Anchored lookup (docs/ARCHITECTURE.md, "Speed"): for each regex hit in the source, the smallest named node
+ * Anchored lookup (DESIGN.md section 5): for each regex hit in the source, the smallest named node
  * at that offset, so rules inspect the tree only where the prefilter matched.
  */
 export function nodesAtMatches(tree: Tree, text: string, pattern: RegExp): Node[] {
@@ -138,9 +255,20 @@ export interface FileImports {
   functions: Map<string, string>;
 }
 
-/** The namespace and `use` imports of a PHP file (top level and inside namespace blocks). */
+const importsCache = new WeakMap<Tree, Map<number, FileImports>>();
+
+/**
+ * The namespace and `use` imports of a PHP file (top level and inside namespace blocks). Cached per
+ * tree: rules ask once per hit, and each answer walks every top-level statement, so a file with
+ * many hits was quadratic.
+ */
 export function fileImports(root: Node): FileImports {
+  let perTree = importsCache.get(root.tree);
+  if (!perTree) importsCache.set(root.tree, (perTree = new Map()));
+  const cached = perTree.get(root.id);
+  if (cached) return cached;
   const out: FileImports = { classes: new Map(), functions: new Map() };
+  perTree.set(root.id, out);
   const visit = (n: Node) => {
     for (const c of n.namedChildren) {
       if (!c) continue;

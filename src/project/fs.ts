@@ -64,8 +64,9 @@ export class DiskFs implements ProjectFs {
     try {
       const out: DirEntry[] = [];
       for (const e of readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) out.push({ name: e.name, kind: 'dir' });
-        else if (e.isFile()) out.push({ name: e.name, kind: 'file' });
+        // Links, FIFOs and devices are listed as files so that reading them is refused with a reason
+        // (and reported) instead of their silently not existing; links are never followed into folders.
+        out.push({ name: e.name, kind: e.isDirectory() ? 'dir' : 'file' });
       }
       return out;
     } catch {

@@ -1,8 +1,9 @@
 import type { SyntaxNode, Tree } from '../../lang/php.js';
 import { callArgs, fileImports, resolveClassName, stringLiteral } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
-import { castEnvValue, EnvironmentView, type EnvEntry } from '../../project/env-files.js';
-import { type ArrayEntry, type Origin, type Scalar, scalar, unknown, type Val } from '../../engine/values.js';
+import { castEnvValue, EnvironmentView, maskSecrets, type EnvEntry } from '../../project/env-files.js';
+import { type ArrayEntry, cellsOf, joinVia, type Origin, type Scalar, scalar, setCells, unknown, type Val } from '../../engine/values.js';
+import { LIMITS } from '../../lang/budget.js';
 import { slug } from './str.js';
 
 /**
@@ -25,6 +26,13 @@ export interface EvalScope {
   uses: Map<string, string>;
   /** The app's own helper functions with a plain body (issue 9: env() wrappers such as env_default_when_empty()). */
   helpers?: Map<string, AppHelper>;
+  /**
+   * What base_path() and friends start with: '' (relative paths, the default) or a marker the
+   * caller can recognise, to tell `base_path('x')` from a literal absolute path '/x'.
+   */
+  basePath?: string;
+  /** Work done so far in this file; created on first use. */
+  budget?: EvalBudget;
 }
 
 /** A function of the app (composer autoload "files") whose body is `return expr;`, optionally after `if (cond) { return expr; }` guards. */
@@ -35,6 +43,36 @@ export interface AppHelper {
   file: string;
   lines: LineIndex;
 }
+
+/**
+ * The evaluator's budget for one file (LIMITS in engine/budget.ts). A value past a limit becomes
+ * unknown with the reason, so `$a = [...$a, ...$a]` thirty times or 3,000 nested ternaries cost
+ * bounded memory and time and never a stack overflow.
+ */
+export interface EvalBudget {
+  depth: number;
+  steps: number;
+  chars: number;
+}
+
+function budgetOf(scope: EvalScope): EvalBudget {
+  return (scope.budget ??= { depth: 0, steps: 0, chars: 0 });
+}
+
+/** Charges characters produced by a string operation; false when the file's budget is spent. */
+function charge(scope: EvalScope, n: number): boolean {
+  const b = budgetOf(scope);
+  b.chars += n;
+  return b.chars <= LIMITS.evalChars;
+}
+
+/** A value made unknown by a budget: its reason is passed on as is (wrapping it would grow with every level). */
+function overBudget(v: Val): boolean {
+  return v.t === 'unknown' && /^(too deep|too large|evaluation budget)/.test(v.why);
+}
+
+const TOO_LONG = `too large: a string over ${LIMITS.stringLength / 1024} KiB`;
+const TOO_MANY = `too large: over ${LIMITS.valueCells} values`;
 
 const PATH_HELPERS: Record<string, string> = {
   storage_path: 'storage',
@@ -63,8 +101,9 @@ export function originOf(scope: EvalScope, node: SyntaxNode, note?: string): Ori
   return scope.file.startsWith('(') ? at : { ...at, span: [node.startIndex, node.endIndex] };
 }
 
+/** A node's text for notes: first 80 characters on one line, secrets masked. Reads at most 240 characters of the node. */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = maskSecrets(text.length > 240 ? text.slice(0, 240) : text).replace(/\s+/g, ' ').trim();
   return flat.length > 80 ? flat.slice(0, 77) + '...' : flat;
 }
 
@@ -89,7 +128,29 @@ export function evaluateConfigFile(tree: Tree, scope: EvalScope): Val {
   return unknown('the file returns no array', originOf(scope, tree.rootNode, 'no return statement'));
 }
 
+/** Evaluates one expression within the file's budget (depth, steps, value size). */
 export function evaluate(node: SyntaxNode, scope: EvalScope): Val {
+  const b = budgetOf(scope);
+  if (b.depth >= LIMITS.evalDepth) return unknown(`too deep: over ${LIMITS.evalDepth} nested expressions`, originOf(scope, node, 'nested too deep'));
+  if (++b.steps > LIMITS.evalSteps) return unknown(`evaluation budget exhausted (over ${LIMITS.evalSteps} steps in this file)`, originOf(scope, node));
+  if (b.chars > LIMITS.evalChars) return unknown(`evaluation budget exhausted (over ${LIMITS.evalChars / 1024 / 1024} MiB of strings built in this file)`, originOf(scope, node));
+  b.depth++;
+  try {
+    return bounded(evaluateNode(node, scope), scope, node);
+  } finally {
+    b.depth--;
+  }
+}
+
+/** Enforces the per-value limits on a result: string length, array size, number of `via` lines. */
+function bounded(v: Val, scope: EvalScope, node: SyntaxNode): Val {
+  if (v.via.length > LIMITS.viaEntries) v = { ...v, via: v.via.slice(0, LIMITS.viaEntries) };
+  if (v.t === 'scalar' && typeof v.v === 'string' && v.v.length > LIMITS.stringLength) return unknown(TOO_LONG, originOf(scope, node, 'too large'));
+  if (v.t === 'array' && cellsOf(v) > LIMITS.valueCells) return unknown(TOO_MANY, originOf(scope, node, 'too large'));
+  return v;
+}
+
+function evaluateNode(node: SyntaxNode, scope: EvalScope): Val {
   const here = () => originOf(scope, node);
   switch (node.type) {
     case 'parenthesized_expression': {
@@ -156,18 +217,25 @@ function constant(node: SyntaxNode, scope: EvalScope): Val {
 function arrayLiteral(node: SyntaxNode, scope: EvalScope): Val {
   const entries: ArrayEntry[] = [];
   let next = 0;
+  // Cells: this array plus every value in it, a shared sub-array counted at each use, checked
+  // before a spread copies anything (30 doublings would otherwise be 2^30 entries).
+  let cells = 1;
+  const add = (v: Val) => (cells += cellsOf(v)) <= LIMITS.valueCells;
   for (const el of node.namedChildren) {
     if (!el || el.type !== 'array_element_initializer') continue;
     const parts = el.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
     if (parts[0]?.type === 'variadic_unpacking') {
       const spread = evaluate(parts[0].namedChildren[0]!, scope);
+      if (spread.t === 'unknown' && overBudget(spread)) return spread; // keep the reason
       if (spread.t !== 'array') return unknown('array spread of an unknown value', originOf(scope, el));
+      if (!add(spread)) return unknown(TOO_MANY, originOf(scope, node, 'too large'));
       for (const e of spread.entries) entries.push(typeof e.key === 'number' ? { key: next++, value: e.value } : e);
       continue;
     }
     if (parts.length >= 2) {
       const key = evaluate(parts[0], scope);
       const value = evaluate(parts[parts.length - 1], scope);
+      if (!add(value)) return unknown(TOO_MANY, originOf(scope, node, 'too large'));
       if (key.t !== 'scalar' || key.v === null || typeof key.v === 'boolean') {
         entries.push({ key: `<unknown ${oneLine(parts[0].text)}>`, value });
         continue;
@@ -176,10 +244,12 @@ function arrayLiteral(node: SyntaxNode, scope: EvalScope): Val {
       if (typeof k === 'number' && k >= next) next = k + 1;
       entries.push({ key: k, value });
     } else if (parts.length === 1) {
-      entries.push({ key: next++, value: evaluate(parts[0], scope) });
+      const value = evaluate(parts[0], scope);
+      if (!add(value)) return unknown(TOO_MANY, originOf(scope, node, 'too large'));
+      entries.push({ key: next++, value });
     }
   }
-  return { t: 'array', entries, origin: originOf(scope, node, 'array'), via: [] };
+  return setCells({ t: 'array', entries, origin: originOf(scope, node, 'array'), via: [] }, cells);
 }
 
 function truthy(v: Scalar): boolean {
@@ -214,13 +284,19 @@ function binary(node: SyntaxNode, scope: EvalScope): Val {
   const combine = (v: Scalar): Val => {
     const decider = !left.origin.fromEnv && right.origin.fromEnv ? right : left;
     const other = decider === left ? right : left;
-    return scalar(v, decider.origin, [...decider.via, other.origin, ...other.via]);
+    const out = scalar(v, decider.origin, joinVia(decider.via, [other.origin], other.via));
+    return left.secret || right.secret ? { ...out, secret: true } : out;
   };
   const a = left.v;
   const b = right.v;
   switch (op) {
-    case '.':
-      return combine(toStr(a) + toStr(b));
+    case '.': {
+      const x = toStr(a);
+      const y = toStr(b);
+      if (x.length + y.length > LIMITS.stringLength) return unknown(TOO_LONG, originOf(scope, node, 'too large'));
+      if (!charge(scope, x.length + y.length)) return unknown('evaluation budget exhausted', originOf(scope, node));
+      return combine(x + y);
+    }
     case '===':
       return combine(a === b);
     case '!==':
@@ -260,7 +336,7 @@ function conditional(node: SyntaxNode, scope: EvalScope): Val {
   if (cond.t !== 'scalar') return unknown(`condition ${oneLine(condNode.text)}`, cond.origin, cond.via);
   if (!bodyNode) return truthy(cond.v) ? cond : evaluate(altNode, scope); // `a ?: b`
   const chosen = evaluate(truthy(cond.v) ? bodyNode : altNode, scope);
-  return { ...chosen, via: [...chosen.via, cond.origin] } as Val;
+  return { ...chosen, via: joinVia(chosen.via, [cond.origin]) } as Val;
 }
 
 function unary(node: SyntaxNode, scope: EvalScope): Val {
@@ -308,24 +384,31 @@ function functionCall(node: SyntaxNode, scope: EvalScope): Val {
   if (name in PATH_HELPERS) {
     const sub = args[0] ? evaluate(args[0], scope) : scalar('', here);
     if (sub.t !== 'scalar') return unknown(`${name}() of an unknown path`, here);
-    const joined = [PATH_HELPERS[name], toStr(sub.v).replace(/^\/+/, '')].filter(Boolean).join('/');
+    const joined = [scope.basePath ?? '', PATH_HELPERS[name], toStr(sub.v).replace(/^\/+/, '')].filter(Boolean).join('/');
+    if (!charge(scope, joined.length)) return unknown('evaluation budget exhausted', here);
     return scalar(joined, here, sub.origin === here ? [] : [sub.origin]);
   }
   if (name in STRING_FUNCS && args[0]) {
     const v = evaluate(args[0], scope);
-    return v.t === 'scalar' ? { ...v, v: STRING_FUNCS[name](toStr(v.v)) } : v;
+    if (v.t !== 'scalar') return v;
+    if (!charge(scope, toStr(v.v).length)) return unknown('evaluation budget exhausted', here);
+    return { ...v, v: STRING_FUNCS[name](toStr(v.v)) };
   }
   if (name === 'explode' && args.length >= 2) {
     const sep = evaluate(args[0], scope);
     const subject = evaluate(args[1], scope);
     if (sep.t !== 'scalar' || subject.t !== 'scalar') return unknown('explode() of an unknown value', here);
+    if (toStr(sep.v) === '') return unknown('explode() with an empty separator', here); // a ValueError in PHP
+    if (!charge(scope, toStr(subject.v).length)) return unknown('evaluation budget exhausted', here);
     const parts = toStr(subject.v).split(toStr(sep.v));
-    return {
+    if (parts.length + 1 > LIMITS.valueCells) return unknown(TOO_MANY, here);
+    const array: Val = {
       t: 'array',
-      entries: parts.map((p, i) => ({ key: i, value: scalar(p, subject.origin, subject.via) })),
+      entries: parts.map((p, i) => ({ key: i, value: subject.secret ? { ...scalar(p, subject.origin, subject.via), secret: true } : scalar(p, subject.origin, subject.via) })),
       origin: subject.origin,
       via: subject.via,
     };
+    return setCells(array, parts.length + 1);
   }
   if (name === 'str_slug' && args[0]) return slugCall(args, scope, here);
   if ((name === 'dirname' || name === 'realpath') && args[0]) {
@@ -351,7 +434,10 @@ function slugCall(args: SyntaxNode[], scope: EvalScope, here: Origin): Val {
   const title = evaluate(args[0], scope);
   const sep = args[1] ? evaluate(args[1], scope) : scalar('-', here);
   if (title.t !== 'scalar' || sep.t !== 'scalar') return unknown('Str::slug() of an unknown value', here);
-  return scalar(slug(toStr(title.v), toStr(sep.v)), title.origin, title.via);
+  // slug() makes a few passes and '@' becomes '-at-': bounded by the input, which is at most stringLength.
+  if (!charge(scope, 4 * (toStr(title.v).length + toStr(sep.v).length))) return unknown('evaluation budget exhausted', here);
+  const out = scalar(slug(toStr(title.v), toStr(sep.v)), title.origin, title.via);
+  return title.secret ? { ...out, secret: true } : out;
 }
 
 function envCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope): Val {
@@ -361,14 +447,17 @@ function envCall(node: SyntaxNode, args: SyntaxNode[], scope: EvalScope): Val {
   if (key === undefined) return unknown('env() with a computed name', here);
   const set = scope.env.get(key);
   if (set) {
+    if (set.unknown) return unknown(`${key}: ${set.unknown}`, here);
     const origin = scope.envOrigin(set);
     const readBy = { ...here, note: `${scope.file} reads env('${key}')` };
-    if (origin) return scalar(castEnvValue(set.value), { ...origin, fromEnv: true }, [readBy]);
-    return scalar(castEnvValue(set.value), { ...here, note: `${key} set on the command line` });
+    const v = origin
+      ? scalar(castEnvValue(set.value), { ...origin, fromEnv: true }, [readBy])
+      : scalar(castEnvValue(set.value), { ...here, note: `${key} set on the command line` });
+    return set.secret ? { ...v, secret: true } : v;
   }
   if (!args[1]) return scalar(null, { ...here, note: `${key} is not set and env('${key}') has no default` });
   const fallback = evaluate(args[1], scope);
-  return { ...fallback, via: [...fallback.via, { ...here, note: `${key} is not set in any env file` }] } as Val;
+  return { ...fallback, via: joinVia(fallback.via, [{ ...here, note: `${key} is not set in any env file` }]) } as Val;
 }
 
 
