@@ -119,36 +119,7 @@ export const CLEAN_CONTROLLER = ENV_CONTROLLER.replace("env('FEATURE_BETA', fals
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 
-/**
- * apt-get installs Debian packages the hook tests need when they are missing, once per machine, guarded by
- * a lock file as test/live/servers.ts does (parallel test files wait for the one that installs).
- */
-export function ensureDebianPackages(wanted: { pkg: string; present: () => boolean }[]): void {
-  const needed = wanted.filter((w) => !w.present()).map((w) => w.pkg);
-  if (needed.length === 0) return;
-  const lock = path.join(os.tmpdir(), 'statelint-hooks-apt.lock');
-  let fd: number | null = null;
-  try {
-    fd = openSync(lock, 'wx');
-  } catch {
-    const until = Date.now() + 240_000;
-    while (existsSync(lock) && Date.now() < until) spawnSync('sleep', ['0.5']);
-    return;
-  }
-  try {
-    if (process.getuid?.() !== 0) throw new Error(`these tests need ${needed.join(', ')} (apt-get install needs root)`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'ignore' });
-    if (r.status !== 0) {
-      spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
-      r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'inherit' });
-      if (r.status !== 0) throw new Error(`apt-get install ${needed.join(' ')} failed`);
-    }
-  } finally {
-    if (fd !== null) closeSync(fd);
-    rmSync(lock, { force: true });
-  }
-}
+export { ensureDebianPackages } from '../support/debian.js';
 
 export const PRE_COMMIT = { pkg: 'pre-commit', present: () => has('pre-commit') };
 export const PYTHON_YAML = { pkg: 'python3-yaml', present: () => spawnSync('python3', ['-c', 'import yaml'], { stdio: 'ignore' }).status === 0 };

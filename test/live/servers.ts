@@ -6,44 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ensureDebianPackages, hasCommand } from '../support/debian.js';
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-
-/**
- * Installs the Debian packages the live tests need when they are missing (CI: fresh Debian 12, root).
- * Guarded by a lock file so a test run installs at most once even with parallel workers.
- */
+/** Installs the Debian packages the live tests need when they are missing (CI: fresh Debian 12, root). */
 export function ensureSystemPackages(): void {
-  const needed: string[] = [];
-  if (!has('redis-server')) needed.push('redis-server');
-  if (!has('php')) needed.push('php-cli');
-  if (!existsSync('/usr/share/php/Illuminate/autoload.php')) needed.push('php-laravel-framework');
-  if (!has('php') || spawnSync('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']).status !== 0) needed.push('php-redis');
-  if (needed.length === 0) return;
-  const lock = path.join(os.tmpdir(), 'statelint-live-apt.lock');
-  let fd: number | null = null;
-  try {
-    fd = openSync(lock, 'wx');
-  } catch {
-    // another worker is installing: wait for it
-    const until = Date.now() + 180_000;
-    while (existsSync(lock) && Date.now() < until) spawnSync('sleep', ['0.5']);
-    return;
-  }
-  try {
-    if (process.getuid?.() !== 0) throw new Error(`live tests need ${needed.join(', ')} (apt-get install needs root)`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'ignore' });
-    if (r.status !== 0) {
-      spawnSync('apt-get', ['update'], { env, stdio: 'ignore' });
-      r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...needed], { env, stdio: 'inherit' });
-      if (r.status !== 0) throw new Error(`apt-get install ${needed.join(' ')} failed`);
-    }
-  } finally {
-    if (fd !== null) closeSync(fd);
-    rmSync(lock, { force: true });
-  }
+  ensureDebianPackages([
+    { pkg: 'redis-server', present: () => hasCommand('redis-server') },
+    { pkg: 'php-cli', present: () => hasCommand('php') },
+    { pkg: 'php-laravel-framework', present: () => existsSync('/usr/share/php/Illuminate/autoload.php') },
+    { pkg: 'php-redis', present: () => hasCommand('php') && spawnSync('php', ['-r', 'exit(extension_loaded("redis") ? 0 : 1);']).status === 0 },
+  ]);
 }
 
 export async function freePort(): Promise<number> {
