@@ -10,16 +10,6 @@ export interface Location {
   endColumn: number;
 }
 
-export type Language = 'php' | 'blade' | 'ts' | 'js';
-
-export function languageOf(file: string): Language | undefined {
-  if (file.endsWith('.blade.php')) return 'blade';
-  if (file.endsWith('.php')) return 'php';
-  if (/\.(ts|tsx|mts|cts)$/.test(file)) return 'ts';
-  if (/\.(js|jsx|mjs|cjs)$/.test(file)) return 'js';
-  return undefined;
-}
-
 /**
  * Converts UTF-16 offsets into 1-based line/column. Columns are counted in UTF-16 code units,
  * which is what SARIF (columnKind utf16CodeUnits) and editors expect.
