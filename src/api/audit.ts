@@ -45,6 +45,8 @@ export interface AuditOptions {
   reportUnusedSuppressions?: boolean;
   /** A workload of the deployment manifests whose environment goes on top of the env files (--workload). */
   workload?: string;
+  /** Progress of the file pass (files done, files in the run); for a progress display, never for results. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface AuditResult {
@@ -149,6 +151,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     read,
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),
+    onFile: opts.onProgress,
     unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set((await loadRules()).map((r) => r.meta.id)) } : undefined,
   });
   if (opts.only) {
