@@ -70,9 +70,11 @@ export default defineRule({
         if (!w.app || w.scheduled) continue;
         const s = keySource(w, key);
         if (!s) continue;
-        const list = groups.get(w.platform) ?? [];
+        // Only workloads of one deployment serve the same users (not a staging and a production overlay).
+        const group = `${w.platform}|${w.scope ?? ''}`;
+        const list = groups.get(group) ?? [];
         list.push({ ...s, w });
-        groups.set(w.platform, list);
+        groups.set(group, list);
       }
       for (const list of groups.values()) {
         const first = list[0];
