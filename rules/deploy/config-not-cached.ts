@@ -40,6 +40,8 @@ export default defineRule({
       if (!df.app || !(df.laravel || (isLaravel && df.lines.some((l) => /\bcomposer\b|\bphp\b/i.test(l.text)))) ) continue;
       // A development image is meant to re-read its config (not a production image).
       if (DEV_FILE.test(df.file)) continue;
+      // A start script that is not in the repository may cache the config: unknown, never a guess.
+      if (df.unreadScripts?.length) continue;
       const users = deploy.workloads.filter((w) => w.dockerfiles.includes(df.file));
       // The start runs an app-defined artisan command: it may cache the config itself (never a guess).
       const runtime = [...df.lines, ...users.flatMap((w) => w.lines)].filter((l) => l.runtime);

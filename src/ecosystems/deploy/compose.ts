@@ -6,7 +6,8 @@ import { Y, type YamlFile } from './yaml.js';
 
 /**
  * Compose files read as Compose reads them: `compose.yaml` + `compose.override.yaml` are one stack, a
- * `docker-compose.prod.yml` whose services all exist in the base is `-f base -f prod` (merged over the base),
+ * `docker-compose.prod.yml` whose services all exist in the base and that cannot run alone (a service without image
+ * or build, here or in the base) is `-f base -f prod` (merged over the base),
  * any other file is a stack of its own. A service is a list of layers (extends first, then each file); merged
  * values keep the line of the layer that decides them (docs/ARCHITECTURE.md, "Ecosystems").
  */
@@ -56,9 +57,13 @@ function stacks(ctx: ReadContext, files: string[]): Stack[] {
       if (!parsed.has(f) || bases.includes(f) || used.has(f)) continue;
       const own = [...servicesOf(parsed.get(f)!).keys()];
       // `-f docker-compose.yml -f docker-compose.prod.yml`: a file that only names services of the base adds to it.
+      // It must also complete something: a service here or in the base with neither image nor build cannot run alone
+      // (a self-contained docker-compose.minimal.yaml naming the same services is a stack of its own).
+      const mine = servicesOf(parsed.get(f)!);
+      const runnable = (r: Ref | undefined) => !!r && !!(r.y.pair((r.node as { value?: unknown }).value, 'image') || r.y.pair((r.node as { value?: unknown }).value, 'build'));
       const base = bases.find((b) => {
         const names = servicesOf(parsed.get(b)!);
-        return own.length > 0 && own.every((n) => names.has(n));
+        return own.length > 0 && own.every((n) => names.has(n)) && own.some((n) => !runnable(mine.get(n)) || !runnable(names.get(n)));
       });
       out.push({ files: base ? [parsed.get(base)!, parsed.get(f)!] : [parsed.get(f)!], main: f, primary: false });
     }

@@ -121,12 +121,15 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
 
   // Scripts and process-manager files the image copies in.
   const attached: string[] = [];
+  const unread: string[] = [];
   const underCtx = (src: string) => path.posix.normalize(ctx ? `${ctx}/${src}` : src).replace(/^\.\//, '');
   for (const { src, dest } of copies) {
     if (src === '.' || src === './' || /[*?]/.test(src)) continue;
     // The build context is the Compose one, else the Dockerfile's folder, else (docker build -f ...) the root.
     const rel = [underCtx(src.replace(/\/$/, '')), path.posix.normalize(src.replace(/\/$/, '')).replace(/^\.\//, '')].find((c) => fs.exists(c)) ?? '';
     const kind = rel ? fs.exists(rel) : undefined;
+    // A start script the image copies but the repository does not hold (generated, ignored): what it runs is unknown.
+    if (!rel && /(?:\.sh|entrypoint[\w.-]*|start[\w.-]*)$/.test(src)) unread.push(src);
     if (kind === 'file' && supportFiles.includes(rel)) attached.push(rel);
     else if (kind === 'dir') attached.push(...supportFiles.filter((f) => f.startsWith(`${rel}/`)));
     void dest;
@@ -164,5 +167,6 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
     from: lastFrom ? loc(lastFrom.physical[0].line) : idx.lineLocation(file, 1),
     lines,
     env,
+    ...(unread.length ? { unreadScripts: unread } : {}),
   };
 }

@@ -24,7 +24,7 @@ export interface DeployFiles {
 }
 
 const SKIP_DIRS = new Set(['.git', 'vendor', 'node_modules', 'storage', 'bootstrap', 'public', 'resources', 'lang', 'database', 'tests', 'test', '.github', '.idea', '.vscode']);
-const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.docker', '.deploy', '.k8s']);
+const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.docker', '.deploy', '.k8s', '.kubernetes', '.kube', '.helm', '.charts']);
 const MAX_DEPTH = 6;
 const COMPOSE = /^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/i;
 const DOCKERFILE = /^(?:Dockerfile(?:\.[\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$/;

@@ -198,6 +198,26 @@ function readValues(ctx: ReadContext, chartName: string, deps: Set<string>, file
       }
     }
 
+    // `helm create` charts pass raw pod volumes and mounts through values (`volumes:`, `volumeMounts:`).
+    const rawMounts = v.at(...p, 'volumeMounts');
+    const rawVolumes = v.at(...p, 'volumes');
+    if (rawMounts && isSeq(rawMounts.y.deref(rawMounts.node))) {
+      const kinds = new Map<string, { kind: VolumeKind; loc: Location }>();
+      if (rawVolumes) {
+        const { y } = rawVolumes;
+        for (const vol of y.items(rawVolumes.node)) {
+          const kind: VolumeKind = y.pair(vol, 'emptyDir') ? 'emptyDir' : y.pair(vol, 'hostPath') ? 'hostPath' : y.pair(vol, 'persistentVolumeClaim') ? 'claim-unknown' : ['nfs', 'cephfs', 'glusterfs', 'azureFile', 'csi'].some((k) => y.pair(vol, k)) ? 'shared' : ['configMap', 'secret', 'projected', 'downwardAPI'].some((k) => y.pair(vol, k)) ? 'config' : 'other';
+          kinds.set(y.str(vol, 'name') ?? '', { kind, loc: y.loc(vol) });
+        }
+      }
+      const { y } = rawMounts;
+      for (const m of y.items(rawMounts.node)) {
+        const vname = y.str(m, 'name') ?? '';
+        const k = kinds.get(vname);
+        mounts.push({ path: y.str(m, 'mountPath') ?? '', volume: vname, kind: k?.kind ?? 'other', loc: y.loc(m), decidedBy: k?.loc });
+      }
+    }
+
     const service = v.at(...p, 'service');
     const ingressOn = v.at(...p, 'ingress') && v.str(...p, 'ingress', 'enabled') !== 'false';
     if (v.str(...p, 'service', 'sessionAffinity') === 'ClientIP') {

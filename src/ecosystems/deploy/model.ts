@@ -99,6 +99,8 @@ export interface Dockerfile {
   from: Location;
   lines: ProcessLine[];
   env: EnvVar[];
+  /** Scripts the image copies that are not in the repository: its start is not fully known. */
+  unreadScripts?: string[];
 }
 
 export interface DeployFacts {
