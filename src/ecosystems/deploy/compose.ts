@@ -163,6 +163,9 @@ function readStack(ctx: ReadContext, stack: Stack): void {
       }
     }
     const app = !!buildRef || (!!img && (buildImages.has(img) || !THIRD_PARTY.test(img)));
+    // An app image the stack pulls instead of building (ghcr.io/vendor/app): built from the repository's Dockerfile,
+    // as for Kubernetes manifests (the root one, else the only app one).
+    if (!dockerfile && !buildRef && app && img && !/\$\{/.test(img.split('/')[0]) && !DEV_FILE.test(stack.main)) [dockerfile] = ctx.defaultDockerfile();
     const lines: ProcessLine[] = [];
     const epRef = last('entrypoint');
     const cmdRef = last('command');
