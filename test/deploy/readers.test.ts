@@ -126,4 +126,22 @@ describe('deploy readers', () => {
     const worker = (await audit({ path: dir, workload: 'worker' })).report;
     expect(worker.effectiveConfig['session.driver']).toEqual({ value: 'database', source: { file: 'compose/common.yml', line: 5 } });
   });
+
+  it('hostile kustomize and Compose inputs (cycles, self-reference, remote bases, missing files, extends loops) end with a report', async () => {
+    const deployment = 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          image: example/app:1\n';
+    const dir = project('hostile', {
+      'a/kustomization.yaml': 'resources:\n  - ../b\n  - web.yaml\n',
+      'a/web.yaml': deployment,
+      'b/kustomization.yaml': 'resources:\n  - ../a\n  - .\n',
+      'c/kustomization.yaml': 'resources:\n  - github.com/example/base?ref=v1\n  - ../../outside\n  - web.yaml\npatches:\n  - path: missing.yaml\n  - patch: "not a block"\npatchesJson6902:\n  - target: { kind: Deployment, name: web }\n    path: ops.yaml\n',
+      'c/web.yaml': deployment,
+      'c/ops.yaml': '- op: replace\n  path: /spec/replicas\n  value: [not, a, number]\n- op: add\n  path: /spec/template/spec/containers/9/env/-\n  value: { name: X, value: y }\n',
+      'docker-compose.yml': 'services:\n  a:\n    extends: b\n    image: example/app:1\n  b:\n    extends: a\n  c:\n    extends:\n      file: nowhere.yml\n      service: x\n',
+    });
+    const { report } = await audit({ path: dir });
+    const ids = (report.project.deploy as any).workloads.map((w: any) => w.id);
+    expect(ids).toContain('Deployment/web');
+    expect(ids).toEqual(expect.arrayContaining(['compose:a', 'compose:b', 'compose:c']));
+    expect(report.errors).toContainEqual({ file: 'docker-compose.yml', message: 'extends: nowhere.yml not found; service x was not merged' });
+  });
 });
