@@ -49,6 +49,10 @@ export default defineRule({
       const byFile = new Map<string, string[]>();
       for (const l of runtime) byFile.set(l.loc.file, [...(byFile.get(l.loc.file) ?? []), l.text.trim()]);
       if ([...byFile.values()].some((texts) => customArtisan(texts.join(' ')))) continue;
+      // serversideup/php images run `php artisan config:cache` at start when AUTORUN_ENABLED=true (their Laravel
+      // automations), unless AUTORUN_LARAVEL_CONFIG_CACHE=false.
+      const envOf = (k: string) => [...df.env, ...users.flatMap((w) => w.env)].filter((e) => e.key === k).map((e) => (e.value ?? '').toLowerCase());
+      if (/\bserversideup\/php\b/i.test(df.base ?? '') && envOf('AUTORUN_ENABLED').includes('true') && !envOf('AUTORUN_LARAVEL_CONFIG_CACHE').includes('false')) continue;
       const cached = deploy.configCache.some((l) => l.loc.file === df.file || df.lines.some((d) => d.loc.file === l.loc.file) || users.some((w) => w.lines.includes(l)));
       if (cached) continue;
       report({

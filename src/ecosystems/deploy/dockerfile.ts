@@ -172,6 +172,7 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
     from: lastFrom ? loc(lastFrom.physical[0].line) : idx.lineLocation(file, 1),
     lines,
     env,
+    base: baseImage,
     ...(unread.length ? { unreadScripts: unread } : {}),
   };
 }

@@ -99,6 +99,8 @@ export interface Dockerfile {
   from: Location;
   lines: ProcessLine[];
   env: EnvVar[];
+  /** The base images of the final stage's chain (`serversideup/php:8.4-fpm-nginx deps`). */
+  base?: string;
   /** Scripts the image copies that are not in the repository: its start is not fully known. */
   unreadScripts?: string[];
 }
