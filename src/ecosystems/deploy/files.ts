@@ -43,7 +43,9 @@ export function deployFiles(fs: ProjectFs): DeployFiles {
   walk(fs, '', 0, out);
   // Values files count only beside a Chart.yaml (a values.yaml elsewhere is someone else's data).
   const chartDirs = new Set(out.helmCharts.map((c) => path.posix.dirname(c)));
-  out.helmValues = out.helmValues.filter((v) => chartDirs.has(path.posix.dirname(v)));
+  const [values, others] = [out.helmValues.filter((v) => chartDirs.has(path.posix.dirname(v))), out.helmValues.filter((v) => !chartDirs.has(path.posix.dirname(v)))];
+  out.helmValues = values;
+  for (const p of others) classifyYaml(fs, p, out);
   cache.set(fs, out);
   return out;
 }
@@ -72,17 +74,18 @@ function classify(fs: ProjectFs, p: string, name: string, out: DeployFiles): voi
   if (KUSTOMIZATION.test(name)) return void out.kustomizations.push(p);
   if (name === 'Chart.yaml' || name === 'Chart.yml') return void out.helmCharts.push(p);
   if (HELM_VALUES.test(name) && !/(?:^|\/)templates\//.test(p)) return void out.helmValues.push(p);
-  if (/\.ya?ml$/.test(name)) {
-    const read = fs.read(p);
-    if (!read.ok) return;
-    if (/(?:^|\/)templates\//.test(p) && read.text.includes('{{')) return void out.helmTemplates.push(p);
-    if (/^apiVersion:/m.test(read.text) && /^kind:/m.test(read.text)) {
-      out.texts.set(p, read.text);
-      out.kubernetes.push(p);
-    }
-    return;
-  }
+  if (/\.ya?ml$/.test(name)) return classifyYaml(fs, p, out);
   if (SUPPORT.test(name)) out.support.push(p);
+}
+
+function classifyYaml(fs: ProjectFs, p: string, out: DeployFiles): void {
+  const read = fs.read(p);
+  if (!read.ok) return;
+  if (/(?:^|\/)templates\//.test(p) && read.text.includes('{{')) return void out.helmTemplates.push(p);
+  if (/^apiVersion:/m.test(read.text) && /^kind:/m.test(read.text)) {
+    out.texts.set(p, read.text);
+    out.kubernetes.push(p);
+  }
 }
 
 export function hasDeployFiles(f: DeployFiles): string[] {
