@@ -85,7 +85,9 @@ describe('deploy readers', () => {
     expect(prod.effectiveConfig['session.driver']).toEqual({ value: 'file', source: { file: 'k8s/overlays/production/kustomization.yaml', line: 7 } });
     expect(prod.effectiveConfig['cache.default']).toEqual({ value: 'file', source: { file: 'k8s/overlays/production/env.yaml', line: 11 } });
     expect(prod.findings.filter((f) => f.ruleId === 'laravel/session-store-local').map((f) => `${f.location.file}:${f.location.line}`)).toEqual(['k8s/overlays/production/kustomization.yaml:7']);
-    const staging = (await audit({ path: dir, workload: 'k8s/overlays/staging/web' })).report;
+    // The overlay folder's tail names it too.
+    const staging = (await audit({ path: dir, workload: 'overlays/staging/web' })).report;
+    expect((staging.project.deploy as any).workload).toBe('k8s/overlays/staging/Deployment/web');
     expect(staging.effectiveConfig['session.driver']).toEqual({ value: 'redis', source: { file: 'k8s/base/kustomization.yaml', line: 6 } });
     // The base is not deployed on its own: a bare name is ambiguous between the overlays.
     expect((await audit({ path: dir, workload: 'web' }).catch((e: Error) => e)) instanceof Error).toBe(true);

@@ -65,7 +65,8 @@ function findWorkload(all: Workload[], name: string): Workload | Workload[] {
   const sep = lower.lastIndexOf(':');
   const inFile = sep > 0 ? all.filter((w) => w.file.toLowerCase() === lower.slice(0, sep) && w.name.toLowerCase() === lower.slice(sep + 1)) : [];
   if (inFile.length === 1) return inFile[0];
-  const inScope = all.filter((w) => w.scope && `${w.scope}/${w.name}`.toLowerCase() === lower);
+  // `k8s/overlays/production/web`, or its tail `overlays/production/web`.
+  const inScope = all.filter((w) => w.scope && (`${w.scope}/${w.name}`.toLowerCase() === lower || `${w.scope}/${w.name}`.toLowerCase().endsWith(`/${lower}`)) && lower.includes('/'));
   if (inScope.length === 1) return inScope[0];
   let byName = all.filter((w) => w.name.toLowerCase() === lower || w.id.toLowerCase().endsWith(`/${lower}`) || w.id.toLowerCase().endsWith(`:${lower}`));
   for (const narrower of [(w: Workload) => w.app, (w: Workload) => !w.dev, (w: Workload) => !w.file.includes('/') && /^(?:docker-)?compose\.ya?ml$/.test(w.file)]) {

@@ -18,6 +18,8 @@ interface ConfigMapData {
 
 interface ContainerView {
   name: string;
+  /** An init container (JSON patch paths count `containers` without them). */
+  init: boolean;
   image?: Ref;
   command?: Ref;
   args?: Ref;
@@ -63,7 +65,7 @@ function templateOf(y: Y, root: unknown, kind: string): unknown {
   return y.get(root, 'spec', 'template');
 }
 
-function containerView(y: Y, c: unknown): ContainerView {
+function containerView(y: Y, c: unknown, init = false): ContainerView {
   const ref = (n: unknown): Ref | undefined => (n ? { y, node: n } : undefined);
   const env = new Map<string, Ref>();
   for (const e of y.items(y.get(c, 'env'))) {
@@ -74,6 +76,7 @@ function containerView(y: Y, c: unknown): ContainerView {
   for (const m of y.items(y.get(c, 'volumeMounts'))) mounts.set(y.str(m, 'mountPath') ?? '', { y, node: m });
   return {
     name: y.str(c, 'name') ?? y.str(c, 'image') ?? '',
+    init,
     image: y.str(c, 'image') ? ref(y.get(c, 'image')) : undefined,
     command: ref(y.get(c, 'command')),
     args: ref(y.get(c, 'args')),
@@ -86,7 +89,7 @@ function containerView(y: Y, c: unknown): ContainerView {
 
 function containersOf(y: Y, template: unknown): ContainerView[] {
   const spec = y.get(template, 'spec');
-  return [...y.items(y.get(spec, 'initContainers')), ...y.items(y.get(spec, 'containers'))].map((c) => containerView(y, c));
+  return [...y.items(y.get(spec, 'initContainers')).map((c) => containerView(y, c, true)), ...y.items(y.get(spec, 'containers')).map((c) => containerView(y, c))];
 }
 
 function replicasOf(y: Y, spec: unknown, note = ''): ReplicasView | undefined {
@@ -155,7 +158,7 @@ function patch(scope: Scope, y: Y, root: unknown, target?: { kind?: string; name
     const view = podView(y, root, kind, name);
     if (view.replicas) pod.replicas = { ...view.replicas, note: `${view.replicas.note} (patch ${y.f.file})` };
     for (const c of view.containers) {
-      const base = pod.containers.find((b) => b.name === c.name);
+      const base = pod.containers.find((b) => b.name === c.name && b.init === c.init);
       if (!base) {
         if (c.image) pod.containers.push(c);
         continue;
@@ -201,7 +204,7 @@ function json6902(scope: Scope, y: Y, ops: unknown, target: { kind?: string; nam
       continue;
     }
     const m = /^\/spec\/template\/spec\/containers\/(\d+)\/env(?:\/(?:-|\d+))?$/.exec(p);
-    const c = m ? pod.containers.filter((x) => !!x)[Number(m[1])] : undefined;
+    const c = m ? pod.containers.filter((x) => !x.init)[Number(m[1])] : undefined;
     if (!c) continue;
     const value = y.get(op, 'value');
     const items = y.items(value).length ? y.items(value) : [value];
