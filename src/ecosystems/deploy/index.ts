@@ -17,7 +17,7 @@ import { isMulti, QUEUE_WORKER, SCHEDULER, type DeployFacts, type Workload } fro
 export const deploy: Ecosystem = {
   id: 'deploy',
   name: 'Deployment manifests',
-  signature: 'no Kubernetes manifest, Compose file, Dockerfile, Procfile or .ebextensions',
+  signature: 'no Kubernetes manifest or kustomization, Helm values, Compose file, Dockerfile, Procfile or .ebextensions',
   providesEnvironment: true,
   detect(fs) {
     const evidence = hasDeployFiles(deployFiles(fs));
