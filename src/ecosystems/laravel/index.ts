@@ -45,6 +45,7 @@ export const laravel: Ecosystem = {
       envOverrides: options.env,
       provided: options.environment?.files,
       assume: options.assume,
+      targetEnv: options.targetEnv,
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
