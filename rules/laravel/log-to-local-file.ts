@@ -81,6 +81,11 @@ function targetOf(n: SyntaxNode | undefined, laravel: LaravelFacts, depth = 0): 
     }
     return undefined;
   }
+  // Storage::path('logs/x.log') / Storage::disk('local')->path(...): a file when the disk's driver is local.
+  if ((n.type === 'scoped_call_expression' || n.type === 'member_call_expression') && n.childForFieldName('name')?.text === 'path') {
+    const disk = storageDisk(callTarget(n), laravel);
+    return disk && str(laravel.config.get(`filesystems.disks.${disk}.driver`)) === 'local' ? { kind: 'file', text: `${oneLine(n.text)} (disk '${disk}', local driver)` } : undefined;
+  }
   if (n.type === 'binary_expression' && n.children.some((c) => c?.type === '.')) {
     const parts = [n.childForFieldName('left'), n.childForFieldName('right')].map((c) => targetOf(c ?? undefined, laravel, depth + 1));
     if (parts.some((p) => p?.kind === 'stream')) return { kind: 'stream' };
@@ -99,6 +104,16 @@ function creationArgs(creation: SyntaxNode): { name?: string; value: SyntaxNode 
     if (a && value) out.push({ name: a.childForFieldName('name')?.text, value });
   }
   return out;
+}
+
+/** The disk a Storage call goes to: Storage::path() -> the default disk, Storage::disk('x')->path() -> 'x'. */
+function storageDisk(target: SyntaxNode | null, laravel: LaravelFacts): string | undefined {
+  if (!target) return undefined;
+  if (target.type === 'name' || target.type === 'qualified_name') return /(?:^|\\)Storage$/.test(target.text) ? str(laravel.config.get('filesystems.default')) : undefined;
+  if (target.type === 'scoped_call_expression' && target.childForFieldName('name')?.text === 'disk' && /(?:^|\\)Storage$/.test(callTarget(target)?.text ?? '')) {
+    return stringLiteral(callArgs(target)[0]?.value);
+  }
+  return undefined;
 }
 
 /** The literal keys of an array literal, mapped to their value nodes. */
