@@ -33,14 +33,32 @@ function oneLine(text: string): string {
   return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
 }
 
+/** Assignments to plain variables per function (or file) scope, by variable name: built once per scope. */
+const assignmentsCache = new WeakMap<object, Map<number, Map<string, SyntaxNode[]>>>();
+
+function assignmentsIn(scope: SyntaxNode): Map<string, SyntaxNode[]> {
+  let perTree = assignmentsCache.get(scope.tree);
+  if (!perTree) assignmentsCache.set(scope.tree, (perTree = new Map()));
+  let byName = perTree.get(scope.id);
+  if (byName) return byName;
+  byName = new Map();
+  for (const a of scope.descendantsOfType('assignment_expression')) {
+    const left = a?.childForFieldName('left');
+    if (!a || left?.type !== 'variable_name') continue;
+    const list = byName.get(left.text) ?? [];
+    list.push(a);
+    byName.set(left.text, list);
+  }
+  perTree.set(scope.id, byName);
+  return byName;
+}
+
 /** The single assignment `$v = expr` to this variable earlier in the enclosing function (else unknown). */
 function assignedValue(variable: SyntaxNode): SyntaxNode | undefined {
   const scope = enclosingFunction(variable) ?? variable.tree.rootNode;
-  const found: SyntaxNode[] = [];
-  for (const a of scope.descendantsOfType('assignment_expression')) {
-    const left = a?.childForFieldName('left');
-    if (a && left?.type === 'variable_name' && left.text === variable.text && a.startIndex < variable.startIndex) found.push(a);
-  }
+  const all = assignmentsIn(scope).get(variable.text) ?? [];
+  // Many assignments: which one holds is a guess anyway (and a hostile file must stay linear).
+  const found = all.length > 20 ? [] : all.filter((a) => a.startIndex < variable.startIndex);
   // Reassigned in branches: which one holds here is a guess.
   return found.length === 1 ? (found[0].childForFieldName('right') ?? undefined) : undefined;
 }
