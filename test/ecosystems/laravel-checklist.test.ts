@@ -142,6 +142,14 @@ describe('Laravel checklist', () => {
       expect(r.logs.value).toContain('1 file not analysed');
     });
 
+    it('an env file that was skipped, or a parse error in the row\'s config file', async () => {
+      const r = await rows(project({ '.env': 'SESSION_DRIVER=redis\0\n', 'config/cache.php': "<?php return ['default' => 'redis', 'stores' => ['redis' => ['driver' => 'redis']]]\n$x = ;\n" }));
+      expect(r.sessions.status).toBe('unknown');
+      expect(r.sessions.value).toMatch(/\.env: env file skipped/);
+      expect(r.cache.status).toBe('unknown');
+      expect(r.cache.value).toContain('config/cache.php: parse error');
+    });
+
     it('a partial run', async () => {
       const dir = project({ 'app/Http/Controllers/HomeController.php': "<?php\nnamespace App\\Http\\Controllers;\nclass HomeController {}\n" });
       const r = await rows(dir, { only: ['app/Http/Controllers/HomeController.php'] });

@@ -177,7 +177,7 @@ const ROWS: Row[] = [
  * suppressed or baselined findings, a rule turned off or not run, config or code files that were not
  * analysed, or a partial run make it unknown, and the value says why (one line).
  */
-export function laravelChecklist(laravel: LaravelFacts, findings: Finding[], context: ChecklistContext, scheduler: SchedulerEvidence = { files: [], unread: [] }): ChecklistItem[] {
+export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: string; message: string }[] }, findings: Finding[], context: ChecklistContext, scheduler: SchedulerEvidence = { files: [], unread: [] }): ChecklistItem[] {
   return ROWS.map((row) => {
     const { text, unknown, none } = row.value(laravel, findings, scheduler);
     const failing = findings.some((f) => f.category === row.category && f.severity !== 'info');
@@ -186,15 +186,19 @@ export function laravelChecklist(laravel: LaravelFacts, findings: Finding[], con
     const off = rules.filter((id) => context.disabledRules.has(id));
     const notRun = rules.filter((id) => !context.disabledRules.has(id) && context.categoryOf(id) === undefined);
     const configFiles = laravel.configDirs.flatMap((d) => row.configs.map((c) => `${d}/${c}.php`));
-    const unreadConfig = context.notAnalysed.filter((f) => configFiles.includes(f) || laravel.envFiles.includes(f));
+    // A skipped file, or a folder that could not be listed, that holds one of the row's config files (or an env file in use).
+    const unreadConfig = context.notAnalysed.filter((f) => configFiles.some((c) => c === f || c.startsWith(`${f}/`)) || laravel.envFiles.includes(f));
     // Code rules never read the config folders: an unread config file is only its own row's concern.
     const inConfig = (f: string) => laravel.configDirs.some((d) => d === '.' || f.startsWith(`${d}/`)) || laravel.envFiles.includes(f);
+    // Config that was read only in part: an env file that was skipped (every row's values may come from it), or a parse error in the row's own config file.
+    const partlyRead = (laravel.errors ?? []).filter((e) => /^env file /.test(e.message) || (configFiles.includes(e.file) && /parse error/.test(e.message)));
     const unread = row.fromCode ? context.notAnalysed.filter((f) => !inConfig(f)).length : 0;
     const caveats = [
       ...(hidden ? [`${hidden} suppressed`] : []),
       ...(off.length ? [`${off.join(', ')} off`] : []),
       ...(notRun.length ? [`${notRun.join(', ')} not run`] : []),
       ...unreadConfig.map((f) => `${f} not analysed`),
+      ...partlyRead.map((e) => `${e.file}: ${e.message}`),
       ...(unread ? [`${unread} file${unread === 1 ? '' : 's'} not analysed`] : []),
       ...(context.partial ? ['partial run: only some files were read'] : []),
     ];
