@@ -71,6 +71,10 @@ describe('Laravel checklist', () => {
     // Every other row of this app passes: 'none' is only the scheduler's.
     expect(Object.values(none).filter((r) => r.category !== 'scheduler').map((r) => r.status)).toEqual(Array(7).fill('pass'));
 
+    // Artisan::command() defines a console command, not a scheduled task.
+    const console = await rows(project({ 'routes/console.php': "<?php\nuse Illuminate\\Support\\Facades\\Artisan;\nuse Illuminate\\Support\\Facades\\Schedule;\nArtisan::command('inspire', fn () => 1)->purpose('quote');\n" }));
+    expect(console.scheduler.status).toBe('none');
+
     const locked = await rows(project({ 'app/Console/Kernel.php': KERNEL("        $schedule->command('reports:send')->daily()->onOneServer();") }));
     expect(locked.scheduler).toMatchObject({ status: 'pass', value: 'every task on one server' });
 

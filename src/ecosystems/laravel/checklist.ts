@@ -48,8 +48,8 @@ export interface SchedulerEvidence {
 }
 
 const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstrap/app.php'];
-/** A task registration: $schedule->command(...), Schedule::job(...), ->call(...), ->exec(...), withSchedule(). */
-const TASK = /(?:->|::)\s*(?:command|job|call|exec)\s*\(|withSchedule\s*\(/;
+/** A call on the scheduler: $schedule->command(...), Schedule::job(...), Schedule::daily()->group(...), withSchedule(). Not Artisan::command(). */
+const TASK = /\bSchedule::\s*\w+\s*\(|\$schedule\s*->\s*\w+\s*\(|withSchedule\s*\(/;
 const MENTIONS_SCHEDULE = /\bSchedule\b/;
 
 /** Comments out, so the skeleton's `// $schedule->command('inspire')->hourly();` is not a task. */
