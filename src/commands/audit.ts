@@ -161,9 +161,13 @@ function targetEnvFile(root: string, name: string | undefined): string[] | undef
 
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
+  const named = flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f));
+  const targetFile = named ? undefined : targetEnvFile(root, flags.targetEnv);
   return {
     path: target,
-    envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)) ?? targetEnvFile(root, flags.targetEnv),
+    envFiles: named ?? targetFile,
+    // Framework defaults then point at the target env file, where the fix goes.
+    ...(targetFile ? { targetEnv: flags.targetEnv } : {}),
     env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
     assume: { ...config.assume, ...parseKeyValues(flags.assume, '--assume') },
     configDir: flags.configDir ?? config.configDir,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Finding, Severity } from '../engine/finding.js';
 import type { CheckStatus, FormatInput } from './model.js';
 
-const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ' };
+const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ', none: 'none' };
 
 function severityLabel(c: ChalkInstance, s: Severity): string {
   if (s === 'error') return c.red('error');
@@ -78,7 +78,7 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   if (report.checklist.length) {
     out.push(c.bold('Statelessness checklist'));
     for (const item of report.checklist) {
-      const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : c.yellow(MARK.unknown);
+      const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : item.status === 'none' ? c.dim(MARK.none) : c.yellow(MARK.unknown);
       out.push(`  ${mark}  ${item.label.padEnd(16)} ${c.dim(item.value)}`);
     }
     out.push('');
