@@ -60,7 +60,13 @@ export default defineRule<Node>({
     examples: { bad: "const resetTokens = new Map();\napp.post('/forgot', (req, res) => { resetTokens.set(token, req.body.email); });", good: "app.post('/forgot', async (req, res) => { await redis.set(`reset:${token}`, req.body.email, 'EX', 3600); });" },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /new\s+(?:Map|Set)\b|=\s*[{[]|lru|cache|Cache|Injectable|CacheModule/, include: serverFile },
+  // Candidates are top-level declarations (column 0; the runner joins prefilters by source, so no m flag), cache packages by import name, Nest singletons and
+  // CacheModule: a looser `= {` matched most files of a real app and made the audit parse all of them.
+  files: {
+    languages: LANGUAGES,
+    prefilter: /(?:^|\n)(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*(?::[^\n]*?)?=\s*(?:new\s+(?:Map|Set)\b|[{[])|lru|LRU|node-cache|memory-cache|mnemonist|cache-manager|ttl-?cache|flat-cache|@Injectable|@Controller|@WebSocketGateway|CacheModule/,
+    include: serverFile,
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const candidates: { name: string; decl: Node; kind: string; scope: Node; member: boolean }[] = [];
