@@ -101,16 +101,53 @@ export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: stri
 interface PathText {
   text: string;
   complete: boolean;
+  /** For `${dir}/${name}/storage.js`-like templates: the constant text after the one unknown part. */
+  suffix?: string;
 }
 
-function evalPath(e: T.Expression, file: string, root: string, depth = 0): PathText | undefined {
+/**
+ * Path constants an entry puts on a global (`global.WIKI = { SERVERPATH: path.join(process.cwd(), 'server') }`,
+ * `WIKI.SERVERPATH = ...`): `WIKI.SERVERPATH` -> its expression and file.
+ */
+type Globals = Map<string, { e: T.Expression; file: string }>;
+
+function globalPaths(entries: string[], readText: (f: string) => string | undefined): Globals {
+  const out: Globals = new Map();
+  for (const file of entries) {
+    const text = readText(file);
+    if (!text || !/\bglobal(?:This)?\.\w+\s*=/.test(text)) continue;
+    const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.tsx?$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JS);
+    const globalNames = new Set([...text.matchAll(/\bglobal(?:This)?\.(\w+)\s*=/g)].map((m) => m[1]));
+    for (const st of sf.statements) {
+      if (ts.isVariableStatement(st)) {
+        for (const d of st.declarationList.declarations) {
+          const init = d.initializer && unwrapParens(d.initializer);
+          if (!ts.isIdentifier(d.name) || !globalNames.has(d.name.text) || !init || !ts.isObjectLiteralExpression(init)) continue;
+          for (const p of init.properties) if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name)) out.set(`${d.name.text}.${p.name.text}`, { e: p.initializer, file });
+        }
+      } else if (ts.isExpressionStatement(st) && ts.isBinaryExpression(st.expression) && st.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const left = st.expression.left.getText(sf).replace(/^global(?:This)?\./, '');
+        if (/^\w+\.\w+$/.test(left) && globalNames.has(left.split('.')[0])) out.set(left, { e: st.expression.right, file });
+      }
+    }
+  }
+  return out;
+}
+
+const unwrapParens = (e: T.Expression): T.Expression => (ts.isParenthesizedExpression(e) ? unwrapParens(e.expression) : e);
+
+function evalPath(e: T.Expression, file: string, root: string, depth = 0, globals: Globals = new Map()): PathText | undefined {
   if (depth > 8) return undefined;
-  if (ts.isParenthesizedExpression(e)) return evalPath(e.expression, file, root, depth + 1);
+  if (ts.isParenthesizedExpression(e)) return evalPath(e.expression, file, root, depth + 1, globals);
+  if (ts.isPropertyAccessExpression(e)) {
+    const g = globals.get(e.getText().replace(/^global(?:This)?\./, ''));
+    if (g) return evalPath(g.e, g.file, root, depth + 1, globals);
+  }
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return { text: e.text, complete: true };
   if (ts.isIdentifier(e)) {
     if (e.text === '__dirname') return { text: `/${path.posix.dirname(file)}`, complete: true };
     const decl = findConst(e);
-    if (decl) return evalPath(decl, file, root, depth + 1);
+    if (decl) return evalPath(decl, file, root, depth + 1, globals);
     return { text: '', complete: false };
   }
   if (ts.isPropertyAccessExpression(e) && e.getText() === 'import.meta.dirname') return { text: `/${path.posix.dirname(file)}`, complete: true };
@@ -120,7 +157,7 @@ function evalPath(e: T.Expression, file: string, root: string, depth = 0): PathT
     if (/^(?:path\.)?(?:join|resolve)$/.test(callee)) {
       const parts: string[] = [];
       for (const a of e.arguments) {
-        const p = evalPath(a, file, root, depth + 1);
+        const p = evalPath(a, file, root, depth + 1, globals);
         if (!p || !p.complete) {
           if (!parts.length) return undefined;
           return { text: `${path.posix.join(...parts)}/${p?.text ?? ''}`, complete: false };
@@ -133,17 +170,22 @@ function evalPath(e: T.Expression, file: string, root: string, depth = 0): PathT
     return undefined;
   }
   if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-    const l = evalPath(e.left, file, root, depth + 1);
+    const l = evalPath(e.left, file, root, depth + 1, globals);
     if (!l) return undefined;
     if (!l.complete) return l;
-    const r = evalPath(e.right, file, root, depth + 1);
+    const r = evalPath(e.right, file, root, depth + 1, globals);
     return { text: l.text + (r?.text ?? ''), complete: !!r?.complete };
   }
   if (ts.isTemplateExpression(e)) {
     let text = e.head.text;
     for (const s of e.templateSpans) {
-      const p = evalPath(s.expression, file, root, depth + 1);
-      if (!p?.complete) return { text: text + (p?.text ?? ''), complete: false };
+      const p = evalPath(s.expression, file, root, depth + 1, globals);
+      if (!p?.complete) {
+        // one unknown part followed by constants (`../modules/storage/${key}/storage`): keep the tail
+        const rest = e.templateSpans.slice(e.templateSpans.indexOf(s) + 1);
+        const tail = rest.every((r) => evalPath(r.expression, file, root, depth + 1, globals)?.complete) ? s.literal.text + rest.map((r) => evalPath(r.expression, file, root, depth + 1, globals)!.text + r.literal.text).join('') : undefined;
+        return { text: text + (p?.text ?? ''), complete: false, ...(p?.text || tail === undefined ? {} : { suffix: tail }) };
+      }
       text += p.text + s.literal.text;
     }
     return { text, complete: true };
@@ -163,12 +205,26 @@ function findConst(id: T.Identifier): T.Expression | undefined {
 }
 
 const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
+/** Packages that require every module of a folder (auto-load, require-all, require-dir, require-directory). */
+const FOLDER_LOADERS = /^(?:autoload|requireAll|requireDir|requireDirectory)$/;
+
+/** Source files in a folder and its subfolders, `depth` levels down. */
+function sourcesUnder(fs: ProjectFs, dir: string, depth: number): string[] {
+  const out: string[] = [];
+  for (const e of fs.list(dir || '.') ?? []) {
+    const f = joinPath(dir, e.name);
+    if (e.kind === 'file' && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) out.push(f);
+    else if (e.kind === 'dir' && depth > 1 && e.name !== 'node_modules') out.push(...sourcesUnder(fs, f, depth - 1));
+  }
+  return out;
+}
 
 /** Walks the import graph of one package from its entries. */
 export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver, readText: (f: string) => string | undefined): { files: string[]; unresolved: string[] } {
   const seen = new Set<string>();
   const unresolved: string[] = [];
   const queue = [...pkg.entries];
+  let globals: Globals | undefined;
   while (queue.length) {
     const file = queue.shift()!;
     if (seen.has(file)) continue;
@@ -181,20 +237,32 @@ export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver,
       const hit = resolver.resolve(file, ref.fileName);
       if (hit) next.push(hit);
     }
-    if (/\b(?:require|import)\s*\(\s*[^'"`\s)]/.test(text)) {
+    // computed loads: `require(expr)`, `import(expr)`, templates with `${}`, folder loaders (auto-load, require-all...)
+    if (/\b(?:require|import)\s*\(\s*(?:[^'"`\s)]|`[^`]*\$\{)|\b(?:autoload|requireAll|requireDir|requireDirectory)\s*\(/.test(text)) {
+      globals ??= globalPaths(pkg.entries, readText);
       const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
       const visit = (n: T.Node): void => {
-        if (ts.isCallExpression(n) && n.arguments.length && ((ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword) && !ts.isStringLiteral(n.arguments[0])) {
-          const p = evalPath(n.arguments[0], file, pkg.root);
+        const loader = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && FOLDER_LOADERS.test(n.expression.text);
+        if (ts.isCallExpression(n) && n.arguments.length && (loader || (ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword) && !ts.isStringLiteral(n.arguments[0])) {
+          const p = evalPath(n.arguments[0], file, pkg.root, 0, globals);
+          const folderOf = (text: string) => (text.startsWith('/') ? text.slice(1) : joinPath(path.posix.dirname(file), text));
           if (!p) unresolved.push(`${file}: ${n.getText(sf).slice(0, 80)}`);
+          else if (loader && p.complete) next.push(...sourcesUnder(fs, folderOf(p.text), 3));
           else if (p.complete) {
             const hit = resolver.resolve(file, p.text);
             if (hit) next.push(hit);
           } else if (p.text.includes('/')) {
-            // a folder loaded file by file (`fs.readdirSync(dir).forEach(f => require(path.join(dir, f)))`)
-            const dir = p.text.slice(0, p.text.lastIndexOf('/'));
-            const abs = dir.startsWith('/') ? dir.slice(1) : joinPath(path.posix.dirname(file), dir);
-            for (const e of fs.list(abs || '.') ?? []) if (e.kind === 'file' && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) next.push(joinPath(abs, e.name));
+            const abs = folderOf(p.text.slice(0, p.text.lastIndexOf('/')));
+            if (p.suffix?.startsWith('/') && p.text.endsWith('/')) {
+              // one module per folder (`../modules/storage/${key}/storage`): every folder's module
+              for (const e of fs.list(abs || '.') ?? []) {
+                const hit = e.kind === 'dir' ? resolveFile(fs, joinPath(joinPath(abs, e.name), p.suffix.slice(1))) : undefined;
+                if (hit) next.push(hit);
+              }
+            } else {
+              // a folder loaded file by file (`fs.readdirSync(dir).forEach(f => require(path.join(dir, f)))`)
+              for (const e of fs.list(abs || '.') ?? []) if (e.kind === 'file' && SOURCE.test(e.name) && !e.name.endsWith('.d.ts')) next.push(joinPath(abs, e.name));
+            }
           } else unresolved.push(`${file}: ${n.getText(sf).slice(0, 80)}`);
         }
         ts.forEachChild(n, visit);
