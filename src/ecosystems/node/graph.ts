@@ -69,7 +69,14 @@ export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: stri
   };
   return {
     resolve(from, spec) {
-      if (spec.startsWith('.') || spec.startsWith('/')) return resolveFile(fs, spec.startsWith('/') ? spec.slice(1) : joinPath(path.posix.dirname(from), spec));
+      if (spec.startsWith('.') || spec.startsWith('/')) {
+        const target = spec.startsWith('/') ? spec.slice(1) : joinPath(path.posix.dirname(from), spec);
+        const hit = resolveFile(fs, target);
+        if (hit) return hit;
+        // build output that is not in the repository (`require('./dist/cli/run.js')` in a bin script): its source
+        const built = /^(.*?)(?:^|\/)(?:dist|build|out)\/(.+)$/.exec(target);
+        return built ? (resolveFile(fs, joinPath(joinPath(built[1], 'src'), built[2])) ?? resolveFile(fs, joinPath(built[1], built[2]))) : undefined;
+      }
       if (spec.startsWith('node:')) return undefined;
       const aliases = aliasesFor(from);
       if (aliases) {

@@ -132,6 +132,8 @@ function scriptTargets(script: string): { files: string[]; envFiles: string[]; n
       const w = words[i].replace(/^['"]|['"]$/g, '');
       if (w.startsWith('-')) {
         if (/^(?:-r|--require|--import|--loader|--env-file|-e|--exec|--watch-path|--ignore|-i|--name|--max-old-space-size)$/.test(w)) i++;
+        // nodemon / ts-node-dev `--watch <path>` (directus: `ts-node-dev --watch ".env" -- src/start.ts`); node's is a switch
+        else if ((w === '--watch' || w === '-w') && !/(?:^|\/)node$/.test(words[runner])) i++;
         continue;
       }
       if (w === 'start' && words[runner] === 'pm2') continue;
