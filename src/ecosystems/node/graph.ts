@@ -226,6 +226,20 @@ function sourcesUnder(fs: ProjectFs, dir: string, depth: number): string[] {
   return out;
 }
 
+/**
+ * Module specifiers of static imports, re-exports, `require('x')` and `import('x')`, by a regular
+ * expression: ~10x faster than the compiler's `preProcessFile` on a large app. One inside a comment or a
+ * string is taken too; it only adds an existing file to the scope. The clause before `from` is bounded, so
+ * a hostile file cannot make the match quadratic.
+ */
+const IMPORT_SPEC = /\b(?:import|export)\s+(?:type\s+)?(?:[\w*${}\s,]{1,2000}?\sfrom\s*)?['"]([^'"\n]{1,500})['"]|\b(?:require|import)\s*\(\s*(?:['"]([^'"\n]{1,500})['"]|`([^`$\n]{1,500})`)\s*\)/g;
+
+export function importSpecifiers(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT_SPEC)) out.push((m[1] ?? m[2] ?? m[3])!);
+  return out;
+}
+
 /** Walks the import graph of one package from its entries. */
 export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver, readText: (f: string) => string | undefined): { files: string[]; unresolved: string[] } {
   const seen = new Set<string>();
@@ -239,9 +253,8 @@ export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver,
     const text = readText(file);
     if (text === undefined) continue;
     const next: string[] = [];
-    const info = ts.preProcessFile(text, true, true);
-    for (const ref of info.importedFiles) {
-      const hit = resolver.resolve(file, ref.fileName);
+    for (const spec of importSpecifiers(text)) {
+      const hit = resolver.resolve(file, spec);
       if (hit) next.push(hit);
     }
     // computed loads: `require(expr)`, `import(expr)`, templates with `${}`, folder loaders (auto-load, require-all...)
