@@ -26,6 +26,13 @@ function containerKind(init: T.Expression | undefined): string | undefined {
     return undefined;
   }
   if (ts.isObjectLiteralExpression(e) && e.properties.every((p) => ts.isPropertyAssignment(p) && !ts.isFunctionLike(p.initializer))) return 'object';
+  // A registry object: containers plus the methods that fill them (juice-shop's
+  // `authenticatedUsers = { tokenMap: {}, put(token, user) { this.tokenMap[token] = user } }`)
+  if (ts.isObjectLiteralExpression(e)) {
+    const holds = e.properties.some((p) => ts.isPropertyAssignment(p) && !ts.isFunctionLike(p.initializer) && !!containerKind(p.initializer));
+    const fills = e.properties.some((p) => (ts.isMethodDeclaration(p) || (ts.isPropertyAssignment(p) && ts.isFunctionLike(p.initializer))) && /\bthis\.\w+(?:\[[^\]]+\]\s*=[^=]|\.(?:set|add|push)\s*\()/.test(p.getText()));
+    if (holds && fills) return 'registry object';
+  }
   if (ts.isArrayLiteralExpression(e)) return 'array';
   return undefined;
 }
