@@ -51,7 +51,7 @@ export default defineRule<Node>({
     examples: { bad: "cron.schedule('0 * * * *', sendReminders);", good: "queue.upsertJobScheduler('reminders', { pattern: '0 * * * *' });" },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /cron|schedule|toad-scheduler|@Cron|@Interval|@Timeout|setInterval/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /node-cron|['"]cron['"]|CronJob|croner|scheduleJob|node-schedule|toad-scheduler|@nestjs\/schedule|@Cron|@Interval|@Timeout|setInterval/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     for (const { call, q } of a.calls) {

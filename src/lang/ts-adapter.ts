@@ -13,6 +13,8 @@ import type { LanguageAdapter, ParsedFile } from './adapter.js';
 // Resolved from ts-morph's own location, so a nested (not hoisted) @ts-morph/common is found too.
 const fromTsMorph = createRequire(createRequire(import.meta.url).resolve('ts-morph'));
 const ts: typeof TS = fromTsMorph('@ts-morph/common/dist/typescript.js');
+/** JSDoc is not read by any rule: skipping it makes the parse cheaper. */
+export const PARSE_OPTIONS: TS.CreateSourceFileOptions = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
 export type TsNode = TS.Node;
 export { ts };
 
@@ -25,9 +27,9 @@ export function parseTs(text: string, language: 'ts' | 'js', fileName = language
   const kindOf = (name: string) =>
     /\.tsx$/.test(name) ? ts.ScriptKind.TSX : /\.(m|c)?ts$/.test(name) ? ts.ScriptKind.TS : ts.ScriptKind.JSX;
   const kind = kindOf(fileName);
-  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
+  const sf = ts.createSourceFile(fileName, text, PARSE_OPTIONS, true, kind);
   if (kind === ts.ScriptKind.TS && parseDiagnostics(sf).length) {
-    const tsx = ts.createSourceFile(fileName.replace(/\.\w+$/, '.tsx'), text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+    const tsx = ts.createSourceFile(fileName.replace(/\.\w+$/, '.tsx'), text, PARSE_OPTIONS, true, ts.ScriptKind.TSX);
     if (!parseDiagnostics(tsx).length) return tsx;
   }
   return sf;
