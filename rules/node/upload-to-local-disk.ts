@@ -32,7 +32,10 @@ function routeMovesUpload(n: Node): boolean {
 function pathText(a: Analysis, e: Expression | undefined): string {
   if (!e) return '';
   const v = evaluate(a.nf, e);
-  return v.t === 'scalar' ? String(v.v ?? '') : e.getText();
+  if (v.t === 'scalar') return String(v.v ?? '');
+  // a local holding a template (`const filePath = \`uploads/${id}.png\``): show the template, not the name
+  const init = ts.isIdentifier(e) ? declNode(e) : undefined;
+  return init ? init.getText() : e.getText();
 }
 
 export default defineRule<Node>({
