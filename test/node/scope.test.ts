@@ -48,4 +48,10 @@ describe('Node detection and scope', () => {
     expect(p.packages[0].unresolvedLoads).toEqual([]);
     expect(p.packages[1].files).toEqual(['api/cli.js', 'api/src/cli/run.ts', 'api/src/start.ts']);
   });
+
+  it('expands nested workspace globs (packages/*/*, examples/**) and skips dot folders', async () => {
+    const p = await loadNodeProject(new DiskFs(path.resolve(__dirname, '../../fixtures/node-scope/nested-workspaces')), {});
+    expect(p.packages.map((x) => x.root)).toEqual(['examples/blog/api', 'packages/core/server']);
+    expect(p.packages[1].files).toEqual(['packages/core/server/src/index.ts', 'packages/providers/upload-local/src/index.ts']);
+  });
 });
