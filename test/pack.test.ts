@@ -24,5 +24,9 @@ describe('npm package', () => {
     expect(r.stderr.split('\n').filter((l) => l && !/^npm (warn|notice)/i.test(l))).toEqual([]);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(5);
+    // The library surface: `import { audit } from 'statelint'` gives the same report the CLI printed.
+    const lib = spawnSync(process.execPath, ['--input-type=module', '-e', `import { audit, live } from 'statelint'; const r = await audit({ path: ${JSON.stringify(path.join(ROOT, 'fixtures/projects/laravel-10'))} }); console.log(JSON.stringify({ n: r.report.findings.length, live: typeof live }));`], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    expect(lib.stderr).toBe('');
+    expect(JSON.parse(lib.stdout)).toEqual({ n: JSON.parse(r.stdout).findings.length, live: 'function' });
   }, 240_000);
 });

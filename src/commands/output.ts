@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { SEVERITY_RANK, type Severity } from '../engine/finding.js';
+import type { Severity } from '../engine/finding.js';
 import { formatter, type Format } from '../report/index.js';
 import type { FormatInput } from '../report/model.js';
 import { UsageError } from './errors.js';
@@ -47,10 +47,7 @@ export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, is
   return isTTY && env.TERM !== 'dumb' ? 1 : 0;
 }
 
-export function exitCodeFor(severities: Severity[], failOn: FailOn): 0 | 1 {
-  if (failOn === 'never') return 0;
-  return severities.some((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn]) ? 1 : 0;
-}
+export { failsAt as exitCodeFor } from '../engine/finding.js';
 
 /**
  * Where the audited folder sits in its git repository: `git rev-parse` from the folder (it also honours GIT_DIR in

@@ -5,6 +5,12 @@ export type SeverityOrOff = Severity | 'off';
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 1, warning: 2, error: 3 };
 
+/** The exit code of a run: 1 when a finding is at or above `failOn` ('never' never fails), else 0. */
+export function failsAt(severities: Severity[], failOn: Severity | 'never'): 0 | 1 {
+  if (failOn === 'never') return 0;
+  return severities.some((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[failOn]) ? 1 : 0;
+}
+
 export type Category =
   | 'sessions' | 'cache' | 'uploads' | 'logs' | 'config' | 'scheduler'
   | 'database' | 'realtime' | 'rate-limit' | 'memory' | 'deployment' | 'queue';

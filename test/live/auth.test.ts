@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
+import { registerLiveCommand } from '../../src/commands/live.js';
 import { ensureSystemPackages, Servers } from './servers.js';
 
 // A 3-master Redis Cluster with requirepass + masterauth, and a Sentinel set whose data nodes and

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
 import { openSessionStore, type StoreTarget } from '../../src/live/redis-store.js';
 import { ensureSystemPackages, Servers, type Running } from './servers.js';
 

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
+import { registerLiveCommand } from '../../src/commands/live.js';
 import { schemaErrors } from '../support/schema.js';
 import { ensureSystemPackages, freePort, REPO, Servers, type Running } from './servers.js';
 

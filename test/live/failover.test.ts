@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
 import { describeLoad, type LoadStats } from '../../src/live/load.js';
 import { ensureSystemPackages, Servers, type Running } from './servers.js';
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
+import { registerLiveCommand } from '../../src/commands/live.js';
 import type { LoadStats } from '../../src/live/load.js';
 import { ensureSystemPackages, Servers, type Running } from './servers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
 import type { LoadStats } from '../../src/live/load.js';
 import { ensureSystemPackages, Servers, type Running } from './servers.js';
 

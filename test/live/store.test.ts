@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
+import { registerLiveCommand } from '../../src/commands/live.js';
 import { LIVE_CHECKS } from '../../src/live/checks.js';
 import { ensureSystemPackages, freePort, Servers, type Running } from './servers.js';
 import { schemaErrors } from '../support/schema.js';

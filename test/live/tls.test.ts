@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLiveCommand, runLive } from '../../src/commands/live.js';
+import { live as runLive } from '../../src/api/index.js';
+import { registerLiveCommand } from '../../src/commands/live.js';
 import type { LoadStats } from '../../src/live/load.js';
 import { ensureSystemPackages, Servers, type Running, type TestCert } from './servers.js';
 
