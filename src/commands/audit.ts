@@ -4,7 +4,7 @@ import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions,
 import type { SeverityOrOff } from '../engine/finding.js';
 import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
 import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
-import { loadConfigFile, type ConfigFile } from './config-file.js';
+import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
@@ -108,7 +108,7 @@ function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?:
 export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir' | 'workload'> & Partial<Pick<AuditFlags, 'assume' | 'targetEnv'>>;
 
 export function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // `--env __proto__=x` is a key like any other
   for (const item of items ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
@@ -138,7 +138,11 @@ function parseSize(value: string): number {
 /** A --dotenv path as the user typed it: from the current folder when it is there, else from the project. */
 function envFilePath(root: string, given: string): string {
   const fromCwd = path.resolve(given);
-  return new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file' ? fromCwd : path.resolve(root, given);
+  if (new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file') return fromCwd;
+  const fromRoot = path.resolve(root, given);
+  // A missing env file would silently resolve with other values: a usage error instead.
+  if (new DiskFs(path.dirname(fromRoot)).exists(path.basename(fromRoot)) !== 'file') throw new UsageError(`--dotenv ${given}: no such file (looked in the current folder and in ${root})`);
+  return fromRoot;
 }
 
 /**
@@ -160,6 +164,7 @@ function targetEnvFile(root: string, name: string | undefined): string[] | undef
 
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
+  if (flags.configDir !== undefined) checkConfigDirFlag(root, flags.configDir);
   return {
     path: target,
     envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)) ?? targetEnvFile(root, flags.targetEnv),

@@ -57,7 +57,21 @@ function ruleDescriptor(meta: RuleMeta): ReportingDescriptor {
  */
 export function artifactLocation(input: FormatInput, file: string): ArtifactLocation {
   if (file.startsWith('/')) return { uri: pathToFileURL(file).href };
-  return { uri: repoPath(input, file), uriBaseId: '%SRCROOT%' };
+  return { uri: uriReference(repoPath(input, file)), uriBaseId: '%SRCROOT%' };
+}
+
+/**
+ * A repository path as a relative URI reference (RFC 3986): each segment percent-encoded as UTF-8, so a
+ * file named `a b#1?.php`, `50%.php` or `café.php` is not read as a fragment, a query or an escape. Only
+ * unreserved characters and the sub-delimiters that are safe in a path stay as they are; a lone surrogate
+ * (a file name that was not valid UTF-8) becomes U+FFFD rather than throwing.
+ */
+export function uriReference(file: string): string {
+  const wellFormed = file.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return wellFormed
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 }
 
 /** %SRCROOT% is the repository root (the audited folder outside git), as an absolute file: URI ending in '/'. */

@@ -5,7 +5,7 @@ import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFil
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import { evaluate, evaluateConfigFile, plainHelperBody, type AppHelper, type EvalScope } from './evaluate.js';
 import { frameworkDefaults, MERGEABLE } from './framework-defaults.js';
-import { arrayMerge, at, scalar, type Origin, type Val } from '../../engine/values.js';
+import { arrayMerge, at, scalar, unknown, type Origin, type Val } from '../../engine/values.js';
 import type { SyntaxNode } from '../../lang/php.js';
 import type { LaravelFacts } from './facts.js';
 
@@ -131,11 +131,22 @@ function scopeFor(file: string, text: string, env: EnvironmentView, envFiles: En
 }
 
 /**
+ * The app's config directories. `unknown` is set when the directory cannot be known or read from the
+ * project (bootstrap/app.php names a folder outside it, e.g. `useConfigPath('/etc')`, or cannot be
+ * parsed): every app config value is then unknown, never a framework default, and `dirs` is config/
+ * only so rules still treat config/*.php as config (an env() there is not "outside config").
+ */
+interface ConfigDirs {
+  dirs: string[];
+  unknown?: { file: string; reason: string };
+}
+
+/**
  * The config directory Laravel really uses: --config-dir, else `useConfigPath(...)` in
  * bootstrap/app.php, else a `configPath()` override in an Application subclass, else config/.
  */
-async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined): Promise<string[]> {
-  if (explicit) return [toPosix(path.relative(fs.root, path.resolve(fs.root, explicit))) || '.'];
+async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined, errors: LaravelProject['errors']): Promise<ConfigDirs> {
+  if (explicit) return { dirs: [toPosix(path.relative(fs.root, path.resolve(fs.root, explicit))) || '.'] };
   const found: string[] = [];
   // An Application subclass that overrides configPath() lives in a file named after it (BookStack: app/App/Application.php).
   const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')) : phpFilesUnder(fs, 'app', 4);
@@ -146,39 +157,65 @@ async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env
     if (!read.ok) continue;
     const text = read.text;
     if (!/useConfigPath|function\s+configPath/.test(text)) continue;
-    const tree = await parsePhp(text);
+    let tree: Awaited<ReturnType<typeof parsePhp>>;
+    try {
+      tree = await parsePhp(text);
+    } catch (e) {
+      const reason = `${rel} could not be parsed (${(e as Error).message}), so the config directory is unknown`;
+      errors.push({ file: rel, message: reason });
+      return { dirs: ['config'], unknown: { file: rel, reason } };
+    }
     try {
       const scope = scopeFor(rel, text, env, []);
-      scope.vars.set('__DIR__', scalar(toPosix(path.dirname(rel)), { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: '__DIR__' }));
-      scope.vars.set('$this->basePath', scalar('', { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: 'base path' }));
-      scope.vars.set('$path', scalar('', { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: '$path' }));
-      for (const dir of configPathsIn(tree.rootNode, scope)) if (!found.includes(dir)) found.push(dir);
+      const origin = { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1 };
+      // base_path(), __DIR__ and $this->basePath start with a marker no project string holds, so
+      // `base_path('config')` (inside the project) is told from a literal '/etc' (outside it).
+      scope.basePath = BASE_MARK;
+      scope.vars.set('__DIR__', scalar(`${BASE_MARK}/${toPosix(path.dirname(rel))}`, { ...origin, note: '__DIR__' }));
+      scope.vars.set('$this->basePath', scalar(BASE_MARK, { ...origin, note: 'base path' }));
+      scope.vars.set('$path', scalar('', { ...origin, note: '$path' }));
+      for (const dir of configPathsIn(tree.rootNode, scope)) {
+        if (typeof dir !== 'string') {
+          errors.push({ file: rel, message: `${dir.outside}: not read; the config values are unknown` });
+          return { dirs: ['config'], unknown: { file: rel, reason: dir.outside } };
+        }
+        if (!found.includes(dir)) found.push(dir);
+      }
     } finally {
       tree.delete();
     }
   }
-  return found.length ? found : ['config'];
+  return { dirs: found.length ? found : ['config'] };
 }
 
-function configPathsIn(rootNode: SyntaxNode, scope: EvalScope): string[] {
-  const out: string[] = [];
-  const visit = (n: SyntaxNode) => {
+const BASE_MARK = '\u{10FFFF}statelint-base-path';
+
+/** Config paths set in a file; `{ outside }` for one that leaves the project (an absolute path or `..`). */
+function configPathsIn(rootNode: SyntaxNode, scope: EvalScope): (string | { outside: string })[] {
+  const out: (string | { outside: string })[] = [];
+  const pushPath = (v: Val, call: SyntaxNode) => {
+    if (v.t !== 'scalar' || typeof v.v !== 'string') return;
+    const fromBase = v.v === BASE_MARK || v.v.startsWith(`${BASE_MARK}/`);
+    const raw = fromBase ? v.v.slice(BASE_MARK.length) : v.v;
+    const norm = path.posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
+    const written = (call.text.length > 80 ? `${call.text.slice(0, 77)}...` : call.text).replace(/\s+/g, ' ');
+    if ((!fromBase && raw.startsWith('/')) || norm === '..' || norm.startsWith('../') || raw.includes('\0') || raw.includes(BASE_MARK)) out.push({ outside: `${written} points outside the project` });
+    else if (norm && norm !== '.') out.push(norm);
+  };
+  const stack: SyntaxNode[] = [rootNode];
+  while (stack.length) {
+    const n = stack.pop()!;
     if (n.type === 'member_call_expression' && n.childForFieldName('name')?.text === 'useConfigPath') {
       const arg = n.childForFieldName('arguments')?.namedChildren[0]?.namedChildren[0];
-      if (arg) pushPath(evaluate(arg, scope));
+      if (arg) pushPath(evaluate(arg, scope), n);
     }
     if (n.type === 'method_declaration' && n.childForFieldName('name')?.text === 'configPath') {
       const ret = findReturn(n);
-      if (ret) pushPath(evaluate(ret, scope));
+      if (ret) pushPath(evaluate(ret, scope), n.childForFieldName('name') ?? n);
     }
-    for (const c of n.namedChildren) if (c) visit(c);
-  };
-  const pushPath = (v: Val) => {
-    if (v.t !== 'scalar' || typeof v.v !== 'string') return;
-    const norm = path.posix.normalize(v.v.replace(/^\/+/, '')).replace(/\/+$/, '');
-    if (norm && !norm.startsWith('..')) out.push(norm);
-  };
-  visit(rootNode);
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) if (children[i]) stack.push(children[i]!);
+  }
   return out;
 }
 
@@ -254,7 +291,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const { version, major } = detectLaravelVersion(fs);
   const envFiles = [...loadEnvFiles(fs, options.envFiles, errors), ...(options.provided ?? [])];
   const env = new EnvironmentView(envFiles, options.envOverrides);
-  const configDirs = await detectConfigDirs(fs, options.configDir, env, options.phpFiles);
+  const { dirs: configDirs, unknown: configUnknown } = await detectConfigDirs(fs, options.configDir, env, options.phpFiles, errors);
   const anchor = composerAnchor(fs, major);
 
   // The same parser (with its grammar-gap patches) as source files: config files are PHP like any other.
@@ -273,6 +310,12 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const embedded = frameworkDefaults(major);
   const resolved = new Map<string, { val: Val; source: 'app' | 'framework' | 'app+framework' }>();
   for (const name of [...CONFIG_FILES, ...PACKAGE_CONFIG_FILES]) {
+    if (configUnknown) {
+      // The app's config is not in the project: its values are unknown, never the framework's defaults.
+      const origin = { file: configUnknown.file, line: 1, column: 1, endLine: 1, endColumn: 1, note: configUnknown.reason };
+      resolved.set(name, { val: unknown(configUnknown.reason, origin), source: 'app' });
+      continue;
+    }
     let appVal: Val | undefined;
     for (const dir of configDirs) {
       const rel = toPosix(path.posix.join(dir, `${name}.php`));
