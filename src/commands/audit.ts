@@ -138,10 +138,11 @@ function parseSize(value: string): number {
 /** A --dotenv path as the user typed it: from the current folder when it is there, else from the project. */
 function envFilePath(root: string, given: string): string {
   const fromCwd = path.resolve(given);
-  if (new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file') return fromCwd;
+  if (new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd))) return fromCwd;
   const fromRoot = path.resolve(root, given);
-  // A missing env file would silently resolve with other values: a usage error instead.
-  if (new DiskFs(path.dirname(fromRoot)).exists(path.basename(fromRoot)) !== 'file') throw new UsageError(`--dotenv ${given}: no such file (looked in the current folder and in ${root})`);
+  // A missing env file would silently resolve with other values: a usage error instead. One that is there
+  // but is not a regular file (a FIFO, /dev/zero) is passed on: the loader lists it as not read.
+  if (!new DiskFs(path.dirname(fromRoot)).exists(path.basename(fromRoot)) && !new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd))) throw new UsageError(`--dotenv ${given}: no such file (looked in the current folder and in ${root})`);
   return fromRoot;
 }
 

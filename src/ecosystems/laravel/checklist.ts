@@ -70,6 +70,8 @@ export function laravelChecklist(laravel: LaravelFacts, findings: Finding[], con
       ...(off.length ? [`${off.join(', ')} off`] : []),
       ...(unread ? [`${unread} file${unread === 1 ? '' : 's'} not analysed`] : []),
       ...(row.fromCode && context.partial ? ['partial run: only some files were read'] : []),
+      // A broken composer.json/lock leaves the Laravel version, and the defaults under every value, uncertain.
+      ...(laravel.metadataProblems?.length ? [`${laravel.metadataProblems.join(' and ')} not read`] : []),
     ];
     const status: CheckStatus = failing ? 'fail' : known && !caveats.length ? 'pass' : 'unknown';
     return { category: row.category, label: row.label, status, value: caveats.length ? `${text} (${caveats.join('; ')})` : text };

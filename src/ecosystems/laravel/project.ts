@@ -38,25 +38,40 @@ export interface LaravelProject extends LaravelFacts {
   anchor: Origin;
   /** Problems reading the project's own config (listed in the report's errors). */
   errors: { file: string; message: string }[];
+  /**
+   * composer.json / composer.lock that could not be read or parsed: the Laravel version (and so the
+   * framework defaults under every value) is not certain, so no checklist row may pass on it.
+   */
+  metadataProblems?: string[];
 }
 
 /** The evidence that a folder is a Laravel app: an artisan file, or laravel/framework in composer.json. */
 export function laravelEvidence(fs: ProjectFs): string[] {
   const evidence: string[] = [];
   if (fs.exists('artisan') === 'file') evidence.push('artisan');
-  const composer = readJson(fs, 'composer.json');
-  const req = { ...(composer?.require ?? {}), ...(composer?.['require-dev'] ?? {}) };
-  for (const pkg of ['laravel/framework', 'illuminate/support']) if (pkg in req) evidence.push(`composer.json requires ${pkg}`);
+  const composer = readComposer(fs);
+  const req = { ...(composer.data?.require ?? {}), ...(composer.data?.['require-dev'] ?? {}) };
+  for (const pkg of ['laravel/framework', 'illuminate/support']) {
+    if (Object.hasOwn(req, pkg)) evidence.push(`composer.json requires ${pkg}`);
+    // A composer.json that is not valid JSON still says what it requires: detection goes on from its text.
+    else if (composer.text !== undefined && composer.data === undefined && new RegExp(`"${pkg}"\\s*:`).test(composer.text)) evidence.push(`composer.json names ${pkg} (the file is not valid JSON)`);
+  }
   return evidence;
 }
 
-function readJson(fs: ProjectFs, file: string): any {
-  const read = fs.read(file);
-  if (!read.ok) return undefined;
+/** composer.json as data, its text, and the problem when it exists but could not be read or parsed. */
+export function readComposer(fs: ProjectFs): { data?: any; text?: string; problem?: string } {
+  if (!fs.exists('composer.json')) return {};
+  const read = fs.read('composer.json');
+  if (!read.ok) return { problem: read.reason };
   try {
-    return JSON.parse(read.text);
-  } catch {
-    return undefined;
+    const data = JSON.parse(read.text);
+    return data && typeof data === 'object' && !Array.isArray(data) ? { data, text: read.text } : { text: read.text, problem: 'is not a JSON object' };
+  } catch (e) {
+    // The position only: V8's message quotes the text.
+    const at = /at position (\d+)/.exec((e as Error).message);
+    const where = at ? new LineIndex(read.text).position(Number(at[1])) : undefined;
+    return { text: read.text, problem: `is not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}` };
   }
 }
 
@@ -68,7 +83,8 @@ export function detectLaravelVersion(fs: ProjectFs): { version?: string; major?:
     const major = Number.parseInt(version, 10);
     return { version, major: Number.isNaN(major) ? undefined : major };
   }
-  const constraint = readJson(fs, 'composer.json')?.require?.['laravel/framework'];
+  const composer = readComposer(fs);
+  const constraint = composer.data ? composer.data.require?.['laravel/framework'] : /"laravel\/framework"\s*:\s*"([^"\n]{1,100})"/.exec(composer.text ?? '')?.[1];
   if (typeof constraint === 'string') {
     const m = /(\d+)(?:\.(\d+))?/.exec(constraint);
     if (m) return { version: constraint, major: Number(m[1]) };
@@ -152,9 +168,14 @@ async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env
   const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')) : phpFilesUnder(fs, 'app', 4);
   const candidates = ['bootstrap/app.php', ...appFiles.filter((f) => /Application\.php$/.test(f))];
   for (const rel of candidates) {
-    if (fs.exists(rel) !== 'file') continue;
+    if (!fs.exists(rel)) continue; // a folder or device in its place is read (and refused) below, not passed over
     const read = fs.read(rel);
-    if (!read.ok) continue;
+    if (!read.ok) {
+      // It may move the config folder: unread, the folder (and every config value) is unknown, not config/.
+      const reason = `${rel} could not be read (${read.reason}), so the config directory is unknown`;
+      errors.push({ file: rel, message: `not read (${read.reason}); the config directory is unknown` });
+      return { dirs: ['config'], unknown: { file: rel, reason } };
+    }
     const text = read.text;
     if (!/useConfigPath|function\s+configPath/.test(text)) continue;
     let tree: Awaited<ReturnType<typeof parsePhp>>;
@@ -185,7 +206,17 @@ async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env
       tree.delete();
     }
   }
-  return { dirs: found.length ? found : ['config'] };
+  const dirs = found.length ? found : ['config'];
+  // A config "folder" that is a file (or a device) hides every config file: unknown, not framework defaults.
+  for (const dir of dirs) {
+    const kind = fs.exists(dir);
+    if (kind && kind !== 'dir') {
+      const reason = `the config directory ${dir}/ is not a folder`;
+      errors.push({ file: `${dir}/`, message: `${reason}; its values are unknown` });
+      return { dirs, unknown: { file: dir, reason } };
+    }
+  }
+  return { dirs };
 }
 
 const BASE_MARK = '\u{10FFFF}statelint-base-path';
@@ -249,12 +280,13 @@ function toPosix(p: string): string {
  * the project; the CLI resolves what the user typed), else .env, else .env.example.
  */
 function loadEnvFiles(fs: ProjectFs, requested: string[] | undefined, errors: LaravelProject['errors']): EnvFile[] {
-  const names = requested?.length ? requested : fs.exists('.env') === 'file' ? ['.env'] : fs.exists('.env.example') === 'file' ? ['.env.example'] : [];
+  // A .env that is there but is not a regular file (a folder, a FIFO) is still the one Laravel would use: listed as not read.
+  const names = requested?.length ? requested : fs.exists('.env') ? ['.env'] : fs.exists('.env.example') === 'file' ? ['.env.example'] : [];
   const files: EnvFile[] = [];
   const seen = new Map<string, EnvEntry>();
   for (const name of names) {
     const rel = path.isAbsolute(name) ? toProjectPath(fs, name) : toPosix(name);
-    if (!path.isAbsolute(rel) && fs.exists(rel) !== 'file') {
+    if (!path.isAbsolute(rel) && !fs.exists(rel)) {
       errors.push({ file: rel, message: 'env file not found' });
       continue;
     }
@@ -293,6 +325,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const env = new EnvironmentView(envFiles, options.envOverrides);
   const { dirs: configDirs, unknown: configUnknown } = await detectConfigDirs(fs, options.configDir, env, options.phpFiles, errors);
   const anchor = composerAnchor(fs, major);
+  const metadataProblems = composerProblems(fs, errors);
 
   // The same parser (with its grammar-gap patches) as source files: config files are PHP like any other.
   const helpers = await appHelpers(fs);
@@ -368,7 +401,27 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     config: withAssumptions(new LaravelConfig(resolved), options.assume, anchor),
     anchor,
     errors,
+    ...(metadataProblems.length ? { metadataProblems } : {}),
   };
+}
+
+/** composer.json / composer.lock present but unreadable, not regular files or not JSON: listed, and returned for the checklist. */
+function composerProblems(fs: ProjectFs, errors: LaravelProject['errors']): string[] {
+  const out: string[] = [];
+  const composer = readComposer(fs);
+  if (composer.problem) {
+    const detected = composer.text !== undefined && /"laravel\/framework"\s*:/.test(composer.text) ? '; Laravel detected from its text' : '';
+    errors.push({ file: 'composer.json', message: `${composer.problem}${detected}; the Laravel version and its defaults are not certain` });
+    out.push('composer.json');
+  }
+  if (fs.exists('composer.lock')) {
+    const lock = fs.read('composer.lock', 16 * 1024 * 1024);
+    if (!lock.ok) {
+      errors.push({ file: 'composer.lock', message: `${lock.reason}; the locked Laravel version is unknown` });
+      out.push('composer.lock');
+    }
+  }
+  return out;
 }
 
 /**
