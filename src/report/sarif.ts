@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { ArtifactLocation, Fix as SarifFix, Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import { lineHash } from '../engine/fingerprint.js';
+import { lineIdentity } from '../lang/source-text.js';
 import type { Finding, Fix, Severity } from '../engine/finding.js';
 import type { RuleMeta } from '../engine/rule.js';
 import type { FormatInput } from './model.js';
@@ -130,9 +131,18 @@ export function formatSarif(input: FormatInput): string {
   const used = rules;
   const index = new Map(used.map((r, i) => [r.id, i]));
   const occurrences = new Map<string, number>();
+  // Per line, once: many findings on one long line must not fold it once each (quadratic).
+  const lines = new Map<string, { text: string; folded: string }>();
   const results: Result[] = report.findings.map((f) => {
-    const text = lineText(f.location.file, f.location.line) ?? '';
-    const key = `${f.location.file}|${text.replace(/\s+/g, '')}`;
+    const lineKey = `${f.location.file}\0${f.location.line}`;
+    let line = lines.get(lineKey);
+    if (!line) {
+      const identity = lineIdentity(lineText(f.location.file, f.location.line) ?? '');
+      line = { text: identity, folded: identity.replace(/\s+/g, '') };
+      lines.set(lineKey, line);
+    }
+    const text = line.text;
+    const key = `${f.location.file}|${line.folded}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     return {

@@ -18,10 +18,13 @@ import { removeScratch, report, run, scratch } from '../hardening/support.js';
  * - never a lost finding on the unchanged part: garbage appended after a file keeps every finding
  *   the file had before.
  */
-const SEED = 20_240_611;
+/** STATELINT_FUZZ_SEED=<n> replays another run; every failure message names the seed. */
+const SEED = Number(process.env.STATELINT_FUZZ_SEED ?? 20_240_611);
 const PER_CASE_GUARD_MS = 30_000; // a hang guard, not a speed assertion (cases take milliseconds)
+/** The worker's V8 heap is capped (--max-old-space-size); peak RSS (heap + WASM + buffers) is checked too. */
+const HEAP_CAP_MB = 1024;
 const MEMORY_GUARD_KIB = 1536 * 1024;
-const BATCH = 60;
+const BATCH = 70;
 
 const work = scratch('fuzz');
 afterAll(() => removeScratch(work));
@@ -151,6 +154,16 @@ for (let i = 0; i < 15; i++) {
 const SETTINGS = JSON.stringify({ rules: { 'laravel/session-store-local': 'warning' }, ignore: ['app/Legacy/'], includeTests: false, failOn: 'warning', env: { A: 'B' }, maxFileSize: '4m' }, null, 2);
 const SETTINGS_TOKENS = ['{', '}', '[', ']', '"', ':', ',', '"__proto__"', '"constructor"', '"rules"', '"configDir"', '"../x"', '"/etc"', 'null', 'true', '1e999', '\\u0000', 'SECRETMARK', '\n'];
 for (let i = 0; i < 40; i++) cases.push({ name: `settings mutation ${i}`, settings: true, files: { 'statelint.config.json': mutate(SETTINGS, SETTINGS_TOKENS) } });
+// Generated settings files: deep, wide and large, and the keys that reach Object.prototype.
+const generatedSettings: [string, string][] = [
+  ['nested 200k deep', `{"env": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`],
+  ['rules with 20k keys', JSON.stringify({ rules: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`laravel/x${i}`, 'off'])) })],
+  ['a 1 MB string value', JSON.stringify({ configDir: 'a'.repeat(1024 * 1024) })],
+  ['__proto__ and constructor everywhere', '{"env": {"__proto__": "x", "constructor": "y"}, "assume": {"__proto__": "z"}, "rules": {}}'],
+  ['__proto__ at the top', '{"__proto__": {"failOn": "never", "polluted": "SECRETMARK"}}'],
+  ['truncated', SETTINGS.slice(0, SETTINGS.length >> 1)],
+];
+for (const [name, text] of generatedSettings) cases.push({ name: `settings generated: ${name}`, settings: true, files: { 'statelint.config.json': text } });
 
 // Generated deep and large inputs.
 const deep = (open: string, close: string, n: number) => open.repeat(n) + close.repeat(n);
@@ -178,11 +191,10 @@ const WORKER = `
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 const dist = ${JSON.stringify(path.join(ROOT, 'dist'))};
-const { runAudit } = await import(path.join(dist, 'src/commands/audit.js'));
+const { audit } = await import(path.join(dist, 'src/api/index.js'));
 const { render } = await import(path.join(dist, 'src/commands/output.js'));
 const { loadConfigFile } = await import(path.join(dist, 'src/commands/config-file.js'));
 const { UsageError } = await import(path.join(dist, 'src/commands/errors.js'));
-const { ALL_RULES } = await import(path.join(dist, 'rules/index.js'));
 const { Chalk } = await import('chalk');
 const chalk = new Chalk({ level: 0 });
 const [casesFile, base] = process.argv.slice(2);
@@ -194,10 +206,10 @@ function setUp(dir, files) {
     writeFileSync(path.join(dir, rel), Buffer.from(text, 'latin1'));
   }
 }
-async function audit(dir) {
-  const r = await runAudit({ path: dir });
-  const input = { report: r.report, rules: ALL_RULES.map((x) => x.meta), lineText: r.lineText, rootAbsolute: r.rootAbsolute };
-  const sizes = ['pretty', 'json', 'sarif'].map((f) => render(f, input, chalk).length);
+async function run(dir) {
+  const r = await audit({ path: dir });
+  const input = { report: r.report, rules: r.rules, lineText: r.lineText, rootAbsolute: r.rootAbsolute };
+  const sizes = ['pretty', 'json', 'sarif', 'github', 'junit', 'markdown', 'html'].map((f) => render(f, input, chalk).length);
   return {
     findings: r.report.findings.map((f) => [f.ruleId, f.location.file, f.location.line, f.message].join('|')),
     categories: Object.fromEntries(r.report.findings.map((f) => [f.ruleId, f.category])),
@@ -214,20 +226,23 @@ for (const [i, c] of cases.entries()) {
   try {
     if (c.baseline) {
       setUp(dir, c.baseline);
-      const before = await audit(dir);
+      const before = await run(dir);
       out.before = before.findings;
       out.beforeCategories = before.categories;
     }
     setUp(dir, c.files);
     if (c.settings) {
       try {
-        loadConfigFile(dir);
+        loadConfigFile(dir, ['laravel/session-store-local']);
         out.settings = 'accepted';
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         out.settings = e.message;
       }
-    } else Object.assign(out, await audit(dir));
+      // Nothing from the file may reach Object.prototype.
+      const probe = {};
+      if (Object.keys(Object.prototype).length || probe.failOn !== undefined || probe.polluted !== undefined) out.polluted = true;
+    } else Object.assign(out, await run(dir));
   } catch (e) {
     out.crash = String(e && e.stack || e);
   }
@@ -252,7 +267,7 @@ describe(`fuzzed and generated inputs (seed ${SEED}, ${cases.length} cases)`, ()
     writeFileSync(file, JSON.stringify({ cases: batch, project: BASE_PROJECT }));
     const base = path.join(work, `b${index}`);
     mkdirSync(base, { recursive: true });
-    const r = spawnSync(process.execPath, ['--stack-size=984', workerFile, file, base], {
+    const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_CAP_MB}`, workerFile, file, base], {
       encoding: 'utf8',
       timeout: PER_CASE_GUARD_MS * 4, // the whole batch; a hang in any case trips it
       killSignal: 'SIGKILL',
@@ -262,43 +277,52 @@ describe(`fuzzed and generated inputs (seed ${SEED}, ${cases.length} cases)`, ()
     const results = lines.filter((l) => 'name' in l);
     const started = lines.filter((l) => 'start' in l).map((l) => l.start as number);
     const hung = started.find((s) => !results.some((x) => x.i === s));
-    expect(hung === undefined ? undefined : batch[hung].name, `hung or crashed the worker (${r.signal ?? r.status}): ${r.stderr.slice(0, 500)}`).toBeUndefined();
+    expect(hung === undefined ? undefined : batch[hung].name, `seed ${SEED}: hung or crashed the worker (${r.signal ?? r.status}): ${r.stderr.slice(0, 500)}`).toBeUndefined();
     expect(results).toHaveLength(batch.length);
     for (const res of results) {
-      expect(res.crash, res.name).toBeUndefined();
-      expect(res.ms, `${res.name} exceeded the per-case hang guard`).toBeLessThan(PER_CASE_GUARD_MS);
+      const name = `seed ${SEED}, ${res.name}`;
+      expect(res.crash, name).toBeUndefined();
+      expect(res.ms, `${name} exceeded the per-case hang guard`).toBeLessThan(PER_CASE_GUARD_MS);
+      expect(res.polluted, `${name}: Object.prototype was changed`).toBeUndefined();
       if (res.settings && res.settings !== 'accepted') {
-        expect(res.settings, res.name).not.toMatch(/\n/);
-        expect(res.settings, res.name).not.toContain('SECRETMARK');
+        expect(res.settings, name).not.toMatch(/\n/);
+        expect(res.settings, name).not.toContain('SECRETMARK');
       }
       if (res.before) {
         // A finding may only go with its whole file, and then the file is listed as not analysed
         // (NUL bytes in the garbage make it binary) and its row is not "pass".
         const lost = res.before.filter((f: string) => !res.findings.includes(f) && !res.skipped.includes(f.split('|')[1]));
-        expect(lost, `${res.name}: findings on the unchanged part were lost`).toEqual([]);
+        expect(lost, `${name}: findings on the unchanged part were lost`).toEqual([]);
         for (const f of res.before.filter((x: string) => !res.findings.includes(x))) {
-          expect(res.checklist[res.beforeCategories[f.split('|')[0]]] ?? 'unknown', `${res.name}: ${f}`).not.toBe('pass');
+          expect(res.checklist[res.beforeCategories[f.split('|')[0]]] ?? 'unknown', `${name}: ${f}`).not.toBe('pass');
         }
       }
     }
     const peak = Math.max(...results.map((x) => x.maxRssKiB));
-    expect(peak).toBeLessThan(MEMORY_GUARD_KIB);
+    expect(peak, `seed ${SEED}: peak RSS of batch ${index}`).toBeLessThan(MEMORY_GUARD_KIB);
   }, PER_CASE_GUARD_MS * 4 + 30_000);
 
-  it('the real binary on a sample of the mutated projects: exit 0 or 1, never an internal error', () => {
-    const sample = [cases[3], cases[120], cases[160], cases.find((c) => c.name.includes('crasher'))!, cases.find((c) => c.name.includes('blade 50k @if'))!];
-    for (const [i, c] of sample.entries()) {
+  it('the real binary on a sample: exit 0 or 1 for projects, exit 2 with one sentence for settings files', () => {
+    const projects = [cases[3], cases[120], cases.find((c) => c.name.includes('crasher'))!, cases.find((c) => c.name.includes('blade 50k @if'))!];
+    const settings = cases.filter((c) => c.settings && /__proto__|nested 200k/.test(c.name));
+    for (const [i, c] of [...projects, ...settings].entries()) {
       const dir = path.join(work, `cli${i}`);
       for (const [rel, text] of Object.entries({ ...BASE_PROJECT, ...c.files })) {
         mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         writeFileSync(path.join(dir, rel), Buffer.from(text, 'latin1'));
       }
-      for (const format of ['json', 'sarif', 'pretty']) {
+      for (const format of c.settings ? ['json'] : ['json', 'pretty']) {
         const out = run([dir, '-f', format, '--no-color'], { timeoutMs: 120_000 });
-        expect([0, 1], `${c.name} (${format}): ${out.stderr.slice(0, 300)}`).toContain(out.code);
-        expect(out.stderr).not.toMatch(/internal error/);
+        const name = `seed ${SEED}, ${c.name} (${format})`;
+        if (c.settings) {
+          expect(out.code, `${name}: ${out.stderr.slice(0, 300)}`).toBe(2);
+          expect(out.stderr, name).toMatch(/^statelint: [^\n]+\n$/);
+          continue;
+        }
+        expect([0, 1], `${name}: ${out.stderr.slice(0, 300)}`).toContain(out.code);
+        expect(out.stderr, name).not.toMatch(/internal error/);
         if (format === 'json') report(out);
-        if (out.maxRssKiB !== undefined) expect(out.maxRssKiB).toBeLessThan(MEMORY_GUARD_KIB);
+        if (out.maxRssKiB !== undefined) expect(out.maxRssKiB, name).toBeLessThan(MEMORY_GUARD_KIB);
       }
     }
   }, 300_000);

@@ -95,6 +95,12 @@ describe('terminal escapes from the project are shown, not obeyed (defect 8)', (
     expect(r.stdout).toContain('app/\\x1b[31mred.php');
     expect(r.stdout).toContain('\\x1b[2J\\u009b31m\\x07\\x7f');
     expect(r.stdout).toContain('session.driver = \\x1b]0;title\\x07redis');
+    // stderr messages carry names from the project and the command line: escaped too
+    const err = run([dir, '--baseline', 'b\u001b[2J\u202e.json']);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain('b\\x1b[2J\\u202e.json');
+    // eslint-disable-next-line no-control-regex
+    expect(err.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
     const config = run(['config', dir, '--no-color']);
     expect(config.stdout).toContain('\\x1b]0;title\\x07redis');
     // eslint-disable-next-line no-control-regex
@@ -110,13 +116,23 @@ describe('secrets at the edges (defect 9)', () => {
       'resources/views/pay.blade.php': `<script>var k = "{{ env('STRIPE_SECRET', '${STRIPE}') }}";</script>\n`,
       'app/Token.php': "<?php\n$t = env('GITHUB_TOKEN', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789');\n",
     });
-    for (const format of ['pretty', 'json', 'sarif']) {
+    // a Blade default of a token key, and a password default (the literal is not a known token shape)
+    writeTree(dir, {
+      'resources/views/token.blade.php': "<p>{{ env('API_TOKEN', 'tok-abcdefghijklmnopqrstuvwx') }}</p>\n",
+      'app/Db.php': "<?php\n$db = ['password' => env('DB_PASSWORD', 'hunter2-horse-battery')];\n",
+    });
+    for (const format of ['pretty', 'json', 'sarif', 'github', 'junit', 'markdown', 'html']) {
       const r = run([dir, '-f', format, '--no-color']);
-      expect(r.code).toBe(1);
-      expect(r.stdout).not.toContain('51HxQmYabcdefghijklmnopqrstuv');
-      expect(r.stdout).not.toContain('abcdefghijklmnopqrstuvwxyz0123456789');
+      expect(r.code, format).toBe(1);
+      // the findings are there (masked), not dropped
+      expect(r.stdout, format).toMatch(/STRIPE_SECRET/);
+      expect(r.stdout, format).toMatch(/DB_PASSWORD/);
+      for (const secret of ['51HxQmYabcdefghijklmnopqrstuv', 'abcdefghijklmnopqrstuvwxyz0123456789', 'tok-abcdefghijklmnopqrstuvwx', 'hunter2']) expect(r.stdout + r.stderr, `${format}: ${secret}`).not.toContain(secret);
       if (format === 'pretty') expect(r.stdout).toContain("env('STRIPE_SECRET', '********");
     }
+    // --fix still works on the real text: the audit is not masked, only what is shown
+    const json = JSON.parse(run([dir, '-f', 'json']).stdout);
+    expect(json.findings.filter((f: { location: { file: string } }) => f.location.file === 'app/Pay.php')).toHaveLength(1);
   });
 
   it('an env value built from ${DB_PASSWORD} is not printed', () => {
