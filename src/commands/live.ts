@@ -18,6 +18,7 @@ import { checkSessionKey } from '../live/session-key.js';
 import type { Report } from '../report/model.js';
 import { UsageError } from './errors.js';
 import { TOOL_VERSION } from '../api/version.js';
+import { resolveRoot } from '../api/user-files.js';
 
 export interface LiveOptions {
   projectPath?: string;
@@ -340,6 +341,8 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .action(async (projectPath: string | undefined, flags: LiveFlags) => {
+      // A project folder that is not there would silently mean "no project settings": a usage error instead.
+      if (projectPath !== undefined) resolveRoot(projectPath);
       const sessions = flags.sessions === undefined ? undefined : Number(flags.sessions);
       if (sessions !== undefined && (!Number.isInteger(sessions) || sessions <= 0)) throw new UsageError(`--sessions takes a positive whole number, got "${flags.sessions}"`);
       const concurrency = Number(flags.concurrency ?? 20);

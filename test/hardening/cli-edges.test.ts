@@ -75,6 +75,9 @@ describe('usage errors (defect 7)', () => {
     usageError(run([dir, ...args]), pattern);
     expect(existsSync(path.join(dir, 'b.json'))).toBe(false);
   });
+  it('`statelint live /nonexistent --node ...` names the missing folder before any request', () => {
+    usageError(run(['live', path.join(work, 'nonexistent'), '--node', 'http://127.0.0.1:9', '--node', 'http://127.0.0.1:8']), /Path not found: .*nonexistent/);
+  });
   it('--config-dir also for `statelint config`', () => {
     usageError(run(['config', dir, '--config-dir', '/nonexistent']), /is not a folder/);
   });
@@ -125,8 +128,8 @@ describe('secrets at the edges (defect 9)', () => {
       const r = run([dir, '-f', format, '--no-color']);
       expect(r.code, format).toBe(1);
       // the findings are there (masked), not dropped
-      expect(r.stdout, format).toMatch(/STRIPE_SECRET/);
-      expect(r.stdout, format).toMatch(/DB_PASSWORD/);
+      expect(r.stdout, format).toMatch(/STRIPE\\?_SECRET/);
+      expect(r.stdout, format).toMatch(/DB\\?_PASSWORD/);
       for (const secret of ['51HxQmYabcdefghijklmnopqrstuv', 'abcdefghijklmnopqrstuvwxyz0123456789', 'tok-abcdefghijklmnopqrstuvwx', 'hunter2']) expect(r.stdout + r.stderr, `${format}: ${secret}`).not.toContain(secret);
       if (format === 'pretty') expect(r.stdout).toContain("env('STRIPE_SECRET', '********");
     }
