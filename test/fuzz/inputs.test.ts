@@ -24,7 +24,7 @@ const PER_CASE_GUARD_MS = 30_000; // a hang guard, not a speed assertion (cases 
 /** The worker's V8 heap is capped (--max-old-space-size); peak RSS (heap + WASM + buffers) is checked too. */
 const HEAP_CAP_MB = 1024;
 const MEMORY_GUARD_KIB = 1536 * 1024;
-const BATCH = 70;
+const BATCH = 60;
 
 const work = scratch('fuzz');
 afterAll(() => removeScratch(work));
@@ -121,30 +121,30 @@ const BASE_PROJECT: Record<string, string> = {
 const cases: Case[] = [];
 const read = (f: string) => readFileSync(f, 'latin1'); // bytes as they are; invalid UTF-8 stays invalid
 
-for (let i = 0; i < 110; i++) {
+for (let i = 0; i < 60; i++) {
   const src = rnd.pick(phpFiles);
   cases.push({ name: `php mutation ${i} of ${path.relative(FIXTURES, src)}`, files: { 'app/Fuzz.php': mutate(read(src), PHP_TOKENS) } });
 }
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < 25; i++) {
   const src = rnd.pick(bladeFiles);
   cases.push({ name: `blade mutation ${i} of ${path.relative(FIXTURES, src)}`, files: { 'resources/views/fuzz.blade.php': mutate(read(src), BLADE_TOKENS) } });
 }
-for (let i = 0; i < 40; i++) {
+for (let i = 0; i < 25; i++) {
   const src = rnd.pick(envFiles);
   cases.push({ name: `env mutation ${i} of ${path.relative(FIXTURES, src)}`, files: { '.env': mutate(read(src), ENV_TOKENS) } });
 }
-for (let i = 0; i < 30; i++) {
+for (let i = 0; i < 20; i++) {
   const src = rnd.pick(phpFiles.filter((f) => /env\s*\(|storage\/app|session_start|onOneServer|->store\(/.test(read(f))));
   const original = read(src);
   // A newline first: the garbage starts a new statement after the file's last one.
   cases.push({ name: `php append ${i} to ${path.relative(FIXTURES, src)}`, baseline: { 'app/Fuzz.php': original }, files: { 'app/Fuzz.php': `${original}\n${garbage(PHP_TOKENS, 5 + rnd.int(200))}` } });
 }
-for (let i = 0; i < 15; i++) {
+for (let i = 0; i < 10; i++) {
   const src = rnd.pick(bladeFiles);
   const original = read(src);
   cases.push({ name: `blade append ${i} to ${path.relative(FIXTURES, src)}`, baseline: { 'resources/views/fuzz.blade.php': original }, files: { 'resources/views/fuzz.blade.php': `${original}\n${garbage(BLADE_TOKENS, 5 + rnd.int(200))}` } });
 }
-for (let i = 0; i < 15; i++) {
+for (let i = 0; i < 10; i++) {
   const src = rnd.pick(envFiles);
   const original = read(src);
   // No '=' in env garbage: it must not assign a key the file did not set (that would change the config legitimately).
@@ -153,7 +153,7 @@ for (let i = 0; i < 15; i++) {
 }
 const SETTINGS = JSON.stringify({ rules: { 'laravel/session-store-local': 'warning' }, ignore: ['app/Legacy/'], includeTests: false, failOn: 'warning', env: { A: 'B' }, maxFileSize: '4m' }, null, 2);
 const SETTINGS_TOKENS = ['{', '}', '[', ']', '"', ':', ',', '"__proto__"', '"constructor"', '"rules"', '"configDir"', '"../x"', '"/etc"', 'null', 'true', '1e999', '\\u0000', 'SECRETMARK', '\n'];
-for (let i = 0; i < 40; i++) cases.push({ name: `settings mutation ${i}`, settings: true, files: { 'statelint.config.json': mutate(SETTINGS, SETTINGS_TOKENS) } });
+for (let i = 0; i < 30; i++) cases.push({ name: `settings mutation ${i}`, settings: true, files: { 'statelint.config.json': mutate(SETTINGS, SETTINGS_TOKENS) } });
 // Generated settings files: deep, wide and large, and the keys that reach Object.prototype.
 const generatedSettings: [string, string][] = [
   ['nested 200k deep', `{"env": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`],
@@ -174,7 +174,8 @@ const generated: [string, Record<string, string>][] = [
   ['spread doubling 40 times', { 'config/database.php': `<?php $a = [1]; ${'$a = [...$a, ...$a]; '.repeat(40)} return ['default' => 'mysql', 'x' => $a];` }],
   ['string doubling 40 times + slug', { 'config/filesystems.php': `<?php $a = 'ab'; ${'$a = $a.$a; '.repeat(40)} return ['default' => Str::slug($a)];` }],
   ['env expansion doubling', { '.env': `V0=abcdefgh\n${Array.from({ length: 40 }, (_, i) => `V${i + 1}=\${V${i}}\${V${i}}`).join('\n')}\nSESSION_DRIVER=\${V40}\n` }],
-  ['256 KB single line of env()', { 'app/Min.php': `<?php ${"$a=env('A');".repeat(21_000)}` }],
+  // 5,000 findings on one 64 KB line, rendered in every format (test/hardening/linear.test.ts takes 1 MB through the CLI)
+  ['64 KB single line of env()', { 'app/Min.php': `<?php ${"$a=env('A');".repeat(5_000)}` }],
   ['parser crasher then a finding', { 'app/A.php': `<?php $x = env('A'); ${'"{$'.repeat(4000)}`, 'app/B.php': "<?php $y = env('B');" }],
   ['blade 50k @if(', { 'resources/views/x.blade.php': `${'@if('.repeat(50_000)}{{ env('X') }}` }],
   ['blade 50k {{--', { 'resources/views/x.blade.php': `${'{{--'.repeat(50_000)}` }],
@@ -303,7 +304,7 @@ describe(`fuzzed and generated inputs (seed ${SEED}, ${cases.length} cases)`, ()
   }, PER_CASE_GUARD_MS * 4 + 30_000);
 
   it('the real binary on a sample: exit 0 or 1 for projects, exit 2 with one sentence for settings files', () => {
-    const projects = [cases[3], cases[120], cases.find((c) => c.name.includes('crasher'))!, cases.find((c) => c.name.includes('blade 50k @if'))!];
+    const projects = [cases[3], cases.find((c) => c.name.includes('crasher'))!];
     const settings = cases.filter((c) => c.settings && /__proto__|nested 200k/.test(c.name));
     for (const [i, c] of [...projects, ...settings].entries()) {
       const dir = path.join(work, `cli${i}`);
@@ -311,12 +312,17 @@ describe(`fuzzed and generated inputs (seed ${SEED}, ${cases.length} cases)`, ()
         mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
         writeFileSync(path.join(dir, rel), Buffer.from(text, 'latin1'));
       }
-      for (const format of c.settings ? ['json'] : ['json', 'pretty']) {
+      for (const format of c.settings || i > 0 ? ['json'] : ['json', 'pretty']) {
         const out = run([dir, '-f', format, '--no-color'], { timeoutMs: 120_000 });
         const name = `seed ${SEED}, ${c.name} (${format})`;
         if (c.settings) {
-          expect(out.code, `${name}: ${out.stderr.slice(0, 300)}`).toBe(2);
-          expect(out.stderr, name).toMatch(/^statelint: [^\n]+\n$/);
+          // refused with one sentence, or (keys such as `__proto__` inside the env map are names like any other) audited
+          if (/everywhere/.test(c.name)) expect([0, 1], `${name}: ${out.stderr.slice(0, 300)}`).toContain(out.code);
+          else {
+            expect(out.code, `${name}: ${out.stderr.slice(0, 300)}`).toBe(2);
+            expect(out.stderr, name).toMatch(/^statelint: [^\n]+\n$/);
+          }
+          expect(out.stderr, name).not.toMatch(/internal error|\n\s+at /);
           continue;
         }
         expect([0, 1], `${name}: ${out.stderr.slice(0, 300)}`).toContain(out.code);
