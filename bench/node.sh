@@ -10,30 +10,35 @@ runs=${RUNS:-5}
 LIBS='express-session|@fastify/session|koa-generic-session|koa-session|memorystore|express-rate-limit|@fastify/rate-limit|koa-ratelimit|rate-limiter-flexible|@nestjs/throttler|socket\.io|multer|formidable|busboy|express-fileupload|winston|pino|morgan|log4js|bunyan|createWriteStream|node-cron|CronJob|croner|node-schedule|toad-scheduler|@nestjs/schedule|setInterval|sqlite|sequelize|knex|typeorm|lowdb|nedb|new Map\(|new Set\(|lru-cache'
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-measure() { # DIR CMD... -> "median_wall_ms max_rss_kb"
+measure() { # DIR CMD... -> "median_wall_ms max_rss_kb median_cpu_ms"
   local dir=$1; shift
   (cd "$dir" && "$@" >/dev/null 2>&1) || true
-  local walls=() rss=0 tf out r
+  local walls=() cpus=() rss=0 tf out r
   for _ in $(seq "$runs"); do
     tf=$(mktemp)
-    (cd "$dir" && /usr/bin/time -o "$tf" -f '%e %M' "$@" >/dev/null 2>&1) || true
+    (cd "$dir" && /usr/bin/time -o "$tf" -f '%e %M %U %S' "$@" >/dev/null 2>&1) || true
     out=$(tail -1 "$tf"); rm -f "$tf"
     walls+=("$(awk '{printf "%d", $1*1000}' <<<"$out")")
+    cpus+=("$(awk '{printf "%d", ($3+$4)*1000}' <<<"$out")")
     r=$(awk '{print $2}' <<<"$out"); [ "$r" -gt "$rss" ] && rss=$r
   done
-  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$rss"
+  printf '%s %s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$rss" "$(printf '%s\n' "${cpus[@]}" | median)"
 }
 grep_audit() { grep -rEn --include='*.js' --include='*.mjs' --include='*.cjs' --include='*.ts' --include='*.tsx' --exclude-dir=node_modules --exclude-dir=.git --exclude-dir=dist "$LIBS" . || true; }
 export -f grep_audit; export LIBS
 
-printf '%-26s %6s %8s %9s %12s %11s %7s %13s\n' project files grep_ms grep_MB statelint_ms statelint_MB ratio findings
+# Wall times depend on the machine's load (other processes on the same cores): the load average is printed,
+# and the CPU time (user+sys) of statelint beside its wall time.
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; load average: $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version); RUNS=$runs"
+printf '%-26s %6s %8s %9s %12s %12s %11s %7s %13s\n' project files grep_ms grep_MB statelint_ms statelint_cpu statelint_MB ratio findings
 for dir in "$@"; do
   dir=$(cd "$dir" && pwd)
   files=$(find "$dir" \( -name node_modules -o -name .git \) -prune -o -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \) -print | wc -l)
-  read -r g_ms g_kb < <(measure "$dir" bash -c grep_audit)
-  read -r s_ms s_kb < <(measure "$dir" node "$here/bin/statelint.js" . --format json -o /dev/null --fail-on never)
+  read -r g_ms g_kb _ < <(measure "$dir" bash -c grep_audit)
+  read -r s_ms s_kb s_cpu < <(measure "$dir" node "$here/bin/statelint.js" . --format json -o /dev/null --fail-on never)
   findings=$(node "$here/bin/statelint.js" "$dir" --format json --fail-on never | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.findings.length+"/"+r.errors.length+"err/"+r.summary.filesScanned+"scan")})')
   ratio=$(awk -v a="$s_ms" -v b="$g_ms" 'BEGIN{printf "%.1fx", (b>0?a/b:0)}')
-  printf '%-26s %6s %8s %9s %12s %11s %7s %13s\n' "$(basename "$dir")" "$files" "$g_ms" "$((g_kb/1024))" "$s_ms" "$((s_kb/1024))" "$ratio" "$findings"
+  printf '%-26s %6s %8s %9s %12s %12s %11s %7s %13s\n' "$(basename "$dir")" "$files" "$g_ms" "$((g_kb/1024))" "$s_ms" "$s_cpu" "$((s_kb/1024))" "$ratio" "$findings"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # A Laravel-only audit never loads the compiler: test/node/lazy-load.test.ts checks the module cache.

@@ -63,6 +63,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--unsafe-fixes', 'with --fix or --diff: also unsafe fixes (they need review)')
     .option('--diff', 'print the unified diff --fix would make and write nothing (exit 1 when it would change something)')
     .addOption(new Option('--ecosystem <name>', 'treat the folder as this ecosystem even if it is not detected (repeatable)').choices(ECOSYSTEMS.map((e) => e.id)).argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .option('--no-progress', 'no progress line on stderr (shown only in a terminal, for runs longer than a second)')
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
   audit.action(async (paths: string[], flags: AuditFlags, command: Command) => {

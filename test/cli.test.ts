@@ -45,7 +45,7 @@ describe('exit codes', () => {
     const r = runCli([dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json; Node\.js: no package\.json with a server framework [^()]* and a server entry; Deployment manifests: no Kubernetes manifest, Compose file, Dockerfile, Procfile or .ebextensions\); pass --ecosystem laravel\|node\|deploy to audit it anyway\n$/);
+    expect(r.stderr).toMatch(/^statelint: No app found in .* \(Laravel: no artisan file, no laravel\/framework in composer.json; Node\.js: no package\.json with a server framework [^()]* and a server entry; Deployment manifests: no Kubernetes manifest or kustomization, Helm values, Compose file, Dockerfile, Procfile or .ebextensions\); pass --ecosystem laravel\|node\|deploy to audit it anyway\n$/);
   });
   it('a file of a project is a partial run of the project above it (lint-staged, lefthook {staged_files})', () => {
     const r = runCli([path.join(L10, 'config/session.php'), '-f', 'json']);

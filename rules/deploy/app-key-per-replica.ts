@@ -39,7 +39,7 @@ export default defineRule({
   check({ facts, report }) {
     const deploy = deployOf(facts);
     if (!deploy) return;
-    const byLine = new Map<string, { loc: Workload['loc']; source: string; workloads: Workload[] }>();
+    const byLine = new Map<string, { loc: Workload['loc']; source: string; workloads: Workload[]; guarded: boolean }>();
     const texts = new Map<string, string>();
     for (const w of production(deploy)) {
       if (!w.app) continue;
@@ -53,14 +53,16 @@ export default defineRule({
         if (/\b(?:only|run)[-_]once\b/.test(l.text)) return;
         const at = `${l.loc.file}:${l.loc.line}`;
         texts.set(at, l.text);
-        const entry = byLine.get(at) ?? { loc: l.loc, source: l.source, workloads: [] };
+        const entry = byLine.get(at) ?? { loc: l.loc, source: l.source, workloads: [], guarded: guard };
         entry.workloads.push(w);
         byLine.set(at, entry);
       });
     }
-    for (const { loc, source, workloads } of byLine.values()) {
+    for (const { loc, source, workloads, guarded } of byLine.values()) {
       const multi = workloads.filter(isMulti);
-      const scale = multi.length ? `${multi.map((w) => `${w.id} runs ${replicasText(w)}`).join(', ')}: each replica gets its own key and rejects the cookies the others issued` : 'every restart makes a new key and logs every user out';
+      const scale = multi.length ? `${multi.map((w) => `${w.id} runs ${replicasText(w)}`).join(', ')}: each replica gets its own key and rejects the cookies the others issued` : guarded
+          ? 'it runs when the container has no key yet, and the manifests give none, so every new container (a recreate, an upgrade, a scale-out) makes a new key and logs every user out'
+          : 'every restart makes a new key and logs every user out';
       report({ location: loc, message: `The ${workloads.length && /SESSION_SECRET/.test(texts.get(`${loc.file}:${loc.line}`) ?? '') ? 'session secret' : 'app key'} is generated when the container starts (${source}, in ${workloads.map((w) => w.id).join(', ')}): ${scale}.` });
     }
     // The same users served by workloads whose keys differ.
@@ -70,9 +72,11 @@ export default defineRule({
         if (!w.app || w.scheduled) continue;
         const s = keySource(w, key);
         if (!s) continue;
-        const list = groups.get(w.platform) ?? [];
+        // Only workloads of one deployment serve the same users (not a staging and a production overlay).
+        const group = `${w.platform}|${w.scope ?? ''}`;
+        const list = groups.get(group) ?? [];
         list.push({ ...s, w });
-        groups.set(w.platform, list);
+        groups.set(group, list);
       }
       for (const list of groups.values()) {
         const first = list[0];

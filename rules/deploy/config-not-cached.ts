@@ -40,6 +40,8 @@ export default defineRule({
       if (!df.app || !(df.laravel || (isLaravel && df.lines.some((l) => /\bcomposer\b|\bphp\b/i.test(l.text)))) ) continue;
       // A development image is meant to re-read its config (not a production image).
       if (DEV_FILE.test(df.file)) continue;
+      // A start script that is not in the repository may cache the config: unknown, never a guess.
+      if (df.unreadScripts?.length) continue;
       const users = deploy.workloads.filter((w) => w.dockerfiles.includes(df.file));
       // The start runs an app-defined artisan command: it may cache the config itself (never a guess).
       const runtime = [...df.lines, ...users.flatMap((w) => w.lines)].filter((l) => l.runtime);
@@ -47,6 +49,10 @@ export default defineRule({
       const byFile = new Map<string, string[]>();
       for (const l of runtime) byFile.set(l.loc.file, [...(byFile.get(l.loc.file) ?? []), l.text.trim()]);
       if ([...byFile.values()].some((texts) => customArtisan(texts.join(' ')))) continue;
+      // serversideup/php images run `php artisan config:cache` at start when AUTORUN_ENABLED=true (their Laravel
+      // automations), unless AUTORUN_LARAVEL_CONFIG_CACHE=false.
+      const envOf = (k: string) => [...df.env, ...users.flatMap((w) => w.env)].filter((e) => e.key === k).map((e) => (e.value ?? '').toLowerCase());
+      if (/\bserversideup\/php\b/i.test(df.base ?? '') && envOf('AUTORUN_ENABLED').includes('true') && !envOf('AUTORUN_LARAVEL_CONFIG_CACHE').includes('false')) continue;
       const cached = deploy.configCache.some((l) => l.loc.file === df.file || df.lines.some((d) => d.loc.file === l.loc.file) || users.some((w) => w.lines.includes(l)));
       if (cached) continue;
       report({

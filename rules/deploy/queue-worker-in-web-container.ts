@@ -1,6 +1,6 @@
 import { QUEUE_WORKER } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { deployOf, production } from './support/app.js';
+import { deployOf, inRoleBranch, production } from './support/app.js';
 
 export default defineRule({
   meta: {
@@ -29,8 +29,10 @@ export default defineRule({
     const reported = new Set<string>();
     for (const w of production(deploy)) {
       if (!w.app || !w.web) continue;
-      for (const l of w.lines) {
+      for (const [i, l] of w.lines.entries()) {
         if (!l.runtime || !QUEUE_WORKER.test(l.text) || /horizon:(?:terminate|publish|install)|queue:restart/.test(l.text)) continue;
+        // One image, web or worker by a variable (Lychee's LYCHEE_MODE): the worker branch is not known to run here.
+        if (inRoleBranch(w.lines, i)) continue;
         const at = `${l.loc.file}:${l.loc.line}`;
         if (reported.has(at)) continue;
         reported.add(at);

@@ -1,5 +1,5 @@
 import { defineRule } from '../../src/engine/rule.js';
-import { appState, deployOf, isMulti, replicasText, STATE_PATH, production } from './support/app.js';
+import { appState, deployOf, isMulti, replicasText, STATE_PATH, production, type Workload } from './support/app.js';
 
 const WHY: Record<string, string> = {
   emptyDir: 'an emptyDir (each pod gets its own, deleted with the pod)',
@@ -33,33 +33,41 @@ export default defineRule({
     const deploy = deployOf(facts);
     if (!deploy) return;
     const state = appState(facts);
+    // One finding per line: a base mount seen through several overlays names every workload that has it.
+    const byLine = new Map<string, { loc: Workload['loc']; ws: Workload[]; related: { file: string; line: number; message: string }[]; text: (ws: Workload[]) => string }>();
+    const add = (loc: Workload['loc'], w: Workload, related: { file: string; line: number; message: string }[], text: (ws: Workload[]) => string) => {
+      const at = `${loc.file}:${loc.line}`;
+      const e = byLine.get(at) ?? { loc, ws: [], related: [], text };
+      e.ws.push(w);
+      for (const r of related) if (!e.related.some((x) => x.file === r.file && x.line === r.line)) e.related.push(r);
+      byLine.set(at, e);
+    };
+    const runs = (ws: Workload[]) => ws.map((w) => `${w.id} runs ${replicasText(w)} (${w.replicas.note})`).join(', ');
     for (const w of production(deploy)) {
       if (!w.app || !isMulti(w)) continue;
       const stateMounts = w.mounts.filter((m) => STATE_PATH.test(m.path));
       for (const m of stateMounts) {
         const why = w.platform === 'compose' && m.kind === 'emptyDir' ? WHY.emptyDirCompose : WHY[m.kind];
         if (!why) continue;
-        report({
-          location: m.loc,
-          related: [
-            { file: w.replicas.loc.file, line: w.replicas.loc.line, message: w.replicas.note },
-            ...(m.decidedBy ? [{ file: m.decidedBy.file, line: m.decidedBy.line, message: `volume ${m.volume}` }] : []),
-          ],
-          message: `${w.id} runs ${replicasText(w)} (${w.replicas.note}) and mounts ${m.path} from ${why}: files one replica writes there are missing on the others.`,
-        });
+        add(
+          m.loc,
+          w,
+          [{ file: w.replicas.loc.file, line: w.replicas.loc.line, message: w.replicas.note }, ...(m.decidedBy ? [{ file: m.decidedBy.file, line: m.decidedBy.line, message: `volume ${m.volume}` }] : [])],
+          (ws) => `${runs(ws)} and mount${ws.length > 1 ? '' : 's'} ${m.path} from ${why}: files one replica writes there are missing on the others.`,
+        );
       }
       // Nothing mounted where the app keeps state: it stays in each container's (or instance's) own file system.
+      // (Not said when the volumes are decided by templates statelint does not render.)
+      if (w.mountsUnknown) continue;
       const covered = (re: RegExp) => w.mounts.some((m) => re.test(m.path.replace(/\/+$/, '')));
       const kept = [
         ...(state.sessions && !covered(/(?:^|\/)storage(?:\/framework(?:\/sessions)?)?$|sessions$/) ? [state.sessions] : []),
         ...(state.uploads && !covered(/(?:^|\/)storage(?:\/app(?:\/public)?)?$|uploads$/) ? [state.uploads] : []),
       ];
       if (w.web && kept.length && w.platform !== 'procfile') {
-        report({
-          location: w.replicas.loc,
-          message: `${w.id} runs ${replicasText(w)} (${w.replicas.note}) with no shared volume where the app writes ${kept.join('; ')}: each replica keeps its own copy in its container file system.`,
-        });
+        add(w.replicas.loc, w, [], (ws) => `${runs(ws)} with no shared volume where the app writes ${kept.join('; ')}: each replica keeps its own copy in its container file system.`);
       }
     }
+    for (const e of byLine.values()) report({ location: e.loc, ...(e.related.length ? { related: e.related } : {}), message: e.text(e.ws) });
   },
 });

@@ -1,6 +1,6 @@
 import { SCHEDULER } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
-import { deployOf, isMulti, replicasText, production } from './support/app.js';
+import { deployOf, isMulti, replicasText, production, type Workload } from './support/app.js';
 
 export default defineRule({
   meta: {
@@ -27,20 +27,25 @@ export default defineRule({
   check({ facts, report }) {
     const deploy = deployOf(facts);
     if (!deploy) return;
+    // One finding per line: a base seen through several overlays names every workload that runs it.
+    const byLine = new Map<string, { l: Workload['lines'][number]; ws: Workload[] }>();
     for (const w of production(deploy)) {
       if (!isMulti(w)) continue;
-      const seen = new Set<string>();
       for (const l of w.lines) {
-        if (!l.runtime || !SCHEDULER.test(l.text) || /leader only/.test(l.source)) continue;
+        if (!l.runtime || !(l.scheduler || SCHEDULER.test(l.text)) || /leader only/.test(l.source)) continue;
         const at = `${l.loc.file}:${l.loc.line}`;
-        if (seen.has(at)) continue;
-        seen.add(at);
-        report({
-          location: l.loc,
-          related: [{ file: w.replicas.loc.file, line: w.replicas.loc.line, message: w.replicas.note }],
-          message: `The scheduler starts in every replica of ${w.id}, which runs ${replicasText(w)} (${w.replicas.note}; from ${l.source}): every task runs once per replica${/schedule:(?:run|work)/.test(l.text) ? ' unless it uses onOneServer() on a shared cache store' : ''}.`,
-        });
+        const e = byLine.get(at) ?? { l, ws: [] };
+        if (!e.ws.includes(w)) e.ws.push(w);
+        byLine.set(at, e);
       }
+    }
+    for (const { l, ws } of byLine.values()) {
+      const runs = ws.map((w) => `${w.id}, which runs ${replicasText(w)} (${w.replicas.note})`).join('; ');
+      report({
+        location: l.loc,
+        related: ws.map((w) => ({ file: w.replicas.loc.file, line: w.replicas.loc.line, message: `${ws.length > 1 ? `${w.id}: ` : ''}${w.replicas.note}` })),
+        message: `The scheduler starts in every replica of ${runs}; from ${l.source}: every task runs once per replica${/schedule:(?:run|work)/.test(l.text) ? ' unless it uses onOneServer() on a shared cache store' : ''}.`,
+      });
     }
   },
 });

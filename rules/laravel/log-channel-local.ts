@@ -3,49 +3,8 @@ import { defineRule } from '../../src/engine/rule.js';
 import type { LaravelFacts } from '../../src/ecosystems/laravel/facts.js';
 import type { Val } from '../../src/engine/values.js';
 import { envKeyOf, readEnvFix, remediationFor } from './support/config-fix.js';
-import { display, str } from './support/config.js';
-
-/** Monolog handlers that write to a file path. */
-const FILE_HANDLERS = /(^|\\)(StreamHandler|RotatingFileHandler)$/;
-
-interface LocalLeaf {
-  channel: string;
-  /** The value that selected this channel (default channel, or an entry of a stack's channel list). */
-  selectedBy: Val;
-  target: string;
-  chain: string[];
-}
-
-function localLeaves(laravel: LaravelFacts, name: string, selectedBy: Val, chain: string[], seen: Set<string>): LocalLeaf[] {
-  if (seen.has(name)) return [];
-  seen.add(name);
-  const channel = laravel.config.get(`logging.channels.${name}`);
-  if (!channel || channel.t !== 'array') return [];
-  const driver = str(laravel.config.get(`logging.channels.${name}.driver`));
-  const path = laravel.config.get(`logging.channels.${name}.path`);
-  if (driver === 'stack') {
-    const members = laravel.config.get(`logging.channels.${name}.channels`);
-    if (!members || members.t !== 'array') return [];
-    return members.entries.flatMap((e) => {
-      const member = str(e.value);
-      return member ? localLeaves(laravel, member.trim(), e.value, [...chain, `${name} (stack)`], seen) : [];
-    });
-  }
-  // A single channel pointed at php://stdout or php://stderr is how containers log: not a file.
-  if (driver === 'single' && /^php:\/\/(stderr|stdout|output)$/.test(str(path) ?? '')) return [];
-  if (driver === 'single' || driver === 'daily') return [{ channel: name, selectedBy, target: `${driver} file ${display(path)}`, chain }];
-  if (driver === 'monolog') {
-    const handler = str(laravel.config.get(`logging.channels.${name}.handler`));
-    if (!handler || !FILE_HANDLERS.test(handler)) return [];
-    const stream =
-      str(laravel.config.get(`logging.channels.${name}.with.stream`)) ??
-      str(laravel.config.get(`logging.channels.${name}.handler_with.stream`)) ??
-      str(laravel.config.get(`logging.channels.${name}.with.filename`));
-    if (!stream || /^php:\/\/(stderr|stdout|output)$/.test(stream)) return [];
-    return [{ channel: name, selectedBy, target: `${handler.split('\\').pop()} to ${stream}`, chain }];
-  }
-  return [];
-}
+import { str } from './support/config.js';
+import { localLeaves, type LocalLeaf } from './support/log-channels.js';
 
 export default defineRule({
   meta: {
@@ -69,7 +28,7 @@ export default defineRule({
     const def = laravel?.config.get('logging.default');
     const name = str(def);
     if (!laravel || !def || !name) return;
-    for (const leaf of localLeaves(laravel, name, def, [], new Set())) {
+    for (const leaf of localLeaves(laravel, name, def)) {
       const route = [`logging.default = ${name}`, ...leaf.chain.slice(1), `channel '${leaf.channel}'`].join(' -> ');
       report({
         value: leaf.selectedBy,

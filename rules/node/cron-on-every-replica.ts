@@ -7,6 +7,9 @@ const GUARD = /\b(?:redlock|Redlock|lock|Lock|acquire|advisory_lock|pg_try_advis
 /** The work a long-lived setInterval does that is shared (database, network, mail): per-process cleanups are not jobs. */
 const SHARED_WORK = /\b(?:prisma|db|knex|sequelize|mongoose|repository|Repository|repo|query|fetch|axios|got|mail|mailer|sendMail|email|notify|webhook|publish|queue|\.save|\.update\w*|\.delete\w*|\.destroy|\.insert\w*|\.create\w*|\.remove|\.find\w*|\.upsert|\.exec|\.send\w*|\.sync\w*|\.import\w*|\.export\w*|\.process\w*|\.charge|\.bill\w*|report)\b|\b(?:send|notify|charge|bill|sync|import|export|publish|dispatch|process|purge|expire|archive)[A-Z]\w*\s*\(/;
 
+/** A watchdog of this process: checks its own health and exits or restarts (outline's queue HealthMonitor). */
+const WATCHDOG = /health|heartbeat|watchdog|liveness|process\.exit\s*\(|\bthis\.exit\s*\(/i;
+
 const JOBS: [RegExp, string][] = [
   [/^node-cron#schedule$/, 'node-cron schedule()'],
   [/^cron#(?:CronJob(?:\.from)?|job)$/, 'cron CronJob'],
@@ -48,7 +51,7 @@ export default defineRule<Node>({
     examples: { bad: "cron.schedule('0 * * * *', sendReminders);", good: "queue.upsertJobScheduler('reminders', { pattern: '0 * * * *' });" },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /cron|schedule|toad-scheduler|@Cron|@Interval|@Timeout|setInterval/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /node-cron|['"]cron['"]|CronJob|croner|scheduleJob|node-schedule|toad-scheduler|@nestjs\/schedule|@Cron|@Interval|@Timeout|setInterval/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     for (const { call, q } of a.calls) {
@@ -68,6 +71,8 @@ export default defineRule<Node>({
         const local = [...ctx.file.text.matchAll(/(?:const|let|var)\s+(\w+)\s*=\s*new\s+(?:Map|Set|WeakMap)\b/g)].map((m) => m[1]);
         const work = local.reduce((t, name) => t.replace(new RegExp(`\\b${name}\\.\\w+`, 'g'), ''), body?.getText() ?? '');
         if (!body || !SHARED_WORK.test(work) || guarded(call, body)) continue;
+        // a health check or watchdog of this process (it exits or restarts itself) is per-process by design
+        if (WATCHDOG.test(body.getText())) continue;
         // a timer that is cleared (per connection, on shutdown) is not a job
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : ts.isBinaryExpression(call.parent) ? call.parent.left.getText() : undefined;
         if (holder && new RegExp(`clearInterval\\(\\s*${holder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\)`).test(ctx.file.text) && enclosingFunction(call)) continue;

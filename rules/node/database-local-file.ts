@@ -52,7 +52,7 @@ export default defineRule<Node>({
       });
     }
   },
-  files: { languages: LANGUAGES, prefilter: /sqlite|sequelize|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb|writeFile/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /sqlite|new\s+[\w$.]*Sequelize\b|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb|writeFile/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (node: Call, message: string, because: Origin[] = []) =>

@@ -26,6 +26,13 @@ function containerKind(init: T.Expression | undefined): string | undefined {
     return undefined;
   }
   if (ts.isObjectLiteralExpression(e) && e.properties.every((p) => ts.isPropertyAssignment(p) && !ts.isFunctionLike(p.initializer))) return 'object';
+  // A registry object: containers plus the methods that fill them (juice-shop's
+  // `authenticatedUsers = { tokenMap: {}, put(token, user) { this.tokenMap[token] = user } }`)
+  if (ts.isObjectLiteralExpression(e)) {
+    const holds = e.properties.some((p) => ts.isPropertyAssignment(p) && !ts.isFunctionLike(p.initializer) && !!containerKind(p.initializer));
+    const fills = e.properties.some((p) => (ts.isMethodDeclaration(p) || (ts.isPropertyAssignment(p) && ts.isFunctionLike(p.initializer))) && /\bthis\.\w+(?:\[[^\]]+\]\s*=[^=]|\.(?:set|add|push)\s*\()/.test(p.getText()));
+    if (holds && fills) return 'registry object';
+  }
   if (ts.isArrayLiteralExpression(e)) return 'array';
   return undefined;
 }
@@ -60,7 +67,13 @@ export default defineRule<Node>({
     examples: { bad: "const resetTokens = new Map();\napp.post('/forgot', (req, res) => { resetTokens.set(token, req.body.email); });", good: "app.post('/forgot', async (req, res) => { await redis.set(`reset:${token}`, req.body.email, 'EX', 3600); });" },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /new\s+(?:Map|Set)\b|=\s*[{[]|lru|cache|Cache|Injectable|CacheModule/, include: serverFile },
+  // Candidates are top-level declarations (column 0; the runner joins prefilters by source, so no m flag), cache packages by import name, Nest singletons and
+  // CacheModule: a looser `= {` matched most files of a real app and made the audit parse all of them.
+  files: {
+    languages: LANGUAGES,
+    prefilter: /(?:^|\n)(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*(?::[^\n]*?)?=\s*(?:new\s+(?:Map|Set)\b|[{[])|lru|LRU|node-cache|memory-cache|mnemonist|cache-manager|ttl-?cache|flat-cache|@Injectable|@Controller|@WebSocketGateway|CacheModule/,
+    include: serverFile,
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const candidates: { name: string; decl: Node; kind: string; scope: Node; member: boolean }[] = [];

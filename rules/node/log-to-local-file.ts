@@ -42,7 +42,7 @@ export default defineRule<Node>({
     examples: { bad: "new winston.transports.File({ filename: 'logs/app.log' })", good: 'new winston.transports.Console()' },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /winston|pino|morgan|log4js|bunyan|createWriteStream/, include: serverFile },
+  files: { languages: LANGUAGES, prefilter: /winston|pino|morgan|log4js|bunyan|createWriteStream|file-stream-rotator|rotating-file-stream/, include: serverFile },
   checkFile(ctx) {
     const a = analyse(ctx);
     const reported = new Set<Node>();
@@ -72,11 +72,13 @@ export default defineRule<Node>({
         const text = dest ? (constText(a, dest) ?? dest.getText()) : '1';
         if (STDOUT.test(text)) continue;
         report(call, `pino.destination writes to ${text}`, 'pino');
-      } else if ((q === 'fs#createWriteStream' || q === 'node:fs#createWriteStream' || q === 'rotating-file-stream#createStream') && ts.isCallExpression(call)) {
-        const path = constText(a, call.arguments[0]) ?? call.arguments[0]?.getText() ?? '';
+      } else if ((q === 'fs#createWriteStream' || q === 'node:fs#createWriteStream' || q === 'rotating-file-stream#createStream' || q === 'file-stream-rotator#getStream') && ts.isCallExpression(call)) {
+        // file-stream-rotator takes its path as `{ filename }`
+        const first = q.startsWith('file-stream-rotator') ? options(a.nf, call)?.props.get('filename') : call.arguments[0];
+        const path = constText(a, first) ?? first?.getText() ?? '';
         const holder = ts.isVariableDeclaration(call.parent) ? call.parent.name.getText() : '';
         const toMorgan = morganStreams.has(call) || [...morganStreams].some((m) => m === call);
-        if (toMorgan || LOG_PATH.test(path) || LOG_NAME.test(holder) || q.startsWith('rotating-file-stream')) report(call, `${toMorgan ? 'morgan writes access logs to' : 'A log stream writes to'} the file ${path.slice(0, 80)}`, toMorgan ? 'morgan' : 'fs');
+        if (toMorgan || LOG_PATH.test(path) || LOG_NAME.test(holder) || /^(?:rotating-file-stream|file-stream-rotator)#/.test(q)) report(call, `${toMorgan ? 'morgan writes access logs to' : 'A log stream writes to'} the file ${path.slice(0, 80)}`, toMorgan ? 'morgan' : 'fs');
       }
     }
     // Option objects: pino transports, log4js appenders, bunyan streams.

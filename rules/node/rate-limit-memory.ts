@@ -72,6 +72,14 @@ export default defineRule<Node>({
       } else if (q === 'rate-limiter-flexible#RateLimiterMemory') {
         const p = call.parent;
         if (ts.isPropertyAssignment(p) && /insuranceLimiter/.test(p.name.getText())) continue;
+        // kept in a variable or static field whose every use is `insuranceLimiter: <name>` (outline's RateLimiter)
+        const held = (ts.isVariableDeclaration(p) || ts.isPropertyDeclaration(p)) && ts.isIdentifier(p.name) ? p.name.text : undefined;
+        if (held) {
+          const name = held.replace(/\$/g, '\\$');
+          const uses = ctx.file.text.match(new RegExp(`(?<![\\w$])${name}(?![\\w$])`, 'g'))?.length ?? 0;
+          const insurance = ctx.file.text.match(new RegExp(`insuranceLimiter\\s*:\\s*(?:[\\w$]+\\.)?${name}(?![\\w$])`, 'g'))?.length ?? 0;
+          if (insurance > 0 && uses === insurance + 1) continue;
+        }
         report(call, 'rate-limiter-flexible RateLimiterMemory counts in this process', 'flexible');
       } else if (q && /^@nestjs\/throttler#ThrottlerModule\.forRoot(?:Async)?$/.test(q)) {
         if ((call.arguments ?? []).some((x) => /\bstorage\b/.test(x.getText()))) continue;

@@ -15,10 +15,27 @@ function removedLater(n: Node): boolean {
   return !!fn && /\b(?:unlink|unlinkSync|rm|rmSync|rename|renameSync)\s*\(|\.(?:upload|putObject|send)\s*\(/.test(fn.getText());
 }
 
+/**
+ * multer created inside a route (`router.post('/u', (req, res, next) => multer({ dest })..., async (req, res) =>
+ * { await assets.upload(req.files[0]) })`): a later handler of the same route that moves or removes the file
+ * or hands it to storage makes it a temp file (wiki.js stores uploads in its database).
+ */
+function routeMovesUpload(n: Node): boolean {
+  for (let cur: Node | undefined = n.parent; cur; cur = cur.parent) {
+    if (ts.isCallExpression(cur) && ts.isPropertyAccessExpression(cur.expression) && /^(?:post|put|patch|all)$/.test(cur.expression.name.text)) {
+      return cur.arguments.some((h) => ts.isFunctionLike(h) && h.pos > n.end && /\b(?:unlink|unlinkSync|rm|rmSync|rename|renameSync|move|remove)\s*\(|\.(?:upload|putObject|send)\s*\(/.test(h.getText()));
+    }
+  }
+  return false;
+}
+
 function pathText(a: Analysis, e: Expression | undefined): string {
   if (!e) return '';
   const v = evaluate(a.nf, e);
-  return v.t === 'scalar' ? String(v.v ?? '') : e.getText();
+  if (v.t === 'scalar') return String(v.v ?? '');
+  // a local holding a template (`const filePath = \`uploads/${id}.png\``): show the template, not the name
+  const init = ts.isIdentifier(e) ? declNode(e) : undefined;
+  return init ? init.getText() : e.getText();
 }
 
 export default defineRule<Node>({
@@ -46,6 +63,7 @@ export default defineRule<Node>({
         if (dest) {
           const p = pathText(a, dest);
           if (TEMP.test(p) && a.calls.some(({ call: c }) => insideHandler(c) && removedLater(c))) continue;
+          if (routeMovesUpload(call)) continue;
           report(call, `multer writes uploads to the local folder ${p || dest.getText()}`);
         } else if (storage) {
           const c = choose(a.nf, storage);
@@ -53,7 +71,7 @@ export default defineRule<Node>({
           if (n && ts.isCallExpression(n) && qname(n.expression) === 'multer#diskStorage') {
             const dopts = options(a.nf, n);
             const dst = dopts?.props.get('destination');
-            const p = dst && !ts.isFunctionLike(dst) ? pathText(a, dst) : (dst?.getText().match(/['"`]([^'"`]+)['"`]/)?.[1] ?? '');
+            const p = dst && !ts.isFunctionLike(dst) ? pathText(a, dst) : dst ? callbackPath(a, dst) : '';
             if (TEMP.test(p) && a.calls.some(({ call: x }) => insideHandler(x) && removedLater(x))) continue;
             report(call, `multer.diskStorage keeps uploads on the local disk${p ? ` (${p})` : ''}`);
           }
@@ -87,7 +105,8 @@ export default defineRule<Node>({
         // @fastify/multipart and friends: the handler reads the upload (`request.file()`) and streams it to disk
         const fn = enclosingFunction(call);
         const multipart = !!fn && q.endsWith('createWriteStream') && insideHandler(call) && /\b(?:request|req)\.(?:file|files|parts|saveRequestFiles)\s*\(/.test(fn.getText());
-        if (!inBusboyFile && !multipart && !(REQUEST_DATA.test(data) && insideHandler(call))) continue;
+        const uploaded = !!call.arguments[1] && fromRequest(call.arguments[1]);
+        if (!inBusboyFile && !multipart && !(uploaded && insideHandler(call))) continue;
         const p = pathText(a, call.arguments[0]);
         if (TEMP.test(p) || removedLater(call)) continue;
         report(call, `${inBusboyFile || multipart ? 'An uploaded file stream' : 'Request data'} is written to the local path ${p.slice(0, 80)}`);
@@ -95,6 +114,47 @@ export default defineRule<Node>({
     }
   },
 });
+
+/** The folder a `destination(req, file, cb)` function hands to `cb(err, folder)`, as text. */
+function callbackPath(a: Analysis, fn: T.Expression): string {
+  const f = unwrap(fn);
+  if (!ts.isFunctionLike(f)) return '';
+  const cb = f.parameters[2]?.name.getText();
+  let out = '';
+  const visit = (n: Node) => {
+    if (cb && ts.isCallExpression(n) && n.expression.getText() === cb && n.arguments[1]) out = pathText(a, n.arguments[1]) || n.arguments[1].getText();
+    ts.forEachChild(n, visit);
+  };
+  visit(f);
+  return out;
+}
+
+/**
+ * Request data, directly or through locals (`const file = req.file; const buffer = file?.buffer;
+ * fs.writeFile(path, buffer)`: juice-shop's profile image upload).
+ */
+function fromRequest(e: T.Expression, depth = 0): boolean {
+  if (REQUEST_DATA.test(e.getText())) return true;
+  if (depth > 3) return false;
+  let cur = unwrap(e);
+  while ((ts.isPropertyAccessExpression(cur) || ts.isElementAccessExpression(cur)) && !ts.isIdentifier(cur)) cur = unwrap(cur.expression);
+  if (!ts.isIdentifier(cur)) return false;
+  const init = declNode(cur);
+  return !!init && fromRequest(init, depth + 1);
+}
+
+/** The initialiser of the nearest declaration of a local (same function, else the file). */
+function declNode(id: T.Identifier): T.Expression | undefined {
+  const scope = enclosingFunction(id) ?? id.getSourceFile();
+  let hit: T.Expression | undefined;
+  const visit = (n: Node) => {
+    if (hit) return;
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === id.text && n.initializer && n.initializer.end <= id.pos) hit = n.initializer;
+    ts.forEachChild(n, visit);
+  };
+  visit(scope);
+  return hit;
+}
 
 function declInit(id: T.Identifier): string {
   const fn = enclosingFunction(id);

@@ -25,6 +25,8 @@ export interface AuditOptions {
   env?: Record<string, string>;
   /** Config values the resolver cannot derive (--assume key=value). */
   assume?: Record<string, string>;
+  /** The environment the env files were chosen for (--target-env): framework defaults point at its env file. */
+  targetEnv?: string;
   configDir?: string;
   includeTests?: boolean;
   maxFileBytes?: number;
@@ -45,6 +47,8 @@ export interface AuditOptions {
   reportUnusedSuppressions?: boolean;
   /** A workload of the deployment manifests whose environment goes on top of the env files (--workload). */
   workload?: string;
+  /** Progress of the file pass (files done, files in the run); for a progress display, never for results. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface AuditResult {
@@ -87,7 +91,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const known: string[] = [];
   let ambiguous = false;
   for (const { ecosystem } of providers) {
-    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, configDir: opts.configDir, files });
+    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files });
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
@@ -101,7 +105,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   }
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, configDir: opts.configDir, files, environment }));
+    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files, environment }));
   }
   // Reported in detection order, whatever the load order was.
   const order = detected.map((d) => d.ecosystem.id);
@@ -149,6 +153,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     read,
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),
+    onFile: opts.onProgress,
     unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set((await loadRules()).map((r) => r.meta.id)) } : undefined,
   });
   if (opts.only) {

@@ -6,6 +6,7 @@ import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
 import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
 import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
+import { createProgress, type Progress } from './progress.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
@@ -166,9 +167,13 @@ function targetEnvFile(root: string, name: string | undefined): string[] | undef
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
   if (flags.configDir !== undefined) checkConfigDirFlag(root, flags.configDir);
+  const named = flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f));
+  const targetFile = named ? undefined : targetEnvFile(root, flags.targetEnv);
   return {
     path: target,
-    envFiles: flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f)) ?? targetEnvFile(root, flags.targetEnv),
+    envFiles: named ?? targetFile,
+    // Framework defaults then point at the target env file, where the fix goes.
+    ...(targetFile ? { targetEnv: flags.targetEnv } : {}),
     env: { ...config.env, ...parseKeyValues(flags.env, '--env') },
     assume: { ...config.assume, ...parseKeyValues(flags.assume, '--assume') },
     configDir: flags.configDir ?? config.configDir,
@@ -178,6 +183,17 @@ export function resolverOptions(target: string, root: string, config: ConfigFile
 
 /** `statelint [audit] [path]`: options in, api call, formatter out; returns the exit code. */
 export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCli: (name: string) => boolean, knownRules: string[], io: CliIO): Promise<number> {
+  const progress = createProgress(io, flags.progress !== false, Date.now, io.progressDelayMs);
+  try {
+    // Any message on stderr first clears the progress line, so the two never share a line.
+    const messages: CliIO = { ...io, stderr: (text) => (progress.finish(), io.stderr(text)) };
+    return await auditWithProgress(paths, flags, fromCli, knownRules, messages, progress);
+  } finally {
+    progress.finish();
+  }
+}
+
+async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (name: string) => boolean, knownRules: string[], io: CliIO, progress: Progress): Promise<number> {
   const { root, only: named } = locateProject(paths);
   const target = root;
   // statelint.config.json supplies defaults; a flag given on the command line always wins.
@@ -203,6 +219,7 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCl
     fs: scope.fs,
     only,
     reportUnusedSuppressions: flags.reportUnusedSuppressions,
+    onProgress: progress.update,
   };
   const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
   if (flags.showConfig) {
@@ -247,6 +264,7 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCl
   if (result.report.baseline?.unmatched) {
     io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
   }
+  progress.finish();
   const columns = flags.output ? undefined : io.columns;
   const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk);
   emit(text, flags.output, io);

@@ -171,11 +171,14 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
         driver: settings.driver ?? null,
         laravelMajor: settings.laravelMajor ?? null,
         sessionStore: settings.redis ? { connection: settings.redis.connection, kind: settings.redis.kind, targets: settings.redis.urls.map(displayUrl), db: settings.redis.db } : null,
+        ...(settings.node ? { node: { sessionAt: `${settings.node.file}:${settings.node.line}`, store: settings.node.store, prefix: settings.node.prefix ?? null, prefixFrom: settings.node.prefixFrom ?? null, ttlSeconds: settings.node.ttlSeconds ?? null } } : {}),
       };
     }
     // Explicit store flags win; else the Redis the project's config names for sessions.
     const fromProject = settings ? storeFromProject(settings) : undefined;
     const store: StoreTarget | undefined = explicitStore ?? (fromProject && { ...fromProject, password: options.redisPassword ?? fromProject.password, tls: options.redisTls || fromProject.tls, ca });
+    // A Node app whose connect-redis server is not in its code or env files: undecided unless a store flag names one.
+    if (settings?.unresolvedStore && !explicitStore) issues.push({ id: 'live/check-incomplete', target: projectLabel, message: `From the project's code: ${settings.unresolvedStore}; the session key check did not run.` });
     if (store) {
       const probed = await probeStore(store, !!options.readOnly, timeoutMs);
       issues.push(...probed.issues);
@@ -205,27 +208,30 @@ export async function runLive(options: LiveOptions): Promise<LiveResult> {
       live.switch = scenario.observations;
 
       // live/store-session-missing: the id made on node A must be where the config says sessions live.
-      if (settings?.driver === 'redis' && settings.redis && store) {
+      const nodeKeys = settings?.node?.store === 'connect-redis' && settings.node.prefix !== undefined ? { prefix: settings.node.prefix, prefixFrom: settings.node.prefixFrom, ttlSeconds: settings.node.ttlSeconds } : undefined;
+      if (settings?.driver === 'redis' && (settings.node ? nodeKeys : settings.redis) && store) {
         if (!scenario.firstSession) {
           issues.push({ id: 'live/check-incomplete', target: describeTarget(store), message: 'The session id made on the first node could not be read (no APP_KEY, or no session cookie): whether sessions are stored where the config says was not checked.' });
         } else {
           const fromProject = !explicitStore;
-          const db = store.kind === 'standalone' && /\/\d+$/.test(new URL(store.url).pathname) ? Number(new URL(store.url).pathname.slice(1)) : settings.redis.db;
+          const projectDb = settings.redis?.db ?? 0;
+          const db = store.kind === 'standalone' && /\/\d+$/.test(new URL(store.url).pathname) ? Number(new URL(store.url).pathname.slice(1)) : projectDb;
           const checked = await checkSessionKey({
             store,
-            db: fromProject ? settings.redis.db : db,
-            layout: settings.redis,
+            db: fromProject ? projectDb : db,
+            layout: settings.redis ?? { connection: 'connect-redis', clientPrefix: '', cachePrefix: '' },
+            node: nodeKeys,
             laravelMajor: settings.laravelMajor,
             lifetimeMinutes: settings.lifetimeMinutes,
             sessionId: scenario.firstSession.id,
-            node: displayUrl(scenario.firstSession.node),
+            nodeUrl: displayUrl(scenario.firstSession.node),
             timeoutMs,
           });
           issues.push(...checked.issues);
           live.sessionKey = checked.observation;
         }
       } else if (settings && settings.driver && settings.driver !== 'redis') {
-        live.sessionKey = `not checked: session.driver is ${settings.driver}`;
+        live.sessionKey = settings.node ? `not checked: the app's express-session store is ${settings.node.store === 'memory' ? 'its in-process MemoryStore' : 'not connect-redis'} (${settings.node.file}:${settings.node.line})` : `not checked: session.driver is ${settings.driver}`;
       }
     }
     let load: LoadStats | undefined;

@@ -17,6 +17,8 @@ export interface CliIO {
   /** Width of the terminal on stdout, when it is one. */
   columns?: number;
   stderrIsTTY?: boolean;
+  /** How long a run stays silent before the progress line shows (tests set 0); default PROGRESS_DELAY_MS. */
+  progressDelayMs?: number;
   cwd?: string;
 }
 

@@ -41,6 +41,8 @@ export interface LoadOptions {
   env?: Record<string, string>;
   /** Config values stated by the user where the resolver cannot derive them. */
   assume?: Record<string, string>;
+  /** The env files were chosen for this environment (--target-env): values the framework defaults point at its file. */
+  targetEnv?: string;
   configDir?: string;
   /** Source files already discovered (relative paths), so the resolver need not walk again. */
   files?: { path: string; language: LanguageId }[];

@@ -1,6 +1,7 @@
 import type { Category, FileError, Finding, Severity, SkippedFile, SuppressedFinding } from './finding.js';
 
-export type CheckStatus = 'pass' | 'fail' | 'unknown';
+/** `none`: nothing of this kind in the app (no scheduled tasks): nothing to pass or fail. */
+export type CheckStatus = 'pass' | 'fail' | 'unknown' | 'none';
 
 /** One row of the statelessness checklist (the seed's own terms); each ecosystem computes its rows. */
 export interface ChecklistItem {

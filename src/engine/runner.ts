@@ -33,6 +33,8 @@ export interface RunInput {
   projectChecks?: boolean;
   /** Report suppression directives that silence nothing or name an unknown rule (all known rule ids). */
   unusedSuppressions?: { knownRuleIds: Set<string> };
+  /** Called after each file of the main pass (progress display); must be cheap. */
+  onFile?: (done: number, total: number) => void;
 }
 
 /** The pseudo-rule under which unused suppression directives are reported (ESLint's unused disable directives). */
@@ -90,7 +92,9 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
   const directives = new Map<string, Directive[]>();
+  let done = 0;
   for (const ref of input.files) {
+    input.onFile?.(++done, input.files.length);
     if (!languages.has(ref.language)) continue;
     const read = input.read(ref.path);
     if (!read.ok) {

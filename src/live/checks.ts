@@ -41,7 +41,7 @@ export const LIVE_CHECKS: RuleMeta[] = [
     severity: 'error',
     summary: 'The session id has no key in the store the configuration names',
     why: 'The app writes sessions somewhere other than the shared store the configuration points to, so other nodes cannot find them.',
-    remediation: 'Check SESSION_DRIVER, SESSION_CONNECTION and the Redis prefix settings on every node.',
+    remediation: 'Check SESSION_DRIVER, SESSION_CONNECTION and the Redis prefix settings on every node (Laravel); for Express, the connect-redis `prefix` and the Redis client every node gives express-session.',
     examples: { bad: 'SESSION_CONNECTION=cache on node A, default on node B', good: 'the same SESSION_CONNECTION everywhere' },
     fixable: false,
     ecosystem: 'laravel',

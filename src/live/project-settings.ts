@@ -1,5 +1,7 @@
+import { laravel } from '../ecosystems/laravel/index.js';
 import { loadLaravelProject } from '../ecosystems/laravel/project.js';
-import { DiskFs } from '../project/fs.js';
+import { node } from '../ecosystems/node/index.js';
+import { DiskFs, type ProjectFs } from '../project/fs.js';
 import { at, type Val } from '../engine/values.js';
 
 /** Where the project's configuration says sessions live in Redis. */
@@ -28,8 +30,15 @@ export interface ProjectSettings {
   driver?: string;
   laravelMajor?: number;
   redis?: RedisSessionTarget;
+  /**
+   * A Node app (express-session): where its code keeps sessions. With connect-redis a session id's key is
+   * `prefix + id` (default prefix `sess:`); `redis` is then the store's client when its URL is known.
+   */
+  node?: { file: string; line: number; store: 'memory' | 'connect-redis' | 'other'; prefix?: string; prefixFrom?: string; ttlSeconds?: number };
   /** Config values that could not be resolved statically (said in the report, never guessed). */
   notes: string[];
+  /** Node: why the store's Redis server is not known (reported only when no --redis/--sentinel/--cluster is given). */
+  unresolvedStore?: string;
 }
 
 const str = (v: Val | undefined): string | undefined => (v?.t === 'scalar' && v.v !== null && typeof v.v !== 'boolean' ? String(v.v) : undefined);
@@ -83,7 +92,10 @@ function connectionUrl(conn: Val | undefined, name: string): ConnectionUrl | und
  * sessions from a Laravel project's effective configuration. Unknown values stay undefined.
  */
 export async function readProjectSettings(root: string, options: { envFiles?: string[]; envOverrides?: Record<string, string> } = {}): Promise<ProjectSettings> {
-  const project = await loadLaravelProject(new DiskFs(root), options);
+  const disk = new DiskFs(root);
+  // A Node server app (and no Laravel app): express-session's options and store, read from its code.
+  if (!laravel.detect(disk, {}) && node.detect(disk, {})) return readNodeSettings(disk, options);
+  const project = await loadLaravelProject(disk, options);
   const c = (k: string) => project.config.get(k);
   const notes: string[] = [];
   const appKey = str(c('app.key')) || str(project.envValue('APP_KEY')) || undefined;
@@ -154,5 +166,46 @@ export function laravelSessionKeyCandidates(t: Pick<RedisSessionTarget, 'clientP
     const ordered = major !== undefined && major >= 11 ? [plain, colon] : [colon, plain];
     for (const k of ordered) if (!out.some((o) => o.key === k.key)) out.push(k);
   }
+  return out;
+}
+
+/**
+ * The session settings of a Node server app: the express-session cookie name, and for a connect-redis store
+ * its key prefix (default `sess:`), TTL and Redis URL (from the code and env files; `--env` on top).
+ */
+async function readNodeSettings(fs: ProjectFs, options: { envFiles?: string[]; envOverrides?: Record<string, string> }): Promise<ProjectSettings> {
+  // The compiler loads here: only `statelint live <node app>` pays for it.
+  const { readNodeSessions } = await import('../ecosystems/node/session.js');
+  const sessions = await readNodeSessions(fs, { envFiles: options.envFiles, env: options.envOverrides });
+  const notes: string[] = [];
+  if (!sessions.length) {
+    notes.push('no express-session call was found in the server code; the session key check did not run');
+    return { notes };
+  }
+  // One app, one session middleware: the first one found decides; more are said in the notes.
+  const s = sessions[0]!;
+  if (sessions.length > 1) notes.push(`${sessions.length} express-session calls were found (${sessions.map((x) => `${x.file}:${x.line}`).join(', ')}); the key check uses ${s.file}:${s.line}`);
+  const out: ProjectSettings = {
+    cookie: s.cookie,
+    driver: s.store === 'connect-redis' ? 'redis' : s.store,
+    node: { file: s.file, line: s.line, store: s.store, prefix: s.prefix, prefixFrom: s.prefixFrom, ttlSeconds: s.ttlSeconds },
+    notes,
+  };
+  if (s.store !== 'connect-redis') return out;
+  // Only the notes that stop the key check: an unknown prefix, an unknown server (unless --redis names one: see live.ts).
+  if (s.prefix === undefined) notes.push(...s.notes.filter((n) => /prefix/.test(n)).map((n) => `${n}; the session key check did not run`));
+  if (s.redisUrl) {
+    let db = 0;
+    let password: string | undefined;
+    try {
+      const u = new URL(s.redisUrl);
+      db = /^\/\d+$/.test(u.pathname) ? Number(u.pathname.slice(1)) : 0;
+      password = u.password ? decodeURIComponent(u.password) : undefined;
+    } catch {
+      notes.push('the Redis URL of the connect-redis store is not a valid URL; the session key check did not run');
+      return out;
+    }
+    out.redis = { connection: 'connect-redis', kind: 'standalone', urls: [s.redisUrl], db, password, clientPrefix: '', cachePrefix: '' };
+  } else out.unresolvedStore = s.notes.find((n) => /Redis server/.test(n));
   return out;
 }

@@ -8,8 +8,8 @@ export function htmlEscape(s: string): string {
 }
 const h = htmlEscape;
 
-const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'pass', fail: 'fail', unknown: 'unknown' };
-const STATUS_ICON: Record<CheckStatus, string> = { pass: '✓', fail: '✗', unknown: '?' };
+const STATUS_TEXT: Record<CheckStatus, string> = { pass: 'pass', fail: 'fail', unknown: 'unknown', none: 'none found' };
+const STATUS_ICON: Record<CheckStatus, string> = { pass: '✓', fail: '✗', unknown: '?', none: '–' };
 const SEVERITY_TEXT: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'info' };
 
 const CSS = `
@@ -30,14 +30,15 @@ p,li,td,th,dd,dt,.wrap{overflow-wrap:anywhere}
 .pill.info{background:#ddf4ff;color:#0550ae;border:1px solid #54aeff}
 .pill.pass{background:#dafbe1;color:#116329;border:1px solid #4ac26b}
 .pill.unknown{background:#eaeef2;color:#424a53;border:1px solid #afb8c1}
+.pill.none{background:#f6f8fa;color:#424a53;border:1px solid #d0d7de}
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:12px 14px;margin:10px 0;min-width:0}
 .score{display:flex;flex-wrap:wrap;gap:16px;align-items:center;justify-content:center}
 .score svg{flex:none}
 .checks{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,250px),1fr));gap:10px;flex:1 1 300px;min-width:0}
 .check{display:flex;gap:10px;align-items:flex-start;background:#fff;border:1px solid #d0d7de;border-left-width:6px;border-radius:8px;padding:10px;min-width:0}
-.check.pass{border-left-color:#1a7f37}.check.fail{border-left-color:#cf222e}.check.unknown{border-left-color:#8c959f}
+.check.pass{border-left-color:#1a7f37}.check.fail{border-left-color:#cf222e}.check.unknown{border-left-color:#8c959f}.check.none{border-left-color:#d0d7de}
 .icon{flex:none;width:28px;height:28px;border-radius:50%;color:#fff;font-weight:700;display:flex;align-items:center;justify-content:center}
-.icon.pass{background:#1a7f37}.icon.fail{background:#cf222e}.icon.unknown{background:#8c959f}
+.icon.pass{background:#1a7f37}.icon.fail{background:#cf222e}.icon.unknown{background:#8c959f}.icon.none{background:#afb8c1}
 .check .body{min-width:0}
 .check .label{font-weight:600}
 .check code{display:block;overflow-wrap:anywhere;white-space:pre-wrap}
@@ -71,7 +72,7 @@ function scoreRing(items: ChecklistItem[]): string {
   const c = 2 * Math.PI * r;
   const n = items.length;
   const gap = n > 1 ? 3 : 0;
-  const colour: Record<CheckStatus, string> = { pass: '#1a7f37', fail: '#cf222e', unknown: '#8c959f' };
+  const colour: Record<CheckStatus, string> = { pass: '#1a7f37', fail: '#cf222e', unknown: '#8c959f', none: '#d0d7de' };
   const arcs = items
     .map((item, i) => {
       const len = c / n - gap;

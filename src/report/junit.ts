@@ -109,7 +109,7 @@ export function formatJunit(input: FormatInput): string {
             classname: `checklist.${item.category}`,
             ...(item.status === 'fail' ? { failure: { message: detail, type: 'checklist', body: detail } } : {}),
             ...(item.status === 'unknown' ? { skipped: `not decided: ${detail}` } : {}),
-            ...(item.status === 'pass' ? { out: detail } : {}),
+            ...(item.status === 'pass' || item.status === 'none' ? { out: detail } : {}),
           };
         }),
       ),

@@ -2,7 +2,7 @@ import type { Finding, Severity } from '../engine/finding.js';
 import type { CheckStatus, FormatInput } from './model.js';
 import { checklistSource, isUrl, plural, repoPath, summaryLine, unresolvedValues } from './paths.js';
 
-const STATUS: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', unknown: '❔ unknown' };
+const STATUS: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', unknown: '❔ unknown', none: '➖ none' };
 const SEVERITY: Record<Severity, string> = { error: '🔴 error', warning: '🟠 warning', info: '🔵 info' };
 /** GitHub caps a step summary at 1 MiB and a comment at 65,536 characters: list this many findings, count the rest. */
 const MAX_FINDINGS = 100;

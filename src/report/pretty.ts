@@ -10,7 +10,7 @@ import type { CheckStatus, FormatInput } from './model.js';
  */
 const safe = terminalSafe;
 
-const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ' };
+const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ', none: 'none' };
 
 function severityLabel(c: ChalkInstance, s: Severity): string {
   if (s === 'error') return c.red('error');
@@ -92,7 +92,7 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   if (report.checklist.length) {
     out.push(c.bold('Statelessness checklist'));
     for (const item of report.checklist) {
-      const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : c.yellow(MARK.unknown);
+      const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : item.status === 'none' ? c.dim(MARK.none) : c.yellow(MARK.unknown);
       out.push(`  ${mark}  ${safe(item.label).padEnd(16)} ${c.dim(safe(item.value))}`);
     }
     out.push('');

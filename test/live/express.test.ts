@@ -1,9 +1,10 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLiveCommand, runLive } from '../../src/commands/live.js';
 import { schemaErrors } from '../support/schema.js';
-import { ensureSystemPackages, freePort, Servers, type Running } from './servers.js';
+import { ensureSystemPackages, freePort, REPO, Servers, type Running } from './servers.js';
 
 const servers = new Servers();
 let redis: Running;
@@ -135,5 +136,78 @@ describe('store and nodes together', () => {
     expect(await r.keys('statelint:*')).toEqual([]);
     expect((await r.keys('sess:*')).length).toBeGreaterThan(0);
     r.disconnect();
+  });
+});
+
+describe('live/store-session-missing for Express (connect-redis keys)', () => {
+  const APP = 'fixtures/live/express-redis-app';
+  const DEFAULT_APP = 'fixtures/live/express-redis-default';
+  const ruleIds = (r: Awaited<ReturnType<typeof runLive>>) => r.report!.findings.map((f) => f.ruleId);
+  const sessionKey = (r: Awaited<ReturnType<typeof runLive>>) => (r.report!.project.live as { sessionKey?: { found?: { key: string; ttlSeconds: number }; candidates?: string[] } }).sessionKey;
+  let shopA: Running, shopB: Running, renamedA: Running, renamedB: Running;
+
+  beforeAll(async () => {
+    const env = { REDIS_URL: redis.url };
+    [shopA, shopB, renamedA, renamedB] = await Promise.all([
+      servers.expressNode({ ...env, NODE_NAME: 'A' }, undefined, `${APP}/server.mjs`),
+      servers.expressNode({ ...env, NODE_NAME: 'B' }, undefined, `${APP}/server.mjs`),
+      // nodes started with another prefix than the code's default: the store holds keys the project does not name
+      servers.expressNode({ ...env, NODE_NAME: 'A', SESSION_PREFIX: 'other:' }, undefined, `${APP}/server.mjs`),
+      servers.expressNode({ ...env, NODE_NAME: 'B', SESSION_PREFIX: 'other:' }, undefined, `${APP}/server.mjs`),
+    ]);
+  }, 60_000);
+
+  it('custom prefix and cookie from the code, Redis from --env REDIS_URL: the key shop:sess:<id> is found with the cookie.maxAge TTL', async () => {
+    const res = await runLive({ nodes: [shopA.url, shopB.url], ...login, projectPath: path.join(REPO, APP), envOverrides: { REDIS_URL: redis.url } });
+    expect(ruleIds(res)).not.toContain('live/store-session-missing');
+    expect(ruleIds(res)).not.toContain('live/check-incomplete');
+    expect(ruleIds(res)).not.toContain('live/session-lost-on-switch');
+    const live = res.report!.project.live as { projectConfig: { cookie: string; node: { prefix: string; prefixFrom: string; ttlSeconds: number } }; store: { from: string } };
+    expect(live.projectConfig.cookie).toBe('shop.sid');
+    expect(live.projectConfig.node).toMatchObject({ prefix: 'shop:sess:', ttlSeconds: 7200 });
+    expect(live.projectConfig.node.prefixFrom).toMatch(/^server\.mjs:\d+$/);
+    expect(live.store.from).toBe('project config');
+    const key = sessionKey(res)!;
+    expect(key.found!.key).toBe('shop:sess:<session id>');
+    expect(key.found!.ttlSeconds).toBeGreaterThan(7000);
+    expect(schemaErrors(res.report)).toEqual([]);
+  });
+
+  it('nodes that write under another prefix than the code says: live/store-session-missing naming the key looked for', async () => {
+    const res = await runLive({ nodes: [renamedA.url, renamedB.url], ...login, projectPath: path.join(REPO, APP), envOverrides: { REDIS_URL: redis.url } });
+    expect(ruleIds(res)).toContain('live/store-session-missing');
+    expect(ruleIds(res)).not.toContain('live/session-lost-on-switch');
+    const f = res.report!.findings.find((x) => x.ruleId === 'live/store-session-missing')!;
+    expect(f.severity).toBe('error');
+    expect(f.message).toMatch(/has no key in redis:\/\/127\.0\.0\.1:\d+ db 0 \(the connect-redis store of the app\): looked for shop:sess:<session id>/);
+    expect(res.exitCode).toBe(1);
+    // the session id itself is never printed
+    const r = new Redis(redis.url);
+    const ids = (await r.keys('other:*')).map((k) => k.slice('other:'.length));
+    r.disconnect();
+    expect(ids.length).toBeGreaterThan(0);
+    for (const id of ids) expect(JSON.stringify(res.report)).not.toContain(id);
+  });
+
+  it("connect-redis's default prefix sess: and connect.sid (express-node.mjs nodes), Redis given by --redis: found", async () => {
+    const res = await runLive({ nodes: [redA.url, redB.url], ...login, projectPath: path.join(REPO, DEFAULT_APP), redis: redis.url });
+    expect(ruleIds(res).sort()).toEqual(['live/store-not-persistent', 'live/store-single-point']);
+    const live = res.report!.project.live as { projectConfig: { cookie: string; node: { prefix: string; prefixFrom: string; ttlSeconds: number } } };
+    expect(live.projectConfig.cookie).toBe('connect.sid');
+    expect(live.projectConfig.node).toMatchObject({ prefix: 'sess:', prefixFrom: 'default of connect-redis', ttlSeconds: 86400 });
+    expect(sessionKey(res)!.found!.key).toBe('sess:<session id>');
+  });
+
+  it('the same project with nodes on per-process MemoryStores: the switch fails, no key check against a store they do not use', async () => {
+    const res = await runLive({ nodes: [memA.url, memB.url], projectPath: path.join(REPO, DEFAULT_APP), redis: redis.url });
+    expect(ruleIds(res)).toContain('live/session-lost-on-switch');
+    expect(ruleIds(res)).toContain('live/store-session-missing');
+  });
+
+  it('no Redis in the code, env files or flags: live/check-incomplete says the key check did not run', async () => {
+    const res = await runLive({ nodes: [redA.url, redB.url], projectPath: path.join(REPO, DEFAULT_APP) });
+    const f = res.report!.findings.filter((x) => x.ruleId === 'live/check-incomplete');
+    expect(f.map((x) => x.message).join('\n')).toMatch(/Redis server of the connect-redis store at server\.mjs:\d+ could not be worked out .*pass --redis URL.*the session key check did not run/);
+    expect(res.exitCode).toBe(1);
   });
 });

@@ -163,11 +163,12 @@ export class Servers {
   }
 
   /** An Express node; with `tls`, over HTTPS with that certificate (TLS_CERT/TLS_KEY). */
-  async expressNode(env: Record<string, string>, tls?: TestCert): Promise<Running> {
+  /** An Express node: fixtures/live/express-node.mjs, or another app script of the repository (`script`). */
+  async expressNode(env: Record<string, string>, tls?: TestCert, script = 'fixtures/live/express-node.mjs'): Promise<Running> {
     const port = await freePort();
     const tlsEnv = tls ? { TLS_CERT: tls.cert, TLS_KEY: tls.key } : {};
     const child = this.track(
-      spawn(process.execPath, [path.join(REPO, 'fixtures/live/express-node.mjs')], { env: { ...process.env, ...env, ...tlsEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
+      spawn(process.execPath, [path.join(REPO, script)], { env: { ...process.env, ...env, ...tlsEnv, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], cwd: REPO }),
     );
     const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     await waitFor(async () => {

@@ -36,4 +36,22 @@ describe('Node detection and scope', () => {
   it('finds Nest entries through nest-cli.json', () => {
     expect(serverPackages(app('node-nest')).map((p) => p.entries)).toEqual([['src/main.ts']]);
   });
+
+  it('follows global path constants, folder loaders, one-module-per-folder templates and build output mapped to source', async () => {
+    const p = await loadNodeProject(new DiskFs(path.resolve(__dirname, '../../fixtures/node-scope/dynamic-loads')), {});
+    expect(p.packages.map((x) => [x.root || '.', x.entries])).toEqual([
+      ['.', ['server/index.js']],
+      // `--watch ".env"` is nodemon/ts-node-dev's option argument, not the script; cli.js requires ./dist/cli/run.js
+      ['api', ['api/src/start.ts', 'api/cli.js']],
+    ]);
+    expect(p.packages[0].files).toEqual(['server/core/kernel.js', 'server/index.js', 'server/models/storage.js', 'server/modules/storage/disk/storage.js', 'server/modules/storage/s3/storage.js']);
+    expect(p.packages[0].unresolvedLoads).toEqual([]);
+    expect(p.packages[1].files).toEqual(['api/cli.js', 'api/src/cli/run.ts', 'api/src/start.ts']);
+  });
+
+  it('expands nested workspace globs (packages/*/*, examples/**) and skips dot folders', async () => {
+    const p = await loadNodeProject(new DiskFs(path.resolve(__dirname, '../../fixtures/node-scope/nested-workspaces')), {});
+    expect(p.packages.map((x) => x.root)).toEqual(['examples/blog/api', 'packages/core/server']);
+    expect(p.packages[1].files).toEqual(['packages/core/server/src/index.ts', 'packages/providers/upload-local/src/index.ts']);
+  });
 });

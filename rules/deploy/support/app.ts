@@ -54,3 +54,23 @@ export function production(deploy: DeployFacts): Workload[] {
 export function replicasText(w: Workload): string {
   return w.replicas.max === Infinity ? 'one pod per node' : `up to ${w.replicas.max} replicas`;
 }
+
+/**
+ * The line sits in a shell branch that picks the container's role (`case "$MODE" in worker)`, `if [ "$ROLE" = queue ]`):
+ * one image started as web or worker by a variable. Which branch runs is decided by the workload, so the line is not
+ * known to run in every container of the image.
+ */
+export function inRoleBranch(lines: Workload['lines'], index: number): boolean {
+  const file = lines[index].loc.file;
+  const before = lines.slice(0, index).filter((l) => l.loc.file === file && l.loc.line < lines[index].loc.line);
+  let depth = 0;
+  for (let k = before.length - 1; k >= 0; k--) {
+    const t = before[k].text.trim();
+    if (/^(?:fi|esac)\b/.test(t)) depth++;
+    else if (/^(?:if|case)\b/.test(t)) {
+      if (depth === 0 && /\$\{?\w*(?:MODE|ROLE|TYPE|PROCESS|SERVICE|CONTAINER)\w*|\$\{?1\b|worker|queue|horizon/i.test(t)) return true;
+      if (depth > 0) depth--;
+    } else if (depth === 0 && /^[\w|*-]*(?:worker|queue|horizon)[\w|*-]*\)\s*$/i.test(t)) return true; // a case label
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import type { LaravelFacts } from '../../../src/ecosystems/laravel/facts.js';
 import { asString, type Origin, type Scalar, type Val } from '../../../src/engine/values.js';
 import { CONFIG_FILES } from '../../../src/ecosystems/laravel/project.js';
+import { originalOf } from '../../../src/ecosystems/laravel/framework-defaults.js';
 
 /**
  * The env var that decided a resolved value, read from the notes the config resolver leaves
@@ -53,7 +54,9 @@ function walk(v: Val | undefined, key: string, test: (v: Val) => Omit<EnvReader,
 }
 
 /** Is `v` the unmodified result of `env(name, ...)`? */
-function bareRead(v: Val, name: string, envSet: Val | undefined): Omit<EnvReader, 'key'> | undefined {
+function bareRead(pointed: Val, name: string, envSet: Val | undefined): Omit<EnvReader, 'key'> | undefined {
+  // The value as the resolver decided it (--target-env points framework defaults at the env file).
+  const v = originalOf(pointed);
   if (v.t !== 'scalar') return undefined;
   if (envSet) {
     // Set in an env file: the only note is the config line reading it, and the value is the env value unchanged.

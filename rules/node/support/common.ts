@@ -28,16 +28,24 @@ export interface Analysis {
   calls: { call: Call; q: string | undefined }[];
 }
 
+const callsOf = new WeakMap<T.SourceFile, Analysis['calls']>();
+
 export function analyse(ctx: FileContext<Node>): Analysis {
   const nf = nodeOf(ctx.facts)!;
   const sf = ctx.file.root as T.SourceFile;
   nf.register(sf, ctx.file.path);
-  const calls: Analysis['calls'] = [];
-  const visit = (n: Node) => {
-    if (ts.isCallExpression(n) || ts.isNewExpression(n)) calls.push({ call: n, q: qname(n.expression) });
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  // Every rule interested in a file walks the same tree: the calls and their qualified names are computed once.
+  let calls = callsOf.get(sf);
+  if (!calls) {
+    const found: Analysis['calls'] = [];
+    const visit = (n: Node) => {
+      if (ts.isCallExpression(n) || ts.isNewExpression(n)) found.push({ call: n, q: qname(n.expression) });
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    calls = found;
+    callsOf.set(sf, calls);
+  }
   const report: Analysis['report'] = (input) => {
     const callers = input.node ? wrapperCallers(nf, ctx.file.path, input.node) : [];
     ctx.report(callers.length ? { ...input, related: [...(input.related ?? []), ...callers] } : input);

@@ -13,6 +13,8 @@ export interface ImageInfo extends Dockerfile {
 }
 
 const APP_BASE = /\b(?:php|node|laravel|frankenphp|serversideup|webdevops|composer|bun|deno)\b/i;
+/** Files an image copies that say how it starts (read even in folders the deployment walk skips). */
+const SCRIPT_NAME = /\.(?:sh|conf|ini|cron)$|^(?:crontab|Procfile|[\w.-]*entrypoint[\w.-]*|supervisord[\w.-]*)$/i;
 const APP_BUILD = /\bcomposer\s+install\b|\bnpm\s+(?:ci|install)\b|\byarn\b|\bpnpm\b|\bartisan\b/;
 
 interface Instruction {
@@ -121,13 +123,17 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
 
   // Scripts and process-manager files the image copies in.
   const attached: string[] = [];
+  const unread: string[] = [];
   const underCtx = (src: string) => path.posix.normalize(ctx ? `${ctx}/${src}` : src).replace(/^\.\//, '');
   for (const { src, dest } of copies) {
     if (src === '.' || src === './' || /[*?]/.test(src)) continue;
     // The build context is the Compose one, else the Dockerfile's folder, else (docker build -f ...) the root.
     const rel = [underCtx(src.replace(/\/$/, '')), path.posix.normalize(src.replace(/\/$/, '')).replace(/^\.\//, '')].find((c) => fs.exists(c)) ?? '';
     const kind = rel ? fs.exists(rel) : undefined;
-    if (kind === 'file' && supportFiles.includes(rel)) attached.push(rel);
+    // A start script the image copies but the repository does not hold (generated, ignored): what it runs is unknown.
+    if (!rel && /(?:\.sh|entrypoint[\w.-]*|start[\w.-]*)$/.test(src)) unread.push(src);
+    // Support files found by the walk, or a script/config the image names explicitly in a folder the walk skips (.github/docker).
+    if (kind === 'file' && (supportFiles.includes(rel) || SCRIPT_NAME.test(path.posix.basename(rel)))) attached.push(rel);
     else if (kind === 'dir') attached.push(...supportFiles.filter((f) => f.startsWith(`${rel}/`)));
     void dest;
   }
@@ -136,7 +142,9 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
     if (!/[\w.-]+\.sh$|\/[\w.-]*(?:entrypoint|start)[\w.-]*$/.test(token)) continue;
     const base = path.posix.basename(token);
     const cands = supportFiles.filter((f) => f === underCtx(token.replace(/^\.\//, '')) || path.posix.basename(f) === base);
+    const direct = !token.startsWith('/') && fs.exists(underCtx(token.replace(/^\.\//, ''))) === 'file' ? underCtx(token.replace(/^\.\//, '')) : undefined;
     if (cands.length) attached.push(cands[0]);
+    else if (direct) attached.push(direct);
   }
   const runsSupervisor = /supervisord|supervisor/.test(`${entrypoint} ${cmd}`);
   for (const rel of [...new Set(attached)]) {
@@ -164,5 +172,7 @@ export function readDockerfile(fs: ProjectFs, file: string, text: string, contex
     from: lastFrom ? loc(lastFrom.physical[0].line) : idx.lineLocation(file, 1),
     lines,
     env,
+    base: baseImage,
+    ...(unread.length ? { unreadScripts: unread } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ProjectFs } from '../../project/fs.js';
 
 /** The deployment files of a project, by kind (repository paths). */
@@ -10,6 +11,12 @@ export interface DeployFiles {
   platformHooks: string[];
   ebConfig: string[];
   helmTemplates: string[];
+  /** `Chart.yaml` files (a Helm chart's folder). */
+  helmCharts: string[];
+  /** `values.yaml` and `values-*.yaml` beside a Chart.yaml: read as data, never rendered. */
+  helmValues: string[];
+  /** `kustomization.yaml` files (bases and overlays, applied without running kustomize). */
+  kustomizations: string[];
   /** Shell scripts, supervisord and cron files: read only when an image copies them (or a hook runs them). */
   support: string[];
   /** YAML texts read while classifying (so they are read once). */
@@ -17,10 +24,13 @@ export interface DeployFiles {
 }
 
 const SKIP_DIRS = new Set(['.git', 'vendor', 'node_modules', 'storage', 'bootstrap', 'public', 'resources', 'lang', 'database', 'tests', 'test', '.github', '.idea', '.vscode']);
-const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.docker', '.deploy', '.k8s']);
+const KEEP_DOT = new Set(['.ebextensions', '.platform', '.elasticbeanstalk', '.docker', '.deploy', '.k8s', '.kubernetes', '.kube', '.helm', '.charts']);
 const MAX_DEPTH = 6;
 const COMPOSE = /^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$/i;
 const DOCKERFILE = /^(?:Dockerfile(?:\.[\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$/;
+const KUSTOMIZATION = /^(?:kustomization\.ya?ml|Kustomization)$/;
+/** values.yaml, values-production.yaml, values.prod.yaml (beside a Chart.yaml: checked after the walk). */
+export const HELM_VALUES = /^values(?:[.-][\w.-]+)?\.ya?ml$/;
 const SUPPORT = /\.(?:sh|conf|ini|cron)$|^(?:crontab|[\w.-]*entrypoint[\w.-]*|[\w-]*cron[\w-]*|start(?:-container)?|run|up)$/i;
 
 const cache = new WeakMap<ProjectFs, DeployFiles>();
@@ -29,8 +39,13 @@ const cache = new WeakMap<ProjectFs, DeployFiles>();
 export function deployFiles(fs: ProjectFs): DeployFiles {
   const hit = cache.get(fs);
   if (hit) return hit;
-  const out: DeployFiles = { kubernetes: [], compose: [], dockerfiles: [], procfiles: [], ebextensions: [], platformHooks: [], ebConfig: [], helmTemplates: [], support: [], texts: new Map() };
+  const out: DeployFiles = { kubernetes: [], compose: [], dockerfiles: [], procfiles: [], ebextensions: [], platformHooks: [], ebConfig: [], helmTemplates: [], helmCharts: [], helmValues: [], kustomizations: [], support: [], texts: new Map() };
   walk(fs, '', 0, out);
+  // Values files count only beside a Chart.yaml (a values.yaml elsewhere is someone else's data).
+  const chartDirs = new Set(out.helmCharts.map((c) => path.posix.dirname(c)));
+  const [values, others] = [out.helmValues.filter((v) => chartDirs.has(path.posix.dirname(v))), out.helmValues.filter((v) => !chartDirs.has(path.posix.dirname(v)))];
+  out.helmValues = values;
+  for (const p of others) classifyYaml(fs, p, out);
   cache.set(fs, out);
   return out;
 }
@@ -56,17 +71,21 @@ function classify(fs: ProjectFs, p: string, name: string, out: DeployFiles): voi
   if (DOCKERFILE.test(name)) return void out.dockerfiles.push(p);
   if (name === 'Procfile') return void (p === 'Procfile' ? out.procfiles : out.support).push(p); // a nested Procfile is copied into an image (forego, honcho)
   if (COMPOSE.test(name)) return void out.compose.push(p);
-  if (/\.ya?ml$/.test(name)) {
-    const read = fs.read(p);
-    if (!read.ok) return;
-    if (/(?:^|\/)templates\//.test(p) && read.text.includes('{{')) return void out.helmTemplates.push(p);
-    if (/^apiVersion:/m.test(read.text) && /^kind:/m.test(read.text)) {
-      out.texts.set(p, read.text);
-      out.kubernetes.push(p);
-    }
-    return;
-  }
+  if (KUSTOMIZATION.test(name)) return void out.kustomizations.push(p);
+  if (name === 'Chart.yaml' || name === 'Chart.yml') return void out.helmCharts.push(p);
+  if (HELM_VALUES.test(name) && !/(?:^|\/)templates\//.test(p)) return void out.helmValues.push(p);
+  if (/\.ya?ml$/.test(name)) return classifyYaml(fs, p, out);
   if (SUPPORT.test(name)) out.support.push(p);
+}
+
+function classifyYaml(fs: ProjectFs, p: string, out: DeployFiles): void {
+  const read = fs.read(p);
+  if (!read.ok) return;
+  if (/(?:^|\/)templates\//.test(p) && read.text.includes('{{')) return void out.helmTemplates.push(p);
+  if (/^apiVersion:/m.test(read.text) && /^kind:/m.test(read.text)) {
+    out.texts.set(p, read.text);
+    out.kubernetes.push(p);
+  }
 }
 
 export function hasDeployFiles(f: DeployFiles): string[] {
@@ -76,6 +95,8 @@ export function hasDeployFiles(f: DeployFiles): string[] {
   add(f.compose, 'Compose file');
   add(f.dockerfiles, 'Dockerfile');
   add(f.procfiles, 'Procfile');
+  add(f.helmValues, 'Helm values');
+  add(f.kustomizations, 'kustomization');
   add(f.ebextensions, 'Elastic Beanstalk .ebextensions');
   add(f.platformHooks, 'Elastic Beanstalk .platform hook');
   return evidence;

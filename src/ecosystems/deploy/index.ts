@@ -17,7 +17,7 @@ import { isMulti, QUEUE_WORKER, SCHEDULER, type DeployFacts, type Workload } fro
 export const deploy: Ecosystem = {
   id: 'deploy',
   name: 'Deployment manifests',
-  signature: 'no Kubernetes manifest, Compose file, Dockerfile, Procfile or .ebextensions',
+  signature: 'no Kubernetes manifest or kustomization, Helm values, Compose file, Dockerfile, Procfile or .ebextensions',
   providesEnvironment: true,
   detect(fs) {
     const evidence = hasDeployFiles(deployFiles(fs));
@@ -65,6 +65,9 @@ function findWorkload(all: Workload[], name: string): Workload | Workload[] {
   const sep = lower.lastIndexOf(':');
   const inFile = sep > 0 ? all.filter((w) => w.file.toLowerCase() === lower.slice(0, sep) && w.name.toLowerCase() === lower.slice(sep + 1)) : [];
   if (inFile.length === 1) return inFile[0];
+  // `k8s/overlays/production/web`, or its tail `overlays/production/web`.
+  const inScope = all.filter((w) => w.scope && (`${w.scope}/${w.name}`.toLowerCase() === lower || `${w.scope}/${w.name}`.toLowerCase().endsWith(`/${lower}`)) && lower.includes('/'));
+  if (inScope.length === 1) return inScope[0];
   let byName = all.filter((w) => w.name.toLowerCase() === lower || w.id.toLowerCase().endsWith(`/${lower}`) || w.id.toLowerCase().endsWith(`:${lower}`));
   for (const narrower of [(w: Workload) => w.app, (w: Workload) => !w.dev, (w: Workload) => !w.file.includes('/') && /^(?:docker-)?compose\.ya?ml$/.test(w.file)]) {
     if (byName.length <= 1) break;
@@ -112,7 +115,7 @@ function deployChecklist(facts: DeployFacts, findings: Finding[], context: Check
     `${shown.join(', ') || 'no production app workload'}${apps.length > shown.length ? ` and ${apps.length - shown.length} more` : ''}`,
     `affinity: ${facts.affinities.length ? facts.affinities.map((a) => a.kind).join(', ') : 'none'}`,
     `volumes: ${[...new Set(apps.flatMap((w) => w.mounts.filter((m) => m.kind !== 'config').map((m) => m.kind)))].join(', ') || 'none'}`,
-    `scheduler: ${facts.workloads.filter((w) => w.lines.some((l) => l.runtime && SCHEDULER.test(l.text))).map((w) => (w.scheduled ? `${w.id} (scheduled)` : isMulti(w) ? `${w.id} (every replica)` : w.id)).join(', ') || 'none found'}`,
+    `scheduler: ${facts.workloads.filter((w) => w.lines.some((l) => l.runtime && (l.scheduler || SCHEDULER.test(l.text)))).map((w) => (w.scheduled ? `${w.id} (scheduled)` : isMulti(w) ? `${w.id} (every replica)` : w.id)).join(', ') || 'none found'}`,
     ...(judged ? [`app judged with ${judged.id}'s environment`] : []),
     `workers: ${facts.workloads.filter((w) => w.lines.some((l) => l.runtime && QUEUE_WORKER.test(l.text))).map((w) => w.id).join(', ') || 'none found'}`,
   ];

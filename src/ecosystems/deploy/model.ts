@@ -14,6 +14,8 @@ export interface ProcessLine {
   /** "container command", "Dockerfile CMD", "docker/entrypoint.sh", "supervisord program", ... */
   source: string;
   runtime: boolean;
+  /** Starts the scheduler though its text does not say so (a Helm values toggle `scheduler.enabled: true`). */
+  scheduler?: boolean;
 }
 
 export interface EnvVar {
@@ -71,6 +73,13 @@ export interface Workload {
   labels: Record<string, string>;
   /** The Dockerfiles the workload's image is built from (repository paths). */
   dockerfiles: string[];
+  /**
+   * The deployment it belongs to: a kustomize overlay folder, a Compose stack (its files), a Helm chart and values
+   * file. Workloads of different scopes never serve the same users (staging and production overlays).
+   */
+  scope?: string;
+  /** Its volumes are decided where statelint does not look (Helm templates): no "nothing mounted" verdict. */
+  mountsUnknown?: boolean;
 }
 
 export interface Affinity {
@@ -90,6 +99,10 @@ export interface Dockerfile {
   from: Location;
   lines: ProcessLine[];
   env: EnvVar[];
+  /** The base images of the final stage's chain (`serversideup/php:8.4-fpm-nginx deps`). */
+  base?: string;
+  /** Scripts the image copies that are not in the repository: its start is not fully known. */
+  unreadScripts?: string[];
 }
 
 export interface DeployFacts {
@@ -98,6 +111,10 @@ export interface DeployFacts {
   workloads: Workload[];
   affinities: Affinity[];
   dockerfiles: Dockerfile[];
+  /** Helm values files read (templates are not). */
+  helmValues: string[];
+  /** kustomization files applied (overlays over bases). */
+  kustomizations: string[];
   /** Helm templates are not rendered: listed, not read. */
   helmTemplates: string[];
   /** Lines anywhere in the deployment files that run `config:cache`/`optimize` (EB hooks, manifests, scripts). */

@@ -1,3 +1,7 @@
+import type { Origin, Val } from '../../engine/values.js';
+import type { EnvFile } from '../../project/env-files.js';
+import { envKeyOf } from './env-keys.js';
+
 /**
  * Laravel 11+ loads the framework's own config for every file the app omits and merges the app's
  * files over it (docs/ARCHITECTURE.md, "Effective configuration": Laravel 11+ merges its own config under the app's). When vendor/ is absent we evaluate
@@ -134,3 +138,60 @@ export const MERGEABLE: Record<string, string[]> = {
   mail: ['mailers'],
   queue: ['connections'],
 };
+
+/** A value as the resolver decided it, before --target-env pointed it at the env file (see pointDefaultsAtEnvFile). */
+const unpointed = new WeakMap<Val, Val>();
+
+export function originalOf(v: Val): Val {
+  return unpointed.get(v) ?? v;
+}
+
+const FRAMEWORK_CONFIG = /^vendor\/laravel\/framework\/config\//;
+
+/**
+ * `--target-env NAME`: a value no env file sets, so the framework's own default decides it (the embedded
+ * defaults, pointed at composer.json's laravel/framework line, or vendor's config file), is pointed at the
+ * target env file, where the fix goes: its commented-out `# KEY=...` line, else its last line. The framework
+ * default stays as the first related line. App config defaults keep pointing at the app's config line.
+ */
+export function pointDefaultsAtEnvFile<T extends { get(key: string): Val | undefined }>(config: T, envFile: EnvFile | undefined, anchor: Origin): T {
+  if (!envFile) return config;
+  const get = config.get.bind(config);
+  const done = new WeakMap<Val, Val>();
+  const fromFramework = (o: Origin) => !o.fromEnv && ((o.file === anchor.file && o.line === anchor.line) || FRAMEWORK_CONFIG.test(o.file));
+  const lineFor = (key: string): Origin => {
+    const { lines } = envFile;
+    const commented = new RegExp(`^\\s*#\\s*(?:export\\s+)?${key}\\s*=`);
+    let last = 1;
+    for (let l = 1; l <= lines.lineCount; l++) {
+      const text = lines.lineText(l);
+      if (commented.test(text)) return { ...lines.lineLocation(envFile.file, l), note: `${key} is commented out in ${envFile.file}` };
+      if (text.trim()) last = l;
+    }
+    return { ...lines.lineLocation(envFile.file, last), note: `${key} is not set in ${envFile.file}` };
+  };
+  const point = (v: Val, depth: number): Val => {
+    const seen = done.get(v);
+    if (seen) return seen;
+    let out = v;
+    if (v.t === 'array' && depth < 8) {
+      const entries = v.entries.map((e) => ({ key: e.key, value: point(e.value, depth + 1) }));
+      if (entries.some((e, i) => e.value !== v.entries[i].value)) out = { ...v, entries };
+    } else if (v.t !== 'array' && fromFramework(v.origin)) {
+      const key = envKeyOf(v);
+      if (key) {
+        const at = lineFor(key);
+        const framework = v.origin.note.replace(/ for config\/\w+\.php$/, '');
+        out = { ...v, origin: { ...at, note: `${/framework default/.test(framework) ? framework : 'framework default'} (${at.note}; the fix goes here)` }, via: [v.origin, ...v.via] };
+        unpointed.set(out, v);
+      }
+    }
+    done.set(v, out);
+    return out;
+  };
+  config.get = (key: string) => {
+    const v = get(key);
+    return v ? point(v, 0) : v;
+  };
+  return config;
+}

@@ -6,7 +6,7 @@ import { isSecretKey } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
-import { laravelChecklist } from './checklist.js';
+import { laravelChecklist, schedulerEvidence } from './checklist.js';
 import { scheduleLockStore } from './facts.js';
 import { CONFIG_FILES, laravelEvidence, type LaravelProject } from './project.js';
 
@@ -46,16 +46,18 @@ export const laravel: Ecosystem = {
       envOverrides: options.env,
       provided: options.environment?.files,
       assume: options.assume,
+      targetEnv: options.targetEnv,
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
+    const scheduler = schedulerEvidence(fs);
     const configFiles = [...project.envFiles, ...project.configDirs.flatMap((d) => CONFIG_FILES.map((f) => `${d}/${f}.php`))];
     return {
       facts: project,
       info: { version: project.version ?? null, configDirs: project.configDirs, envFiles: project.envFiles },
       errors: project.errors,
       effectiveConfig: () => effectiveConfig(project),
-      checklist: (findings, context) => laravelChecklist(project, findings, context),
+      checklist: (findings, context) => laravelChecklist(project, findings, context, scheduler),
       describeConfig: (format, chalk) => describeConfig(project, format, chalk),
       configFiles,
       envPlan: async (findings) => (await import('./env-plan.js')).laravelEnvPlan(project, findings, configFiles),

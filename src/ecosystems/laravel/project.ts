@@ -4,7 +4,7 @@ import { LineIndex } from '../../lang/source-text.js';
 import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFile } from '../../project/env-files.js';
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import { evaluate, evaluateConfigFile, plainHelperBody, type AppHelper, type EvalScope } from './evaluate.js';
-import { frameworkDefaults, MERGEABLE } from './framework-defaults.js';
+import { frameworkDefaults, MERGEABLE, pointDefaultsAtEnvFile } from './framework-defaults.js';
 import { arrayMerge, at, scalar, unknown, type Origin, type Val } from '../../engine/values.js';
 import type { SyntaxNode } from '../../lang/php.js';
 import type { LaravelFacts } from './facts.js';
@@ -22,6 +22,8 @@ export interface LaravelOptions {
   provided?: EnvFile[];
   /** Config values the resolver cannot derive, stated by the user (--assume key=value). */
   assume?: Record<string, string>;
+  /** --target-env: values left to the framework's defaults point at this environment's env file (the first one). */
+  targetEnv?: string;
   configDir?: string;
   /** The project's PHP files, when already discovered (relative paths). */
   phpFiles?: string[];
@@ -398,7 +400,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     configDirs,
     envFiles: envFiles.map((f) => f.file),
     env,
-    config: withAssumptions(new LaravelConfig(resolved), options.assume, anchor),
+    config: pointDefaultsAtEnvFile(withAssumptions(new LaravelConfig(resolved), options.assume, anchor), options.targetEnv ? envFiles.find((f) => !options.provided?.includes(f)) : undefined, anchor),
     anchor,
     errors,
     ...(metadataProblems.length ? { metadataProblems } : {}),

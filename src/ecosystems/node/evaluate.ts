@@ -50,6 +50,10 @@ export function valueNode(nf: NodeFacts, e: Expression | undefined, depth = 0): 
 }
 
 function memberNode(nf: NodeFacts, obj: Expression, key: string, depth: number): Expression | undefined {
+  // `const holder = { store: null }; if (url) holder.store = new RedisStore()`: the literal is not the value
+  const o = unwrap(obj);
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (ts.isIdentifier(o) && new RegExp(`(?<![\\w$.])${esc(o.text)}\\s*(?:\\.\\s*${esc(key)}|\\[\\s*['"]${esc(key)}['"]\\s*\\])\\s*=(?![=>])`).test(o.getSourceFile().text)) return undefined;
   const props = objectProps(nf, obj, depth);
   const hit = props?.props.get(key);
   return hit ? valueNode(nf, hit, depth + 1) : undefined;

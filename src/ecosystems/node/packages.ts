@@ -132,6 +132,8 @@ function scriptTargets(script: string): { files: string[]; envFiles: string[]; n
       const w = words[i].replace(/^['"]|['"]$/g, '');
       if (w.startsWith('-')) {
         if (/^(?:-r|--require|--import|--loader|--env-file|-e|--exec|--watch-path|--ignore|-i|--name|--max-old-space-size)$/.test(w)) i++;
+        // nodemon / ts-node-dev `--watch <path>` (directus: `ts-node-dev --watch ".env" -- src/start.ts`); node's is a switch
+        else if ((w === '--watch' || w === '-w') && !/(?:^|\/)node$/.test(words[runner])) i++;
         continue;
       }
       if (w === 'start' && words[runner] === 'pm2') continue;
@@ -208,17 +210,26 @@ export function packageFolders(fs: ProjectFs): string[] {
   const globs = patterns.length ? patterns : WORKSPACE_GUESSES.flatMap((g) => [g, `${g}/*`]);
   for (const g of globs) {
     if (g.startsWith('!')) continue;
-    const clean = join(g.replace(/\/\*\*$/, '/*'));
-    if (!clean.includes('*')) {
-      if (fs.exists(`${clean}/package.json`) === 'file') out.add(clean);
-      continue;
-    }
-    const parent = clean.slice(0, clean.indexOf('*')).replace(/\/$/, '');
-    for (const e of fs.list(parent || '.') ?? []) {
-      if (e.kind === 'dir' && e.name !== 'node_modules' && fs.exists(join(parent, e.name, 'package.json')) === 'file') out.add(join(parent, e.name));
-    }
+    for (const d of expandGlob(fs, join(g).split('/'), '', 0)) if (fs.exists(join(d, 'package.json')) === 'file') out.add(d);
   }
   return [...out].sort();
+}
+
+/**
+ * Folders a workspace pattern names, segment by segment: `*` is any folder, a segment with `*` a matching
+ * one, `**` any depth up to 4 (strapi's `packages/*\/*`, Ghost's `ghost/*`). node_modules and dot folders never match.
+ */
+function expandGlob(fs: ProjectFs, segs: string[], base: string, depth: number): string[] {
+  if (!segs.length) return [base];
+  const [seg, ...rest] = segs;
+  if (!seg.includes('*')) return expandGlob(fs, rest, join(base, seg), depth);
+  const dirs = (fs.list(base || '.') ?? []).filter((e) => e.kind === 'dir' && e.name !== 'node_modules' && !e.name.startsWith('.'));
+  if (seg === '**') {
+    const here = expandGlob(fs, rest, base, depth);
+    return depth >= 4 ? here : [...here, ...dirs.flatMap((e) => expandGlob(fs, segs, join(base, e.name), depth + 1))];
+  }
+  const re = new RegExp(`^${seg.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return dirs.filter((e) => re.test(e.name)).flatMap((e) => expandGlob(fs, rest, join(base, e.name), depth));
 }
 
 export function serverPackages(fs: ProjectFs): NodePackage[] {

@@ -8,7 +8,7 @@ import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
 import { cachingFs, joinPath, readJson, serverPackages, workspacePackages } from './packages.js';
-import { loadTs, ts } from './tsapi.js';
+import { loadTs, PARSE_OPTIONS, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
   errors: FileError[];
@@ -73,7 +73,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
   const sourceFile = (file: string) => {
     if (!parsed.has(file)) {
       const text = readText(file);
-      const sf = text === undefined ? undefined : ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JSX);
+      const sf = text === undefined ? undefined : ts.createSourceFile(file, text, PARSE_OPTIONS, true, /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JSX);
       if (sf) paths.set(sf, file);
       parsed.set(file, sf);
     }

@@ -6,9 +6,16 @@ import type { ts as TS } from 'ts-morph';
  */
 // eslint-disable-next-line import/no-mutable-exports
 export let ts: typeof TS;
+/** The parse options of the language adapter (no JSDoc), for files the ecosystem parses itself. */
+// eslint-disable-next-line import/no-mutable-exports
+export let PARSE_OPTIONS: TS.CreateSourceFileOptions;
 
 export async function loadTs(): Promise<typeof TS> {
-  ts ??= (await import('../../lang/ts-adapter.js')).ts;
+  if (!ts) {
+    const adapter = await import('../../lang/ts-adapter.js');
+    ts = adapter.ts;
+    PARSE_OPTIONS = adapter.PARSE_OPTIONS;
+  }
   return ts;
 }
 
