@@ -126,8 +126,13 @@ export function emit(text: string, output: string | undefined, io: CliIO): void 
  * reasons end up in messages): every line is escaped as pretty output is, the line breaks are kept.
  */
 export function stderrSafe(text: string): string {
-  return text.split('\n').map(terminalSafe).join('\n');
+  // The progress line's own "clear the line" (src/commands/progress.ts) starts a write; project text never
+  // does (every message starts with "statelint: "), so only that exact prefix is kept as it is.
+  const clear = text.startsWith(CLEAR_LINE) ? CLEAR_LINE : '';
+  return clear + text.slice(clear.length).split('\n').map(terminalSafe).join('\n');
 }
+
+const CLEAR_LINE = '\r\x1b[2K';
 
 /** The same IO with every stderr message escaped (the CLI wraps the process's IO in it once). */
 export function withSafeStderr(io: CliIO): CliIO {
