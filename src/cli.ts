@@ -6,7 +6,7 @@ import { runEnvCommand } from './commands/env.js';
 import { registerHookCommand } from './commands/hook.js';
 import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { UsageError } from './commands/errors.js';
-import { colorLevel, defaultIO, type CliIO, type Format } from './commands/output.js';
+import { colorLevel, defaultIO, stdoutFailed, withSafeStderr, type CliIO, type Format } from './commands/output.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { RuleFailure } from './engine/errors.js';
 import { FORMAT_IDS } from './report/index.js';
@@ -142,7 +142,9 @@ function rejectNodeOptionFlags(argv: string[]): void {
 }
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
-export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+export async function main(argv: string[], given: CliIO = defaultIO): Promise<number> {
+  // Messages name project files and settings values: their control characters are escaped.
+  const io = withSafeStderr(given);
   let code = 0;
   const setExit = (c: number) => (code = c);
   // The live check pulls in Redis and HTTP clients; load it only when it can be needed, so a plain
@@ -157,7 +159,7 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     rejectNodeOptionFlags(argv);
     // --debug works with every command: it only changes how internal errors are printed.
     await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
-    return code;
+    return stdoutFailed() ? 2 : code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; usage errors were already printed by commander

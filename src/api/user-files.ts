@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { baselineProblem, toBaseline, type BaselineFile } from '../engine/baseline.js';
 import { UsageError } from '../engine/errors.js';
 import type { Finding } from '../engine/finding.js';
+import { writeUserFile } from '../project/fix-files.js';
 import { readSource } from '../project/read-source.js';
 
 /** Files the user names on the command line (the target folder, baselines): never the project's own files. */
@@ -32,8 +33,8 @@ export function readBaseline(file: string): BaselineFile {
 
 export function writeBaseline(file: string, findings: Finding[]): void {
   try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
+    // Never through a link planted in the repository: temp file + rename in the target's folder.
+    writeUserFile(file, `${JSON.stringify(toBaseline(findings), null, 2)}\n`);
   } catch (e) {
     throw new UsageError(`Cannot write the baseline ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

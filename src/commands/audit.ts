@@ -4,7 +4,7 @@ import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions,
 import type { SeverityOrOff } from '../engine/finding.js';
 import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
 import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
-import { loadConfigFile, type ConfigFile } from './config-file.js';
+import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
@@ -109,7 +109,7 @@ function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?:
 export type ResolverFlags = Pick<AuditFlags, 'dotenv' | 'env' | 'configDir' | 'workload'> & Partial<Pick<AuditFlags, 'assume' | 'targetEnv'>>;
 
 export function parseKeyValues(items: string[] | undefined, flag: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // `--env __proto__=x` is a key like any other
   for (const item of items ?? []) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag} expects KEY=VALUE, got "${item}"`);
@@ -139,7 +139,12 @@ function parseSize(value: string): number {
 /** A --dotenv path as the user typed it: from the current folder when it is there, else from the project. */
 function envFilePath(root: string, given: string): string {
   const fromCwd = path.resolve(given);
-  return new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd)) === 'file' ? fromCwd : path.resolve(root, given);
+  if (new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd))) return fromCwd;
+  const fromRoot = path.resolve(root, given);
+  // A missing env file would silently resolve with other values: a usage error instead. One that is there
+  // but is not a regular file (a FIFO, /dev/zero) is passed on: the loader lists it as not read.
+  if (!new DiskFs(path.dirname(fromRoot)).exists(path.basename(fromRoot)) && !new DiskFs(path.dirname(fromCwd)).exists(path.basename(fromCwd))) throw new UsageError(`--dotenv ${given}: no such file (looked in the current folder and in ${root})`);
+  return fromRoot;
 }
 
 /**
@@ -161,6 +166,7 @@ function targetEnvFile(root: string, name: string | undefined): string[] | undef
 
 /** The options that decide how config is resolved: a flag wins over the settings file; its paths are relative to the project. */
 export function resolverOptions(target: string, root: string, config: ConfigFile, flags: ResolverFlags): AuditOptions {
+  if (flags.configDir !== undefined) checkConfigDirFlag(root, flags.configDir);
   const named = flags.dotenv?.map((f) => envFilePath(root, f)) ?? config.envFiles?.map((f) => path.resolve(root, f));
   const targetFile = named ? undefined : targetEnvFile(root, flags.targetEnv);
   return {

@@ -8,6 +8,7 @@ import type { Severity } from '../engine/finding.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { describeLoad } from '../live/load.js';
 import { UsageError } from './errors.js';
+import { resolveRoot } from '../api/user-files.js';
 
 
 interface LiveFlags {
@@ -84,6 +85,8 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .action(async (projectPath: string | undefined, flags: LiveFlags) => {
+      // A project folder that is not there would silently mean "no project settings": a usage error instead.
+      if (projectPath !== undefined) resolveRoot(projectPath);
       const sessions = flags.sessions === undefined ? undefined : Number(flags.sessions);
       if (sessions !== undefined && (!Number.isInteger(sessions) || sessions <= 0)) throw new UsageError(`--sessions takes a positive whole number, got "${flags.sessions}"`);
       const concurrency = Number(flags.concurrency ?? 20);

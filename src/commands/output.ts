@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Severity } from '../engine/finding.js';
+import { terminalSafe } from '../lang/source-text.js';
+import { writeUserFile } from '../project/fix-files.js';
 import { formatter, type Format } from '../report/index.js';
 import type { FormatInput } from '../report/model.js';
+import { maskFormatInput } from '../report/secrets.js';
 import { UsageError } from './errors.js';
 
 /** What every command writes to and reads from: the CLI passes the process's, tests their own. */
@@ -21,9 +22,42 @@ export interface CliIO {
   cwd?: string;
 }
 
+let streamsGuarded = false;
+let stdoutLost = false;
+
+/** True once the report could not be written to stdout (other than a closed pipe): the exit code is 2. */
+export function stdoutFailed(): boolean {
+  return stdoutLost;
+}
+
+/**
+ * Errors writing to the process's stdout arrive as 'error' events; unhandled, they crashed the CLI
+ * with a stack trace. A closed pipe (`statelint | head -c 10`, EPIPE) is the reader's choice, as
+ * for other CLIs: the rest is dropped quietly and the exit code is the one computed. Any other
+ * error (`> /dev/full`: ENOSPC) means the report was lost: one sentence on stderr and exit 2
+ * (set here because the event comes after main() has returned its code).
+ */
+function guardStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || stdoutLost) return;
+    stdoutLost = true;
+    process.exitCode = 2;
+    if (!process.stderr.destroyed) process.stderr.write(`statelint: cannot write the report to stdout (${e.code ?? e.message})\n`);
+  });
+  process.stderr.on('error', () => undefined); // nowhere left to say it
+}
+
 export const defaultIO: CliIO = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: (t) => {
+    guardStreams();
+    if (!process.stdout.destroyed) process.stdout.write(t);
+  },
+  stderr: (t) => {
+    guardStreams();
+    if (!process.stderr.destroyed) process.stderr.write(t);
+  },
   env: process.env,
   stdoutIsTTY: !!process.stdout.isTTY,
   columns: process.stdout.isTTY ? process.stdout.columns : undefined,
@@ -67,7 +101,8 @@ export function repositoryOf(rootAbsolute: string): NonNullable<FormatInput['rep
 export function render(format: Format, input: FormatInput, chalk: ChalkInstance): string {
   const entry = formatter(format);
   const repository = entry.repositoryPaths ? (input.repository ?? repositoryOf(input.rootAbsolute)) : input.repository;
-  return entry.render({ ...input, repository }, entry.colored ? chalk : new Chalk({ level: 0 }));
+  // Every format renders the same masked view: secrets never reach any of them (src/report/secrets.ts).
+  return entry.render(maskFormatInput({ ...input, repository }), entry.colored ? chalk : new Chalk({ level: 0 }));
 }
 
 /** Writes the report to -o FILE or stdout; stdout carries only the report. */
@@ -77,9 +112,26 @@ export function emit(text: string, output: string | undefined, io: CliIO): void 
     return;
   }
   try {
-    mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-    writeFileSync(output, text);
+    writeUserFile(output, text, io.cwd);
   } catch (e) {
     throw new UsageError(`Cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/**
+ * Text for stderr with the project's control characters made visible (file names, settings values and
+ * reasons end up in messages): every line is escaped as pretty output is, the line breaks are kept.
+ */
+export function stderrSafe(text: string): string {
+  // The progress line's own "clear the line" (src/commands/progress.ts) starts a write; project text never
+  // does (every message starts with "statelint: "), so only that exact prefix is kept as it is.
+  const clear = text.startsWith(CLEAR_LINE) ? CLEAR_LINE : '';
+  return clear + text.slice(clear.length).split('\n').map(terminalSafe).join('\n');
+}
+
+const CLEAR_LINE = '\r\x1b[2K';
+
+/** The same IO with every stderr message escaped (the CLI wraps the process's IO in it once). */
+export function withSafeStderr(io: CliIO): CliIO {
+  return { ...io, stderr: (t) => io.stderr(stderrSafe(t)) };
 }

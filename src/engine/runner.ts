@@ -5,7 +5,7 @@ import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
 import { loadAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
-import { LineIndex } from '../lang/source-text.js';
+import { LineIndex, lineIdentity, suppressionView } from '../lang/source-text.js';
 
 export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
@@ -110,7 +110,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
     );
     if (!interested.length) continue;
-    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path));
+    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path), skipped);
     trees.delete(ref.path);
   }
   for (const t of trees.values()) t.dispose();
@@ -169,7 +169,7 @@ async function buildIndexes(
 }
 
 async function checkOneFile(
-  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached?: ParsedFile<unknown>,
+  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached?: ParsedFile<unknown>, skipped: SkippedFile[] = [],
 ): Promise<void> {
   const adapter = await loadAdapter(ref.language);
   const lines = new LineIndex(text);
@@ -177,7 +177,8 @@ async function checkOneFile(
   try {
     parsed = cached ?? (await adapter.parse(text));
   } catch (e) {
-    errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
+    // No tree, no rule ran on it: the file was not analysed (skipped), so no checklist row passes on it.
+    skipped.push({ file: ref.path, reason: `could not parse: ${(e as Error).message}` });
     return;
   }
   try {
@@ -250,18 +251,31 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
   const occurrences = new Map<string, number>();
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
+  // Per line, computed once: many findings on one long line (a minified file) cost one pass over it, not one each.
+  const identities = new Map<string, { identity: string; folded: string }>();
+  const suppressions = new Map<string, ReturnType<typeof findSuppression>>();
   for (const d of drafts) {
     const dedupe = `${d.ruleId}|${d.location.file}|${d.location.line}|${d.location.column}|${d.message}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
     const lines = linesOf(d.location.file);
-    const lineText = lines?.lineText(d.location.line) ?? '';
-    const key = `${d.ruleId}|${d.location.file}|${lineText.replace(/\s+/g, ' ').trim()}`;
+    const lineKey = `${d.location.file}\0${d.location.line}`;
+    let id = identities.get(lineKey);
+    if (!id) {
+      const identity = lineIdentity(lines?.lineText(d.location.line) ?? '');
+      id = { identity, folded: identity.replace(/\s+/g, ' ').trim() };
+      identities.set(lineKey, id);
+    }
+    const key = `${d.ruleId}|${d.location.file}|${id.folded}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, lineText, occurrence) };
-    const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => lines.lineText(d.location.line - 1 - i)) : [];
-    const s = lines ? findSuppression(d.ruleId, lineText, above) : undefined;
+    const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, id.identity, occurrence) };
+    const suppressionKey = `${lineKey}\0${d.ruleId}`;
+    if (lines && !suppressions.has(suppressionKey)) {
+      const above = Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => suppressionView(lines.lineText(d.location.line - 1 - i)));
+      suppressions.set(suppressionKey, findSuppression(d.ruleId, suppressionView(lines.lineText(d.location.line)), above));
+    }
+    const s = suppressions.get(suppressionKey);
     if (s) {
       suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
       used.add(`${d.location.file}:${d.location.line - s.linesAbove}`);

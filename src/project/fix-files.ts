@@ -200,3 +200,53 @@ function syncFolder(folder: string): void {
 function reasonOf(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
 }
+
+/**
+ * Writes a file the user named (`-o FILE`, `--write-baseline FILE`) without following a symbolic link:
+ * a link planted in the audited repository (`report.sarif -> ~/.bashrc`, or a `reports/` folder linked
+ * elsewhere) would otherwise have the audit overwrite a file outside it. The target must be absent or a
+ * regular file, and no folder between the current folder and the target may be a link; the text goes
+ * to a new temp file (O_EXCL) in the target's folder, which then replaces the target by rename.
+ * Throws an Error whose message is the reason as a sentence fragment (the caller names the file).
+ */
+export function writeUserFile(target: string, text: string, cwd: string = process.cwd()): void {
+  const abs = path.resolve(cwd, target);
+  const kind = pathKind(abs);
+  if (kind === 'link') throw new Error('it is a symbolic link, and statelint does not write through links');
+  if (kind !== 'none' && kind !== 'file') throw new Error('it exists and is not a regular file');
+  // Folders the repository controls: those under the current folder on the way to the target.
+  const rel = path.relative(cwd, path.dirname(abs));
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+    let dir = cwd;
+    for (const part of rel.split(path.sep)) {
+      dir = path.join(dir, part);
+      const k = pathKind(dir);
+      if (k === 'link') throw new Error(`the folder ${path.relative(cwd, dir)} is a symbolic link, and statelint does not write through links`);
+      if (k !== 'none' && k !== 'dir') throw new Error(`${path.relative(cwd, dir)} is not a folder`);
+    }
+  }
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.statelint-tmp`);
+  const fd = fs.openSync(temp, 'wx', 0o644);
+  try {
+    try {
+      fs.writeFileSync(fd, text, 'utf8');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, abs);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+function pathKind(p: string): 'none' | 'file' | 'dir' | 'link' | 'other' {
+  try {
+    const st = fs.lstatSync(p);
+    return st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'none';
+  }
+}

@@ -52,7 +52,8 @@ export function readRegularFile(file: string | Buffer, maxBytes: number): BytesR
     return { ok: true, bytes: buf.subarray(0, got) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { ok: false, reason: 'not found' };
+    // A listed name with U+FFFD was not valid UTF-8 on disk: Node decoded it lossily, so it cannot be opened by that name.
+    if (code === 'ENOENT') return { ok: false, reason: typeof file === 'string' && file.includes('\ufffd') ? 'its name is not valid UTF-8, so it could not be opened' : 'not found' };
     if (code === 'EACCES' || code === 'EPERM') return { ok: false, reason: `unreadable: permission denied (${code})` };
     if (code === 'ENXIO') return { ok: false, reason: 'not a regular file (a socket or device)' };
     if (code === 'ELOOP') return { ok: false, reason: 'unreadable: symbolic link loop (ELOOP)' };

@@ -95,6 +95,9 @@ function checklist(input: FormatInput): string {
   return `<section id="checklist"><h2>Statelessness checklist</h2><div class="card score">${scoreRing(items)}<div class="checks">\n${rows}\n</div></div></section>`;
 }
 
+/** Lines longer than this are cut to a window in excerpts. */
+const LONG = 1000;
+
 /** Lines around the finding with the reported range marked (columns are UTF-16 units, as JavaScript strings). */
 function excerpt(input: FormatInput, f: Finding): string {
   const l = f.location;
@@ -108,11 +111,16 @@ function excerpt(input: FormatInput, f: Finding): string {
   for (let n = Math.max(1, l.line - 2); n <= last; n++) {
     const text = n === l.line ? at : input.lineText(l.file, n);
     if (text === undefined) continue;
-    let body = h(text);
+    // A long line (minified code) is shown as a window around the finding: thousands of findings on one
+    // 1 MB line must not copy the line into the page once each.
+    let body = h(text.length > LONG ? `${text.slice(0, LONG)}...` : text);
     if (n === l.line) {
       const start = Math.max(0, l.column - 1);
       const end = l.endLine === l.line ? Math.max(start + 1, l.endColumn - 1) : text.length;
-      body = `${h(text.slice(0, start))}<mark>${h(text.slice(start, end))}</mark>${h(text.slice(end))}`;
+      const from = text.length > LONG ? Math.max(0, start - 200) : 0;
+      const to = text.length > LONG ? Math.min(text.length, Math.max(end, start + 1) + 200, start + LONG) : text.length;
+      const cut = Math.min(end, to);
+      body = `${from > 0 ? '...' : ''}${h(text.slice(from, start))}<mark>${h(text.slice(start, cut))}</mark>${h(text.slice(cut, to))}${to < text.length ? '...' : ''}`;
     }
     lines.push(`<span class="line${n === l.line ? ' hit' : ''}"><span class="num">${n}</span>${body}</span>`);
   }

@@ -1,7 +1,14 @@
 import type { ChalkInstance } from 'chalk';
 import path from 'node:path';
 import type { Finding, Severity } from '../engine/finding.js';
+import { excerptView, terminalSafe } from '../lang/source-text.js';
 import type { CheckStatus, FormatInput } from './model.js';
+
+/**
+ * Everything printed here that comes from the project (file names, source lines, env and config values,
+ * messages that quote them) goes through this: a crafted `env("\e[2J...")` must not paint the terminal.
+ */
+const safe = terminalSafe;
 
 const MARK: Record<CheckStatus, string> = { pass: 'pass', fail: 'FAIL', unknown: ' ?? ', none: 'none' };
 
@@ -11,22 +18,22 @@ function severityLabel(c: ChalkInstance, s: Severity): string {
   return c.blue('info ');
 }
 
+/** The finding's line (a window of it when long), control characters escaped; the caret follows the escapes. */
 function excerpt(c: ChalkInstance, f: Finding, lineText: FormatInput['lineText']): string[] {
   const text = lineText(f.location.file, f.location.line);
   if (text === undefined) return [];
   const num = String(f.location.line);
   const gutter = ' '.repeat(num.length);
-  const shown = text.replace(/\t/g, ' ');
-  const width = f.location.endLine === f.location.line ? Math.max(1, f.location.endColumn - f.location.column) : Math.max(1, shown.length - f.location.column + 1);
-  const caret = ' '.repeat(Math.max(0, f.location.column - 1)) + '^'.repeat(Math.min(width, 120));
-  return [c.dim(`    ${num} | `) + shown, c.dim(`    ${gutter} | `) + c.red(caret)];
+  const view = excerptView(text, f.location.column, f.location.endLine === f.location.line ? f.location.endColumn : undefined);
+  const caret = ' '.repeat(view.caret) + '^'.repeat(Math.min(view.caretWidth, 120));
+  return [c.dim(`    ${num} | `) + view.text, c.dim(`    ${gutter} | `) + c.red(caret)];
 }
 
 /** A project path as the user can open it: relative to their current folder when that is known. */
 function shownPath(input: FormatInput, file: string): string {
-  if (!input.cwd || /^[a-z][a-z+]*:\/\//.test(file)) return file;
+  if (!input.cwd || /^[a-z][a-z+]*:\/\//.test(file)) return safe(file);
   const rel = path.relative(input.cwd, path.join(input.rootAbsolute, file)).split(path.sep).join('/');
-  return rel || file;
+  return safe(rel || file);
 }
 
 /**
@@ -54,9 +61,16 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
   const { report, lineText } = input;
   const out: string[] = [];
   const byFile = new Map<string, Finding[]>();
-  for (const f of report.findings) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f]);
+  for (const f of report.findings) {
+    // Appended in place: copying the list per finding was quadratic in one file's findings.
+    const list = byFile.get(f.location.file);
+    if (list) list.push(f);
+    else byFile.set(f.location.file, [f]);
+  }
   const explained = new Set<string>();
-  for (const [file, findings] of byFile) {
+  for (const [file, list] of byFile) {
+    // Messages, related lines, fix titles and remediations quote project text: escaped once here.
+    const findings = list.map((f) => ({ ...f, message: safe(f.message), remediation: safe(f.remediation), related: f.related.map((r) => ({ ...r, message: safe(r.message) })), fix: f.fix && { ...f.fix, title: safe(f.fix.title) } }));
     out.push(c.underline(shownPath(input, file)));
     for (const f of findings) {
       // Live findings are about a node or store (a URL), which has no line to point at.
@@ -79,14 +93,14 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
     out.push(c.bold('Statelessness checklist'));
     for (const item of report.checklist) {
       const mark = item.status === 'pass' ? c.green(MARK.pass) : item.status === 'fail' ? c.red(MARK.fail) : item.status === 'none' ? c.dim(MARK.none) : c.yellow(MARK.unknown);
-      out.push(`  ${mark}  ${item.label.padEnd(16)} ${c.dim(item.value)}`);
+      out.push(`  ${mark}  ${safe(item.label).padEnd(16)} ${c.dim(safe(item.value))}`);
     }
     out.push('');
   }
   if (report.errors.length || report.skipped.length) {
     out.push(c.bold('Not fully analysed'));
-    for (const e of report.errors) out.push(`  ${c.yellow('!')} ${e.file}: ${e.message}`);
-    for (const s of report.skipped) out.push(`  ${c.dim('-')} ${s.file}: skipped, ${s.reason}`);
+    for (const e of report.errors) out.push(`  ${c.yellow('!')} ${safe(e.file)}: ${safe(e.message)}`);
+    for (const s of report.skipped) out.push(`  ${c.dim('-')} ${safe(s.file)}: skipped, ${safe(s.reason)}`);
     out.push('');
   }
   const { error, warning, info, filesScanned, durationMs } = report.summary;

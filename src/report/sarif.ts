@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { ArtifactLocation, Fix as SarifFix, Location as SarifLocation, Log, Notification, ReportingDescriptor, Result } from 'sarif';
 import { lineHash } from '../engine/fingerprint.js';
+import { lineIdentity } from '../lang/source-text.js';
 import type { Finding, Fix, Severity } from '../engine/finding.js';
 import type { RuleMeta } from '../engine/rule.js';
 import type { FormatInput } from './model.js';
@@ -57,7 +58,21 @@ function ruleDescriptor(meta: RuleMeta): ReportingDescriptor {
  */
 export function artifactLocation(input: FormatInput, file: string): ArtifactLocation {
   if (file.startsWith('/')) return { uri: pathToFileURL(file).href };
-  return { uri: repoPath(input, file), uriBaseId: '%SRCROOT%' };
+  return { uri: uriReference(repoPath(input, file)), uriBaseId: '%SRCROOT%' };
+}
+
+/**
+ * A repository path as a relative URI reference (RFC 3986): each segment percent-encoded as UTF-8, so a
+ * file named `a b#1?.php`, `50%.php` or `café.php` is not read as a fragment, a query or an escape. Only
+ * unreserved characters and the sub-delimiters that are safe in a path stay as they are; a lone surrogate
+ * (a file name that was not valid UTF-8) becomes U+FFFD rather than throwing.
+ */
+export function uriReference(file: string): string {
+  const wellFormed = file.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  return wellFormed
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 }
 
 /** %SRCROOT% is the repository root (the audited folder outside git), as an absolute file: URI ending in '/'. */
@@ -116,9 +131,18 @@ export function formatSarif(input: FormatInput): string {
   const used = rules;
   const index = new Map(used.map((r, i) => [r.id, i]));
   const occurrences = new Map<string, number>();
+  // Per line, once: many findings on one long line must not fold it once each (quadratic).
+  const lines = new Map<string, { text: string; folded: string }>();
   const results: Result[] = report.findings.map((f) => {
-    const text = lineText(f.location.file, f.location.line) ?? '';
-    const key = `${f.location.file}|${text.replace(/\s+/g, '')}`;
+    const lineKey = `${f.location.file}\0${f.location.line}`;
+    let line = lines.get(lineKey);
+    if (!line) {
+      const identity = lineIdentity(lineText(f.location.file, f.location.line) ?? '');
+      line = { text: identity, folded: identity.replace(/\s+/g, '') };
+      lines.set(lineKey, line);
+    }
+    const text = line.text;
+    const key = `${f.location.file}|${line.folded}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
     return {

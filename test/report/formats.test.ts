@@ -189,11 +189,13 @@ describe('sarif', () => {
     expect(runLog.invocations[0].executionSuccessful).toBe(true);
   });
 
+  // RFC 3986 relative references: '%', '<', '|', '`', space and control characters percent-encoded (',' ':' '=' too).
+  const HOSTILE_URIS = ['%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.php', 'Weird%2Cna%3Ame%2520%7C%60x%60.php', 'ctl%01.php'];
   it('outside a git repository, relative to the audited folder; skipped files and unresolved values are notifications', () => {
     const log = JSON.parse(run(hostile, 'sarif'));
     const runLog = log.runs[0];
     expect(runLog.originalUriBaseIds['%SRCROOT%'].uri).toBe(`${pathToFileURL(hostile).href}/`);
-    expect(runLog.results.map((r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.locations[0].physicalLocation.artifactLocation.uri).sort()).toEqual(HOSTILE_NAMES.map((n) => `app/Http/Controllers/${n}`).sort());
+    expect(runLog.results.map((r: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => r.locations[0].physicalLocation.artifactLocation.uri).sort()).toEqual(HOSTILE_URIS.map((n) => `app/Http/Controllers/${n}`).sort());
     const notes = runLog.invocations[0].toolExecutionNotifications;
     expect(notes).toEqual(
       expect.arrayContaining([

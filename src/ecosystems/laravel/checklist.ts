@@ -201,6 +201,8 @@ export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: stri
       ...partlyRead.map((e) => `${e.file}: ${e.message}`),
       ...(unread ? [`${unread} file${unread === 1 ? '' : 's'} not analysed`] : []),
       ...(context.partial ? ['partial run: only some files were read'] : []),
+      // A broken composer.json/lock leaves the Laravel version, and the defaults under every value, uncertain.
+      ...(laravel.metadataProblems?.length ? [`${laravel.metadataProblems.join(' and ')} not read`] : []),
     ];
     // A failing row stays failing (the evidence is there); otherwise anything not known keeps it from passing.
     const status: CheckStatus = failing ? 'fail' : unknown.length || caveats.length ? 'unknown' : none ? 'none' : 'pass';

@@ -14,6 +14,8 @@ export interface LaravelFacts {
   anchor: Origin;
   /** The text of the app's config/<name>.php, when it has one (fixes that add a config key edit it). */
   configSource(name: string): { file: string; text: string } | undefined;
+  /** composer.json / composer.lock present but not read or not parsed (listed in the report's errors). */
+  metadataProblems?: string[];
 }
 
 /** The Laravel facts of a project, when it is a Laravel app. */

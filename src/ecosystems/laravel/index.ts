@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { display, type Val } from '../../engine/values.js';
+import { terminalSafe } from '../../lang/source-text.js';
 import type { EffectiveValue } from '../../engine/report.js';
 import { isSecretKey } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
@@ -76,7 +77,8 @@ function effectiveConfig(project: LaravelProject): Record<string, EffectiveValue
 
 function toEffective(key: string, v: Val): EffectiveValue {
   const source = v.origin.file.startsWith('(') ? null : { file: v.origin.file, line: v.origin.line };
-  if (isSecretKey(key.split('.').pop() ?? '')) return { value: '<redacted>', source };
+  // A value built from a secret (`SESSION_COOKIE=${DB_PASSWORD}`) is as secret as its source.
+  if (isSecretKey(key.split('.').pop() ?? '') || v.secret) return { value: '<redacted>', source };
   if (v.t === 'unknown') return { value: null, source, unknown: v.why };
   if (v.t === 'array') return { value: display(v), source };
   if (v.origin.note.startsWith('assumed ')) return { value: v.v, source, assumed: true };
@@ -88,7 +90,7 @@ function describeConfig(laravel: LaravelProject, format: 'pretty' | 'json', c: C
   const rows: { key: string; value: string; source: string }[] = [];
   const add = (key: string, v: Val | undefined) => {
     if (!v) return rows.push({ key, value: '(not set)', source: '' });
-    const value = isSecretKey(key.split('.').pop() ?? '') ? '<redacted>' : display(v);
+    const value = isSecretKey(key.split('.').pop() ?? '') || v.secret ? '<redacted>' : display(v);
     // Framework defaults point at composer.json in findings; here the note alone says it better.
     const fromFramework = !v.origin.fromEnv && v.origin.file === laravel.anchor.file && v.origin.line === laravel.anchor.line;
     const source = v.origin.file.startsWith('(') || fromFramework ? `(${laravel.major ? `Laravel ${laravel.major} ` : ''}framework default) ${v.origin.note.startsWith('Laravel') ? '' : v.origin.note}`.trim() : `${v.origin.file}:${v.origin.line}  ${v.origin.note}`;
@@ -112,6 +114,8 @@ function describeConfig(laravel: LaravelProject, format: 'pretty' | 'json', c: C
   }
   const width = Math.max(...rows.map((r) => r.key.length));
   const valueWidth = Math.min(40, Math.max(...rows.map((r) => r.value.length)));
-  const head = `${c.bold('Laravel')} ${laravel.version ?? '(version unknown)'}  config: ${laravel.configDirs.join(', ')}  env: ${laravel.envFiles.join(', ') || '(none)'}`;
-  return `${[head, ...rows.map((r) => `  ${r.key.padEnd(width)}  ${r.value.padEnd(valueWidth)}  ${c.dim(r.source)}`)].join('\n')}\n`;
+  // Names, values and notes come from the project: control characters are escaped for the terminal.
+  const safe = terminalSafe;
+  const head = `${c.bold('Laravel')} ${safe(laravel.version ?? '(version unknown)')}  config: ${safe(laravel.configDirs.join(', '))}  env: ${safe(laravel.envFiles.join(', ')) || '(none)'}`;
+  return `${[head, ...rows.map((r) => `  ${safe(r.key).padEnd(width)}  ${safe(r.value).padEnd(valueWidth)}  ${c.dim(safe(r.source))}`)].join('\n')}\n`;
 }

@@ -5,7 +5,7 @@ import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFil
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import { evaluate, evaluateConfigFile, plainHelperBody, type AppHelper, type EvalScope } from './evaluate.js';
 import { frameworkDefaults, MERGEABLE, pointDefaultsAtEnvFile } from './framework-defaults.js';
-import { arrayMerge, at, scalar, type Origin, type Val } from '../../engine/values.js';
+import { arrayMerge, at, scalar, unknown, type Origin, type Val } from '../../engine/values.js';
 import type { SyntaxNode } from '../../lang/php.js';
 import type { LaravelFacts } from './facts.js';
 
@@ -40,25 +40,40 @@ export interface LaravelProject extends LaravelFacts {
   anchor: Origin;
   /** Problems reading the project's own config (listed in the report's errors). */
   errors: { file: string; message: string }[];
+  /**
+   * composer.json / composer.lock that could not be read or parsed: the Laravel version (and so the
+   * framework defaults under every value) is not certain, so no checklist row may pass on it.
+   */
+  metadataProblems?: string[];
 }
 
 /** The evidence that a folder is a Laravel app: an artisan file, or laravel/framework in composer.json. */
 export function laravelEvidence(fs: ProjectFs): string[] {
   const evidence: string[] = [];
   if (fs.exists('artisan') === 'file') evidence.push('artisan');
-  const composer = readJson(fs, 'composer.json');
-  const req = { ...(composer?.require ?? {}), ...(composer?.['require-dev'] ?? {}) };
-  for (const pkg of ['laravel/framework', 'illuminate/support']) if (pkg in req) evidence.push(`composer.json requires ${pkg}`);
+  const composer = readComposer(fs);
+  const req = { ...(composer.data?.require ?? {}), ...(composer.data?.['require-dev'] ?? {}) };
+  for (const pkg of ['laravel/framework', 'illuminate/support']) {
+    if (Object.hasOwn(req, pkg)) evidence.push(`composer.json requires ${pkg}`);
+    // A composer.json that is not valid JSON still says what it requires: detection goes on from its text.
+    else if (composer.text !== undefined && composer.data === undefined && new RegExp(`"${pkg}"\\s*:`).test(composer.text)) evidence.push(`composer.json names ${pkg} (the file is not valid JSON)`);
+  }
   return evidence;
 }
 
-function readJson(fs: ProjectFs, file: string): any {
-  const read = fs.read(file);
-  if (!read.ok) return undefined;
+/** composer.json as data, its text, and the problem when it exists but could not be read or parsed. */
+export function readComposer(fs: ProjectFs): { data?: any; text?: string; problem?: string } {
+  if (!fs.exists('composer.json')) return {};
+  const read = fs.read('composer.json');
+  if (!read.ok) return { problem: read.reason };
   try {
-    return JSON.parse(read.text);
-  } catch {
-    return undefined;
+    const data = JSON.parse(read.text);
+    return data && typeof data === 'object' && !Array.isArray(data) ? { data, text: read.text } : { text: read.text, problem: 'is not a JSON object' };
+  } catch (e) {
+    // The position only: V8's message quotes the text.
+    const at = /at position (\d+)/.exec((e as Error).message);
+    const where = at ? new LineIndex(read.text).position(Number(at[1])) : undefined;
+    return { text: read.text, problem: `is not valid JSON${where ? ` (line ${where.line}, column ${where.column})` : ''}` };
   }
 }
 
@@ -70,7 +85,8 @@ export function detectLaravelVersion(fs: ProjectFs): { version?: string; major?:
     const major = Number.parseInt(version, 10);
     return { version, major: Number.isNaN(major) ? undefined : major };
   }
-  const constraint = readJson(fs, 'composer.json')?.require?.['laravel/framework'];
+  const composer = readComposer(fs);
+  const constraint = composer.data ? composer.data.require?.['laravel/framework'] : /"laravel\/framework"\s*:\s*"([^"\n]{1,100})"/.exec(composer.text ?? '')?.[1];
   if (typeof constraint === 'string') {
     const m = /(\d+)(?:\.(\d+))?/.exec(constraint);
     if (m) return { version: constraint, major: Number(m[1]) };
@@ -133,54 +149,106 @@ function scopeFor(file: string, text: string, env: EnvironmentView, envFiles: En
 }
 
 /**
+ * The app's config directories. `unknown` is set when the directory cannot be known or read from the
+ * project (bootstrap/app.php names a folder outside it, e.g. `useConfigPath('/etc')`, or cannot be
+ * parsed): every app config value is then unknown, never a framework default, and `dirs` is config/
+ * only so rules still treat config/*.php as config (an env() there is not "outside config").
+ */
+interface ConfigDirs {
+  dirs: string[];
+  unknown?: { file: string; reason: string };
+}
+
+/**
  * The config directory Laravel really uses: --config-dir, else `useConfigPath(...)` in
  * bootstrap/app.php, else a `configPath()` override in an Application subclass, else config/.
  */
-async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined): Promise<string[]> {
-  if (explicit) return [toPosix(path.relative(fs.root, path.resolve(fs.root, explicit))) || '.'];
+async function detectConfigDirs(fs: ProjectFs, explicit: string | undefined, env: EnvironmentView, phpFiles: string[] | undefined, errors: LaravelProject['errors']): Promise<ConfigDirs> {
+  if (explicit) return { dirs: [toPosix(path.relative(fs.root, path.resolve(fs.root, explicit))) || '.'] };
   const found: string[] = [];
   // An Application subclass that overrides configPath() lives in a file named after it (BookStack: app/App/Application.php).
   const appFiles = phpFiles ? phpFiles.filter((f) => f.startsWith('app/')) : phpFilesUnder(fs, 'app', 4);
   const candidates = ['bootstrap/app.php', ...appFiles.filter((f) => /Application\.php$/.test(f))];
   for (const rel of candidates) {
-    if (fs.exists(rel) !== 'file') continue;
+    if (!fs.exists(rel)) continue; // a folder or device in its place is read (and refused) below, not passed over
     const read = fs.read(rel);
-    if (!read.ok) continue;
+    if (!read.ok) {
+      // It may move the config folder: unread, the folder (and every config value) is unknown, not config/.
+      const reason = `${rel} could not be read (${read.reason}), so the config directory is unknown`;
+      errors.push({ file: rel, message: `not read (${read.reason}); the config directory is unknown` });
+      return { dirs: ['config'], unknown: { file: rel, reason } };
+    }
     const text = read.text;
     if (!/useConfigPath|function\s+configPath/.test(text)) continue;
-    const tree = await parsePhp(text);
+    let tree: Awaited<ReturnType<typeof parsePhp>>;
+    try {
+      tree = await parsePhp(text);
+    } catch (e) {
+      const reason = `${rel} could not be parsed (${(e as Error).message}), so the config directory is unknown`;
+      errors.push({ file: rel, message: reason });
+      return { dirs: ['config'], unknown: { file: rel, reason } };
+    }
     try {
       const scope = scopeFor(rel, text, env, []);
-      scope.vars.set('__DIR__', scalar(toPosix(path.dirname(rel)), { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: '__DIR__' }));
-      scope.vars.set('$this->basePath', scalar('', { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: 'base path' }));
-      scope.vars.set('$path', scalar('', { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1, note: '$path' }));
-      for (const dir of configPathsIn(tree.rootNode, scope)) if (!found.includes(dir)) found.push(dir);
+      const origin = { file: rel, line: 1, column: 1, endLine: 1, endColumn: 1 };
+      // base_path(), __DIR__ and $this->basePath start with a marker no project string holds, so
+      // `base_path('config')` (inside the project) is told from a literal '/etc' (outside it).
+      scope.basePath = BASE_MARK;
+      scope.vars.set('__DIR__', scalar(`${BASE_MARK}/${toPosix(path.dirname(rel))}`, { ...origin, note: '__DIR__' }));
+      scope.vars.set('$this->basePath', scalar(BASE_MARK, { ...origin, note: 'base path' }));
+      scope.vars.set('$path', scalar('', { ...origin, note: '$path' }));
+      for (const dir of configPathsIn(tree.rootNode, scope)) {
+        if (typeof dir !== 'string') {
+          errors.push({ file: rel, message: `${dir.outside}: not read; the config values are unknown` });
+          return { dirs: ['config'], unknown: { file: rel, reason: dir.outside } };
+        }
+        if (!found.includes(dir)) found.push(dir);
+      }
     } finally {
       tree.delete();
     }
   }
-  return found.length ? found : ['config'];
+  const dirs = found.length ? found : ['config'];
+  // A config "folder" that is a file (or a device) hides every config file: unknown, not framework defaults.
+  for (const dir of dirs) {
+    const kind = fs.exists(dir);
+    if (kind && kind !== 'dir') {
+      const reason = `the config directory ${dir}/ is not a folder`;
+      errors.push({ file: `${dir}/`, message: `${reason}; its values are unknown` });
+      return { dirs, unknown: { file: dir, reason } };
+    }
+  }
+  return { dirs };
 }
 
-function configPathsIn(rootNode: SyntaxNode, scope: EvalScope): string[] {
-  const out: string[] = [];
-  const visit = (n: SyntaxNode) => {
+const BASE_MARK = '\u{10FFFF}statelint-base-path';
+
+/** Config paths set in a file; `{ outside }` for one that leaves the project (an absolute path or `..`). */
+function configPathsIn(rootNode: SyntaxNode, scope: EvalScope): (string | { outside: string })[] {
+  const out: (string | { outside: string })[] = [];
+  const pushPath = (v: Val, call: SyntaxNode) => {
+    if (v.t !== 'scalar' || typeof v.v !== 'string') return;
+    const fromBase = v.v === BASE_MARK || v.v.startsWith(`${BASE_MARK}/`);
+    const raw = fromBase ? v.v.slice(BASE_MARK.length) : v.v;
+    const norm = path.posix.normalize(raw.replace(/^\/+/, '') || '.').replace(/\/+$/, '');
+    const written = (call.text.length > 80 ? `${call.text.slice(0, 77)}...` : call.text).replace(/\s+/g, ' ');
+    if ((!fromBase && raw.startsWith('/')) || norm === '..' || norm.startsWith('../') || raw.includes('\0') || raw.includes(BASE_MARK)) out.push({ outside: `${written} points outside the project` });
+    else if (norm && norm !== '.') out.push(norm);
+  };
+  const stack: SyntaxNode[] = [rootNode];
+  while (stack.length) {
+    const n = stack.pop()!;
     if (n.type === 'member_call_expression' && n.childForFieldName('name')?.text === 'useConfigPath') {
       const arg = n.childForFieldName('arguments')?.namedChildren[0]?.namedChildren[0];
-      if (arg) pushPath(evaluate(arg, scope));
+      if (arg) pushPath(evaluate(arg, scope), n);
     }
     if (n.type === 'method_declaration' && n.childForFieldName('name')?.text === 'configPath') {
       const ret = findReturn(n);
-      if (ret) pushPath(evaluate(ret, scope));
+      if (ret) pushPath(evaluate(ret, scope), n.childForFieldName('name') ?? n);
     }
-    for (const c of n.namedChildren) if (c) visit(c);
-  };
-  const pushPath = (v: Val) => {
-    if (v.t !== 'scalar' || typeof v.v !== 'string') return;
-    const norm = path.posix.normalize(v.v.replace(/^\/+/, '')).replace(/\/+$/, '');
-    if (norm && !norm.startsWith('..')) out.push(norm);
-  };
-  visit(rootNode);
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) if (children[i]) stack.push(children[i]!);
+  }
   return out;
 }
 
@@ -214,12 +282,13 @@ function toPosix(p: string): string {
  * the project; the CLI resolves what the user typed), else .env, else .env.example.
  */
 function loadEnvFiles(fs: ProjectFs, requested: string[] | undefined, errors: LaravelProject['errors']): EnvFile[] {
-  const names = requested?.length ? requested : fs.exists('.env') === 'file' ? ['.env'] : fs.exists('.env.example') === 'file' ? ['.env.example'] : [];
+  // A .env that is there but is not a regular file (a folder, a FIFO) is still the one Laravel would use: listed as not read.
+  const names = requested?.length ? requested : fs.exists('.env') ? ['.env'] : fs.exists('.env.example') === 'file' ? ['.env.example'] : [];
   const files: EnvFile[] = [];
   const seen = new Map<string, EnvEntry>();
   for (const name of names) {
     const rel = path.isAbsolute(name) ? toProjectPath(fs, name) : toPosix(name);
-    if (!path.isAbsolute(rel) && fs.exists(rel) !== 'file') {
+    if (!path.isAbsolute(rel) && !fs.exists(rel)) {
       errors.push({ file: rel, message: 'env file not found' });
       continue;
     }
@@ -256,8 +325,9 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const { version, major } = detectLaravelVersion(fs);
   const envFiles = [...loadEnvFiles(fs, options.envFiles, errors), ...(options.provided ?? [])];
   const env = new EnvironmentView(envFiles, options.envOverrides);
-  const configDirs = await detectConfigDirs(fs, options.configDir, env, options.phpFiles);
+  const { dirs: configDirs, unknown: configUnknown } = await detectConfigDirs(fs, options.configDir, env, options.phpFiles, errors);
   const anchor = composerAnchor(fs, major);
+  const metadataProblems = composerProblems(fs, errors);
 
   // The same parser (with its grammar-gap patches) as source files: config files are PHP like any other.
   const helpers = await appHelpers(fs);
@@ -275,6 +345,12 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
   const embedded = frameworkDefaults(major);
   const resolved = new Map<string, { val: Val; source: 'app' | 'framework' | 'app+framework' }>();
   for (const name of [...CONFIG_FILES, ...PACKAGE_CONFIG_FILES]) {
+    if (configUnknown) {
+      // The app's config is not in the project: its values are unknown, never the framework's defaults.
+      const origin = { file: configUnknown.file, line: 1, column: 1, endLine: 1, endColumn: 1, note: configUnknown.reason };
+      resolved.set(name, { val: unknown(configUnknown.reason, origin), source: 'app' });
+      continue;
+    }
     let appVal: Val | undefined;
     for (const dir of configDirs) {
       const rel = toPosix(path.posix.join(dir, `${name}.php`));
@@ -327,7 +403,27 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     config: pointDefaultsAtEnvFile(withAssumptions(new LaravelConfig(resolved), options.assume, anchor), options.targetEnv ? envFiles.find((f) => !options.provided?.includes(f)) : undefined, anchor),
     anchor,
     errors,
+    ...(metadataProblems.length ? { metadataProblems } : {}),
   };
+}
+
+/** composer.json / composer.lock present but unreadable, not regular files or not JSON: listed, and returned for the checklist. */
+function composerProblems(fs: ProjectFs, errors: LaravelProject['errors']): string[] {
+  const out: string[] = [];
+  const composer = readComposer(fs);
+  if (composer.problem) {
+    const detected = composer.text !== undefined && /"laravel\/framework"\s*:/.test(composer.text) ? '; Laravel detected from its text' : '';
+    errors.push({ file: 'composer.json', message: `${composer.problem}${detected}; the Laravel version and its defaults are not certain` });
+    out.push('composer.json');
+  }
+  if (fs.exists('composer.lock')) {
+    const lock = fs.read('composer.lock', 16 * 1024 * 1024);
+    if (!lock.ok) {
+      errors.push({ file: 'composer.lock', message: `${lock.reason}; the locked Laravel version is unknown` });
+      out.push('composer.lock');
+    }
+  }
+  return out;
 }
 
 /**
