@@ -7,6 +7,7 @@ import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
 import { languagesOf, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
+import { timing } from '../engine/timing.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
@@ -128,13 +129,15 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const started = performance.now();
   const root = opts.fs?.root ?? resolveRoot(opts.path);
   const fs = opts.fs ?? new DiskFs(root);
-  const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
+  const detected = timing.time('ecosystem detection', () => detectEcosystems(fs, opts.ecosystems, opts.configDir));
   if (!detected.length) throw nothingToAudit(opts.path);
   const ids = detected.map((d) => d.ecosystem.id);
-  const allRules = opts.rules ?? (await loadRules(ids));
+  const allRules = opts.rules ?? (await timing.timeAsync('rule modules loading', () => loadRules(ids)));
   const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
-  const discovery = discoverFiles(fs, languagesOf(rules), opts.ignore);
-  const { facts, loaded } = await loadProject(opts, fs, discovery.files);
+  const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
+  timing.count('files discovered', discovery.files.length);
+  // Detection runs again inside loadProject (cheap: a few exists() calls); the rest is config resolution.
+  const { facts, loaded } = await timing.timeAsync('config resolution (ecosystem load)', () => loadProject(opts, fs, discovery.files));
   const inScope = scopeFilter(opts.only);
   const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -174,7 +177,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     notAnalysed: result.skipped.map((s) => s.file),
     partial: !!opts.only,
   };
-  const checklist = [...loaded.values()].flatMap((l) => l.checklist(result.findings, context));
+  const checklist = timing.time('checklist', () => [...loaded.values()].flatMap((l) => l.checklist(result.findings, context)));
   const report: Report = {
     schemaVersion: 1,
     tool: { name: 'statelint', version: TOOL_VERSION },

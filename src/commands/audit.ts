@@ -6,6 +6,7 @@ import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
 import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
 import { loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
+import { timing } from '../engine/timing.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
@@ -242,7 +243,7 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCl
     io.stderr(`statelint: ${result.report.baseline.unmatched} baseline entr${result.report.baseline.unmatched === 1 ? 'y no longer matches' : 'ies no longer match'} a finding; refresh it with --write-baseline\n`);
   }
   const columns = flags.output ? undefined : io.columns;
-  const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk);
+  const text = timing.time('report rendering', () => render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk));
   emit(text, flags.output, io);
   if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
   const warnings = result.report.findings.filter((f) => f.severity === 'warning').length;

@@ -4,8 +4,9 @@ import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
-import { loadAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
+import { loadAdapter, type LanguageAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex } from '../lang/source-text.js';
+import { timing } from './timing.js';
 
 export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
@@ -75,7 +76,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   for (const rule of active) {
     if (!rule.check || input.projectChecks === false) continue;
     try {
-      rule.check({ facts, report: reporter(rule) });
+      timing.time('rules: project-level checks', () => rule.check!({ facts, report: reporter(rule) }));
     } catch (e) {
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
@@ -92,7 +93,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const directives = new Map<string, Directive[]>();
   for (const ref of input.files) {
     if (!languages.has(ref.language)) continue;
-    const read = input.read(ref.path);
+    const read = timedRead(input, ref.path);
     if (!read.ok) {
       skipped.push({ file: ref.path, reason: read.reason });
       continue;
@@ -101,17 +102,18 @@ export async function runRules(input: RunInput): Promise<RunResult> {
     // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
     if (read.note) errors.push({ file: ref.path, message: read.note });
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
-    if (!combined.test(read.text)) continue;
-    const interested = fileRules.filter(
-      (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
-    );
+    const t = timing.enabled ? performance.now() : 0;
+    const interested = !combined.test(read.text)
+      ? []
+      : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+    if (timing.enabled) timing.add('prefilter', performance.now() - t);
     if (!interested.length) continue;
     await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path));
     trees.delete(ref.path);
   }
   for (const t of trees.values()) t.dispose();
 
-  return finalize(drafts, input, errors, skipped, filesScanned, directives);
+  return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors, skipped, filesScanned, directives));
 }
 
 /** The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): one parse per selected file, before checkFile. */
@@ -129,14 +131,14 @@ async function buildIndexes(
   for (const ref of input.indexFiles ?? input.files) {
     const wanting = withIndex.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, input.facts) ?? true));
     if (!wanting.length) continue;
-    const read = input.read(ref.path);
+    const read = timedRead(input, ref.path);
     if (!read.ok) continue; // listed under skipped by the main pass when it reads the file
-    const interested = wanting.filter((r) => r.index!.files.prefilter.test(read.text));
+    const interested = timing.time('index pass: prefilter', () => wanting.filter((r) => r.index!.files.prefilter.test(read.text)));
     if (!interested.length) continue;
     const adapter = await loadAdapter(ref.language);
     let parsed;
     try {
-      parsed = await adapter.parse(read.text);
+      parsed = await timedParse('index pass: parse', adapter, ref, read.text);
     } catch {
       continue; // the main pass reports files that cannot be parsed
     }
@@ -144,7 +146,7 @@ async function buildIndexes(
       const file: SourceFile = { path: ref.path, language: ref.language, text: read.text, lines: new LineIndex(read.text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
       for (const rule of interested) {
         try {
-          rule.index!.collect({ facts: input.facts, file, index: out.get(rule) });
+          timing.time('index pass: collect', () => rule.index!.collect({ facts: input.facts, file, index: out.get(rule) }));
         } catch (e) {
           throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
         }
@@ -156,7 +158,7 @@ async function buildIndexes(
   }
   for (const rule of withIndex) {
     try {
-      rule.index!.finish?.(out.get(rule), input.facts);
+      timing.time('index pass: finish', () => rule.index!.finish?.(out.get(rule), input.facts));
     } catch (e) {
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
@@ -171,7 +173,7 @@ async function checkOneFile(
   const lines = new LineIndex(text);
   let parsed;
   try {
-    parsed = cached ?? (await adapter.parse(text));
+    parsed = cached ?? (await timedParse('parse', adapter, ref, text));
   } catch (e) {
     errors.push({ file: ref.path, message: `could not parse: ${(e as Error).message}` });
     return;
@@ -186,13 +188,35 @@ async function checkOneFile(
     for (const rule of rules) {
       const ctx: FileContext = { facts, file, report: reporter(rule, file), index: indexes.get(rule) };
       try {
-        rule.checkFile!(ctx);
+        timing.time(`rule ${rule.meta.id}`, () => rule.checkFile!(ctx));
       } catch (e) {
         throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
       }
     }
   } finally {
     parsed.dispose();
+  }
+}
+
+function timedRead(input: RunInput, path: string): ReadResult {
+  if (!timing.enabled) return input.read(path);
+  const t = performance.now();
+  const r = input.read(path);
+  timing.add('read files', performance.now() - t);
+  timing.count('files read');
+  if (r.ok) timing.count('characters read', r.text.length);
+  return r;
+}
+
+async function timedParse(phase: string, adapter: LanguageAdapter<unknown>, ref: SourceFileRef, text: string): Promise<ParsedFile<unknown>> {
+  if (!timing.enabled) return adapter.parse(text);
+  const t = performance.now();
+  try {
+    return await adapter.parse(text);
+  } finally {
+    timing.add(phase, performance.now() - t);
+    timing.count(`files parsed (${ref.language})`);
+    timing.count('characters parsed', text.length);
   }
 }
 
