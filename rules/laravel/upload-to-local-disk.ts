@@ -7,6 +7,7 @@ import { diskDriver, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
 import { isHttpReachablePath } from './support/http.js';
 import { checkUploadDefaults } from './support/upload-defaults.js';
+import { selectUploadFiles } from './support/upload-select.js';
 import { collectUploads, finishUploadIndex, newUploadIndex, type UploadIndex } from './support/upload-flow.js';
 
 const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
@@ -106,6 +107,12 @@ export default defineRule({
       include: (path, facts) => isAppCode(path, facts) && !/^(database|resources)\//.test(path),
     },
     init: () => newUploadIndex(),
+    // Parse only the files that can take part in a flow to a write (support/upload-select.ts); the media
+    // library's `->useDisk()` is a text fact of every candidate.
+    select: (files, index) => {
+      if (files.some((f) => /->\s*useDisk\s*\(/.test(f.text))) (index as UploadIndex).mediaUseDisk = true;
+      return selectUploadFiles(files);
+    },
     collect: ({ file, index }) => collectUploads(file, index as UploadIndex),
     finish: (index, facts) => finishUploadIndex(index as UploadIndex, facts),
   },

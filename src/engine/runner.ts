@@ -64,7 +64,8 @@ type Reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => void;
 export async function runRules(input: RunInput): Promise<RunResult> {
   const { facts } = input;
   const drafts: Draft[] = [];
-  const errors: FileError[] = [];
+  // Errors carry the position of their file in the run, so they come out in file order whichever pass found them.
+  const errors: { at: number; error: FileError }[] = [];
   const skipped: SkippedFile[] = [];
   const active = input.rules.filter((r) => severityOf(r, input.severities) !== 'off' && facts.ecosystems.includes(r.meta.ecosystem));
 
@@ -83,82 +84,120 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   }
 
   const fileRules = active.filter((r) => r.files && r.checkFile);
-  const languagesMain = new Set(fileRules.flatMap((r) => r.files!.languages));
-  const combinedMain = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
-  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
-  const { indexes, trees } = await buildIndexes(fileRules, input, (ref, text) => languagesMain.has(ref.language) && combinedMain.test(text));
+  const indexRules = fileRules.filter((r) => r.index);
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
   const directives = new Map<string, Directive[]>();
-  for (const ref of input.files) {
-    if (!languages.has(ref.language)) continue;
+
+  // One read per file for both passes: the index's candidates (whole project) and the main pass's (the files
+  // reported on). Only the texts one of them needs are kept.
+  const mainPaths = new Set(input.files.map((f) => f.path));
+  const indexPaths = new Set((input.indexFiles ?? input.files).map((f) => f.path));
+  const all = [...(input.indexFiles ?? input.files), ...input.files.filter((f) => !indexPaths.has(f.path))];
+  const main: { at: number; ref: SourceFileRef; text: string; rules: Rule[] }[] = [];
+  const indexCandidates = new Map<Rule, IndexCandidate[]>(indexRules.map((r) => [r, []]));
+  all.forEach((ref, at) => {
+    const forMain = mainPaths.has(ref.path) && languages.has(ref.language);
+    const forIndex = indexPaths.has(ref.path) && indexRules.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, facts) ?? true));
+    if (!forMain && !(forIndex && forIndex.length)) return;
     const read = timedRead(input, ref.path);
     if (!read.ok) {
-      skipped.push({ file: ref.path, reason: read.reason });
-      continue;
+      if (forMain) skipped.push({ file: ref.path, reason: read.reason });
+      return; // the index pass never reports a file: the main pass lists it when it is one of the reported files
     }
-    filesScanned++;
-    // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
-    if (read.note) errors.push({ file: ref.path, message: read.note });
-    if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
     const t = timing.enabled ? performance.now() : 0;
-    const interested = !combined.test(read.text)
-      ? []
-      : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+    if (forIndex) for (const r of forIndex) if (r.index!.files.prefilter.test(read.text)) indexCandidates.get(r)!.push({ at, ref, text: read.text });
+    if (forMain) {
+      filesScanned++;
+      // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
+      if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
+      if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
+      const interested = !combined.test(read.text)
+        ? []
+        : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+      if (interested.length) main.push({ at, ref, text: read.text, rules: interested });
+    }
     if (timing.enabled) timing.add('prefilter', performance.now() - t);
-    if (!interested.length) continue;
-    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path));
-    trees.delete(ref.path);
+  });
+  timing.count('candidate files (main pass)', main.length);
+
+  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
+  const { indexes, trees } = await buildIndexes(indexRules, facts, indexCandidates, new Set(main.map((m) => m.ref.path)));
+  for (const m of main) {
+    const fileErrors: FileError[] = [];
+    await checkOneFile(m.ref, m.text, m.rules, facts, reporter, fileErrors, indexes, trees.get(m.ref.path));
+    trees.delete(m.ref.path);
+    for (const error of fileErrors) errors.push({ at: m.at, error });
   }
   for (const t of trees.values()) t.dispose();
+  errors.sort((a, b) => a.at - b.at);
 
-  return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors, skipped, filesScanned, directives));
+  return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors.map((e) => e.error), skipped, filesScanned, directives));
 }
 
-/** The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): one parse per selected file, before checkFile. */
+interface IndexCandidate {
+  /** Position in the run's file order. */
+  at: number;
+  ref: SourceFileRef;
+  text: string;
+}
+
+/**
+ * The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): of the files each index's prefilter matched,
+ * the ones its `select` keeps are parsed once, in project order, before checkFile.
+ */
 async function buildIndexes(
   rules: Rule[],
-  input: RunInput,
-  mainWants: (ref: SourceFileRef, text: string) => boolean,
+  facts: ProjectFacts,
+  candidates: Map<Rule, IndexCandidate[]>,
+  mainWants: Set<string>,
 ): Promise<{ indexes: Map<Rule, unknown>; trees: Map<string, ParsedFile<unknown>> }> {
   const out = new Map<Rule, unknown>();
   const trees = new Map<string, ParsedFile<unknown>>();
-  const mainFiles = new Set((input.indexFiles ? input.files : []).map((f) => f.path));
-  const withIndex = rules.filter((r) => r.index);
-  if (!withIndex.length) return { indexes: out, trees };
-  for (const rule of withIndex) out.set(rule, rule.index!.init(input.facts));
-  for (const ref of input.indexFiles ?? input.files) {
-    const wanting = withIndex.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, input.facts) ?? true));
-    if (!wanting.length) continue;
-    const read = timedRead(input, ref.path);
-    if (!read.ok) continue; // listed under skipped by the main pass when it reads the file
-    const interested = timing.time('index pass: prefilter', () => wanting.filter((r) => r.index!.files.prefilter.test(read.text)));
-    if (!interested.length) continue;
+  if (!rules.length) return { indexes: out, trees };
+  // Which rules collect which file, in project order.
+  const wanting = new Map<string, IndexCandidate & { rules: Rule[] }>();
+  for (const rule of rules) {
+    const index = rule.index!.init(facts);
+    out.set(rule, index);
+    const files = candidates.get(rule) ?? [];
+    timing.count('index candidates (prefilter)', files.length);
+    const keep = rule.index!.select ? timing.time('index pass: select', () => rule.index!.select!(files.map((f) => ({ path: f.ref.path, text: f.text })), index, facts)) : undefined;
+    for (const f of files) {
+      if (keep && !keep.has(f.ref.path)) continue;
+      const w = wanting.get(f.ref.path) ?? { ...f, rules: [] };
+      w.rules.push(rule);
+      wanting.set(f.ref.path, w);
+    }
+  }
+  const order = [...wanting.values()].sort((a, b) => a.at - b.at);
+  timing.count('index files parsed', order.length);
+  for (const { ref, text, rules: interested } of order) {
     const adapter = await loadAdapter(ref.language);
     let parsed;
     try {
-      parsed = await timedParse('index pass: parse', adapter, ref, read.text);
+      parsed = await timedParse('index pass: parse', adapter, ref, text);
     } catch {
       continue; // the main pass reports files that cannot be parsed
     }
     try {
-      const file: SourceFile = { path: ref.path, language: ref.language, text: read.text, lines: new LineIndex(read.text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
+      const file: SourceFile = { path: ref.path, language: ref.language, text, lines: new LineIndex(text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
       for (const rule of interested) {
         try {
-          timing.time('index pass: collect', () => rule.index!.collect({ facts: input.facts, file, index: out.get(rule) }));
+          timing.time('index pass: collect', () => rule.index!.collect({ facts, file, index: out.get(rule) }));
         } catch (e) {
           throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
         }
       }
     } finally {
-      if ((!input.indexFiles || mainFiles.has(ref.path)) && mainWants(ref, read.text)) trees.set(ref.path, parsed);
+      if (mainWants.has(ref.path)) trees.set(ref.path, parsed);
       else parsed.dispose();
     }
   }
-  for (const rule of withIndex) {
+  for (const rule of rules) {
     try {
-      timing.time('index pass: finish', () => rule.index!.finish?.(out.get(rule), input.facts));
+      timing.time('index pass: finish', () => rule.index!.finish?.(out.get(rule), facts));
     } catch (e) {
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }

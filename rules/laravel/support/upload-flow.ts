@@ -96,6 +96,11 @@ const emptyFlow = (): Flow => ({ sinks: [], edges: [], props: [] });
 /** Does `expr` carry a tainted value (not only its metadata)? */
 function derives(expr: SyntaxNode | null | undefined, tainted: Set<string>): boolean {
   if (!expr || !tainted.size) return false;
+  // Every key is a node's text without white space, so it is a substring of the expression's: else no walk.
+  const flat = expr.text.replace(/\s+/g, '');
+  let mentioned = false;
+  for (const t of tainted) if (flat.includes(t)) { mentioned = true; break; }
+  if (!mentioned) return false;
   const stack: SyntaxNode[] = [expr];
   while (stack.length) {
     const n = stack.pop()!;
@@ -221,15 +226,34 @@ function calleeOf(call: SyntaxNode, scope: Scope, fn: SyntaxNode, body: SyntaxNo
 }
 
 const descCache = new WeakMap<object, Map<string, SyntaxNode[]>>();
+/** Every node type the walks over a body ask for: one WASM walk per body serves all of them. */
+const BODY_TYPES = ['assignment_expression', 'foreach_statement', ...CALL_TYPES];
 
-/** Descendants of a node by type, computed once per node (flowOf runs once per parameter over the same body). */
+/**
+ * Descendants of a node by type, computed once per node (flowOf runs once per parameter over the same body):
+ * one walk for the union of BODY_TYPES, then filtered (the walk is pre-order, so a filter keeps its order).
+ */
 function descendants(n: SyntaxNode, types: string[]): SyntaxNode[] {
   let perTree = descCache.get(n.tree);
   if (!perTree) descCache.set(n.tree, (perTree = new Map()));
   const key = `${n.id}|${types.join(',')}`;
   let hit = perTree.get(key);
-  if (!hit) perTree.set(key, (hit = n.descendantsOfType(types).filter((x): x is SyntaxNode => !!x)));
+  if (hit) return hit;
+  if (types.every((t) => BODY_TYPES.includes(t))) {
+    const allKey = `${n.id}|*`;
+    let all = perTree.get(allKey);
+    if (!all) perTree.set(allKey, (all = n.descendantsOfType(BODY_TYPES).filter((x): x is SyntaxNode => !!x)));
+    hit = all.filter((x) => types.includes(x.type));
+  } else hit = n.descendantsOfType(types).filter((x): x is SyntaxNode => !!x);
+  perTree.set(key, hit);
   return hit;
+}
+
+/** Promoted constructor parameters of a method; a parameter list without a visibility keyword has none (skips the walk). */
+function promotedParameters(m: SyntaxNode): SyntaxNode[] {
+  const params = m.childForFieldName('parameters');
+  if (!params || !/\b(?:public|private|protected|readonly)\b/i.test(m.text.slice(params.startIndex - m.startIndex))) return [];
+  return m.descendantsOfType('property_promotion_parameter').filter((x): x is SyntaxNode => !!x);
 }
 
 /** What happens to the values in `tainted` inside one function body. */
@@ -312,14 +336,16 @@ function originTaint(fn: SyntaxNode, body: SyntaxNode, scope: Scope, livewirePro
   const out = new Set<string>();
   for (const p of parameters(fn)) if (p.type && UPLOADED_FILE.test(resolveClassName(p.type.replace(/^\?/, ''), scope.imports))) out.add(p.name);
   for (const p of livewireProps) out.add(`$this->${p}`);
-  for (const a of body.descendantsOfType('assignment_expression')) {
+  // Both loops below look for ->file() / ->allFiles() calls: a body that never says so has none.
+  if (!/\b(?:file|allFiles)\b/.test(body.text)) return out;
+  for (const a of descendants(body, ['assignment_expression'])) {
     const right = a?.childForFieldName('right');
     const left = a?.childForFieldName('left');
     if (!a || !right || !left) continue;
     if (isFileCall(right)) out.add(left.text.replace(/\s+/g, ''));
   }
   // Inline `$request->file('x')` passed straight on: a pseudo-variable the call's argument text carries.
-  for (const call of body.descendantsOfType(['member_call_expression', 'nullsafe_member_call_expression', 'scoped_call_expression'])) {
+  for (const call of descendants(body, ['member_call_expression', 'nullsafe_member_call_expression', 'scoped_call_expression'])) {
     if (call && isFileCall(call)) out.add(call.text.replace(/\s+/g, ''));
   }
   return out;
@@ -364,7 +390,7 @@ export function collectUploads(file: SourceFile<SyntaxNode>, index: UploadIndex)
     }
     const methods = body.namedChildren.filter((m): m is SyntaxNode => m?.type === 'method_declaration');
     for (const m of methods) {
-      for (const p of m.descendantsOfType('property_promotion_parameter')) {
+      for (const p of promotedParameters(m)) {
         const type = p?.childForFieldName('type')?.text;
         const pname = p?.childForFieldName('name')?.text;
         if (type && pname) scope.propTypes.set(pname.slice(1), resolveClassName(type.replace(/^\?/, ''), imports));
@@ -392,7 +418,7 @@ export function collectUploads(file: SourceFile<SyntaxNode>, index: UploadIndex)
       const info_: MethodInfo = { params: params.map((p) => (canCarry(p.type, imports) ? flowOf(m, mbody, new Set([p.name]), scope) : emptyFlow())) };
       // Promoted constructor parameters land in the property of the same name.
       if (mname === '__construct') {
-        m.descendantsOfType('property_promotion_parameter').forEach((p) => {
+        promotedParameters(m).forEach((p) => {
           const pn = p?.childForFieldName('name')?.text;
           const i = params.findIndex((x) => x.name === pn);
           if (pn && i >= 0 && !info_.params[i].props.includes(pn.slice(1))) info_.params[i].props.push(pn.slice(1));
