@@ -5,7 +5,7 @@ import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
 import { loadAdapter, type LanguageAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
-import { LineIndex } from '../lang/source-text.js';
+import { LineIndex, lineIdentity, suppressionView } from '../lang/source-text.js';
 import { timing } from './timing.js';
 
 export interface SourceFileRef {
@@ -309,18 +309,34 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
   const occurrences = new Map<string, number>();
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
+  // Per line, computed once: many findings on one long line cost one pass over it (linear), not one each
+  // (issue 11 item 7). Lines up to LIMITS.longLine are used whole, so ordinary fingerprints do not change.
+  const identities = new Map<string, { identity: string; folded: string }>();
+  const suppressions = new Map<string, { s: ReturnType<typeof findSuppression> }>();
   for (const d of drafts) {
     const dedupe = `${d.ruleId}|${d.location.file}|${d.location.line}|${d.location.column}|${d.message}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
     const lines = linesOf(d.location.file);
-    const lineText = lines?.lineText(d.location.line) ?? '';
-    const key = `${d.ruleId}|${d.location.file}|${lineText.replace(/\s+/g, ' ').trim()}`;
+    const lineKey = `${d.location.file}\0${d.location.line}`;
+    let id = identities.get(lineKey);
+    if (!id) {
+      const identity = lineIdentity(lines?.lineText(d.location.line) ?? '');
+      id = { identity, folded: identity.replace(/\s+/g, ' ').trim() };
+      identities.set(lineKey, id);
+    }
+    const key = `${d.ruleId}|${d.location.file}|${id.folded}`;
     const occurrence = occurrences.get(key) ?? 0;
     occurrences.set(key, occurrence + 1);
-    const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, lineText, occurrence) };
-    const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => lines.lineText(d.location.line - 1 - i)) : [];
-    const s = lines ? findSuppression(d.ruleId, lineText, above) : undefined;
+    const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, id.identity, occurrence) };
+    const suppressionKey = `${lineKey}\0${d.ruleId}`;
+    let found = suppressions.get(suppressionKey);
+    if (!found) {
+      const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => suppressionView(lines.lineText(d.location.line - 1 - i))) : [];
+      found = { s: lines ? findSuppression(d.ruleId, suppressionView(lines.lineText(d.location.line)), above) : undefined };
+      suppressions.set(suppressionKey, found);
+    }
+    const s = found.s;
     if (s) {
       suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
       used.add(`${d.location.file}:${d.location.line - s.linesAbove}`);

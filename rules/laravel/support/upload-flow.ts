@@ -172,14 +172,57 @@ function storageDisk(target: SyntaxNode | null, call: SyntaxNode, scope: Scope, 
     return diskRef(callArgs(target)[0]?.value, scope);
   }
   if (target.type === 'variable_name') {
-    for (const a of descendants(body, ['assignment_expression'])) {
-      if (a.startIndex > call.startIndex || a.childForFieldName('left')?.text !== target.text) continue;
-      const right = a.childForFieldName('right');
-      if (right?.type === 'scoped_call_expression' && right.childForFieldName('name')?.text === 'disk' && isStorage(right.childForFieldName('scope'))) return diskRef(callArgs(right)[0]?.value, scope);
-    }
+    // The first `$disk = Storage::disk(...)` of this variable in the body, if it comes before the call.
+    const first = firstAssigned(body, target.text, 'storage-disk', (right) => right.type === 'scoped_call_expression' && right.childForFieldName('name')?.text === 'disk' && isStorage(right.childForFieldName('scope')) ? right : undefined);
+    if (first && first.start <= call.startIndex) return diskRef(callArgs(first.value)[0]?.value, scope);
   }
   return undefined;
 }
+
+/** Assignments in a body by the text of their left side, in document order (one pass per body). */
+function assignmentsByName(body: SyntaxNode): Map<string, SyntaxNode[]> {
+  let perTree = descCache.get(body.tree);
+  if (!perTree) descCache.set(body.tree, (perTree = new Map()));
+  const key = `${body.id}|by-name`;
+  let hit = byNameCache.get(perTree)?.get(key);
+  if (hit) return hit;
+  hit = new Map();
+  for (const a of descendants(body, ['assignment_expression'])) {
+    const left = a.childForFieldName('left')?.text;
+    if (left === undefined) continue;
+    const list = hit.get(left) ?? [];
+    list.push(a);
+    hit.set(left, list);
+  }
+  if (!byNameCache.has(perTree)) byNameCache.set(perTree, new Map());
+  byNameCache.get(perTree)!.set(key, hit);
+  return hit;
+}
+const byNameCache = new WeakMap<object, Map<string, Map<string, SyntaxNode[]>>>();
+
+/**
+ * The first assignment (document order) of `name` in `body` whose right side `pick` accepts, with what pick
+ * returned; computed once per body, name and question, so a method with thousands of calls stays linear.
+ */
+function firstAssigned<T>(body: SyntaxNode, name: string, question: string, pick: (right: SyntaxNode, a: SyntaxNode) => T | undefined): { start: number; value: T } | undefined {
+  let perTree = firstCache.get(body.tree);
+  if (!perTree) firstCache.set(body.tree, (perTree = new Map()));
+  const key = `${body.id}|${question}|${name}`;
+  if (perTree.has(key)) return perTree.get(key) as { start: number; value: T } | undefined;
+  perTree.set(key, undefined); // a cycle (`$a = $a`) finds nothing rather than recursing for ever
+  let found: { start: number; value: T } | undefined;
+  for (const a of assignmentsByName(body).get(name) ?? []) {
+    const right = a.childForFieldName('right');
+    const value = right ? pick(right, a) : undefined;
+    if (value !== undefined) {
+      found = { start: a.startIndex, value };
+      break;
+    }
+  }
+  perTree.set(key, found);
+  return found;
+}
+const firstCache = new WeakMap<object, Map<string, unknown>>();
 
 function classOfExpr(n: SyntaxNode | null, scope: Scope, fn: SyntaxNode, body: SyntaxNode): string | undefined {
   if (!n) return undefined;
@@ -198,11 +241,9 @@ function classOfExpr(n: SyntaxNode | null, scope: Scope, fn: SyntaxNode, body: S
   if (n.type === 'variable_name') {
     const param = parameters(fn).find((p) => p.name === n.text);
     if (param?.type) return resolveClassName(param.type.replace(/^\?/, ''), scope.imports);
-    for (const a of descendants(body, ['assignment_expression'])) {
-      if (a.startIndex > n.startIndex || a.childForFieldName('left')?.text !== n.text) continue;
-      const c = classOfExpr(a.childForFieldName('right'), scope, fn, body);
-      if (c) return c;
-    }
+    // The first assignment of the variable whose value has a known class, if it comes before this use.
+    const first = firstAssigned(body, n.text, `class:${fn.id}`, (right) => classOfExpr(right, scope, fn, body));
+    if (first && first.start <= n.startIndex) return first.value;
   }
   return undefined;
 }
@@ -512,6 +553,7 @@ function resolveDisk(index: UploadIndex, laravel: LaravelFacts, disk: DiskRef): 
 export function finishUploadIndex(index: UploadIndex, facts: ProjectFacts): void {
   const laravel = laravelOf(facts);
   if (!laravel) return;
+  const reported = new Set<string>();
   for (const entry of index.entries) {
     const found: { sink: Sink; via: Location[] }[] = [];
     reach(index, entry.flow, new Set(), [], found); // writes the controller makes itself are also reported by checkFile: deduplicated there
@@ -525,7 +567,10 @@ export function finishUploadIndex(index: UploadIndex, facts: ProjectFacts): void
       const list = index.findings.get(sink.location.file) ?? [];
       index.findings.set(sink.location.file, list);
       const related = via.map((l) => ({ file: l.file, line: l.line, message: 'the upload is handed on here' }));
-      if (list.some((f) => f.location.line === sink.location.line && f.location.column === sink.location.column)) continue;
+      // One finding per write position (a Set: a file with thousands of writes was quadratic here).
+      const at = `${sink.location.file}:${sink.location.line}:${sink.location.column}`;
+      if (reported.has(at)) continue;
+      reported.add(at);
       list.push({ location: sink.location, message: `A user upload${via.length ? ` handed on from ${via[0].file}:${via[0].line}` : ''} is written by ${where}: the file exists only on the server that took the request.`, related });
     }
   }
