@@ -44,6 +44,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--changed [rev]', 'report on the files changed since REV (default: the merge base with the default branch)')
     .option('-q, --quiet', 'report errors only')
     .option('--max-warnings <n>', 'exit 1 when there are more than N warnings')
+    .option('--cache', 'keep each file\'s results between runs and audit only changed files again (never changes findings)')
+    .option('--cache-location <path>', 'the cache file or folder (default: node_modules/.cache/statelint/ when the project has node_modules, else .statelintcache)')
     .option('--timing', 'print where the time went (module loading, config, reading, parsing, each rule) to stderr')
     .option('--report-unused-suppressions', 'report statelint-ignore comments that suppress nothing or name an unknown rule')
     .addOption(failOnOption())

@@ -7,6 +7,7 @@ import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles }
 import { loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { timing } from '../engine/timing.js';
+import { cacheLocation } from '../project/cache-file.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
@@ -39,6 +40,8 @@ export interface AuditFlags {
   maxWarnings?: string;
   reportUnusedSuppressions?: boolean;
   progress?: boolean;
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 const COMMANDS = ['audit', 'live', 'rules', 'explain', 'config', 'env', 'hook'];
@@ -232,7 +235,9 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, fromCl
       converged: fixed.fixes.converged,
     };
   } else {
-    result = await audit(options);
+    // --cache serves the plain audit (a fix pass audits an edited overlay: nothing to reuse).
+    result = await audit({ ...options, cacheFile: flags.cache ? cacheLocation(root, flags.cacheLocation) : undefined });
+    if (result.cacheWarning) io.stderr(`statelint: the cache was not written: ${result.cacheWarning}\n`);
   }
   if (flags.quiet) {
     // --quiet: errors only, as ESLint's --quiet; the counts and the exit code follow what is shown.

@@ -7,6 +7,7 @@ import { directivesIn, findSuppression, type Directive } from './suppressions.js
 import { loadAdapter, type LanguageAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex, lineIdentity, suppressionView } from '../lang/source-text.js';
 import { timing } from './timing.js';
+import { sha256, type ResultCache } from './cache.js';
 
 export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
@@ -32,6 +33,8 @@ export interface RunInput {
   indexFiles?: SourceFileRef[];
   /** Run the project-level checks (config rules); a partial run on files that decide no config skips them. */
   projectChecks?: boolean;
+  /** Per-file results of earlier runs (--cache); unchanged files are not parsed or checked again. */
+  cache?: ResultCache;
   /** Report suppression directives that silence nothing or name an unknown rule (all known rule ids). */
   unusedSuppressions?: { knownRuleIds: Set<string> };
 }
@@ -95,7 +98,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const mainPaths = new Set(input.files.map((f) => f.path));
   const indexPaths = new Set((input.indexFiles ?? input.files).map((f) => f.path));
   const all = [...(input.indexFiles ?? input.files), ...input.files.filter((f) => !indexPaths.has(f.path))];
-  const main: { at: number; ref: SourceFileRef; text: string; rules: Rule[] }[] = [];
+  const main: { at: number; ref: SourceFileRef; text: string; rules: Rule[]; hash?: string }[] = [];
   const indexCandidates = new Map<Rule, IndexCandidate[]>(indexRules.map((r) => [r, []]));
   all.forEach((ref, at) => {
     const forMain = mainPaths.has(ref.path) && languages.has(ref.language);
@@ -116,20 +119,44 @@ export async function runRules(input: RunInput): Promise<RunResult> {
       const interested = !combined.test(read.text)
         ? []
         : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
-      if (interested.length) main.push({ at, ref, text: read.text, rules: interested });
+      if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
     }
     if (timing.enabled) timing.add('prefilter', performance.now() - t);
   });
   timing.count('candidate files (main pass)', main.length);
 
-  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
-  const { indexes, trees } = await buildIndexes(indexRules, facts, indexCandidates, new Set(main.map((m) => m.ref.path)));
+  // --cache: files whose text (and, for index rules, the index's inputs) are unchanged replay their results.
+  const cache = input.cache;
+  const indexKey = cache && indexRules.length ? sha256([...indexCandidates].map(([r, files]) => `${r.meta.id}\0${files.map((f) => `${f.ref.path}\0${sha256(f.text)}`).join('\0')}`).join('\n')) : undefined;
+  const todo: typeof main = [];
+  // Each file's drafts, in file order whether replayed or computed (ties in finalize's sort keep this order).
+  const perFile = new Map<string, Draft[]>();
   for (const m of main) {
+    const hit = cache?.lookup(m.ref.path, m.hash!, m.rules.some((r) => r.index) ? indexKey : undefined);
+    if (!hit) {
+      todo.push(m);
+      continue;
+    }
+    perFile.set(m.ref.path, hit.drafts as Draft[]);
+    for (const error of hit.errors) errors.push({ at: m.at, error });
+  }
+  if (cache) timing.count('cache hits', main.length - todo.length);
+  // The index only serves the index rules' checkFile: when no file left to check needs it, it is not built.
+  const needIndex = indexRules.filter((r) => todo.some((m) => m.rules.includes(r)));
+  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
+  const { indexes, trees } = await buildIndexes(needIndex, facts, indexCandidates, new Set(todo.map((m) => m.ref.path)));
+  for (const m of todo) {
     const fileErrors: FileError[] = [];
+    const before = drafts.length;
     await checkOneFile(m.ref, m.text, m.rules, facts, reporter, fileErrors, indexes, trees.get(m.ref.path));
     trees.delete(m.ref.path);
     for (const error of fileErrors) errors.push({ at: m.at, error });
+    const own = drafts.splice(before);
+    perFile.set(m.ref.path, own);
+    cache?.store(m.ref.path, m.hash!, m.rules.some((r) => r.index) ? indexKey : undefined, own, fileErrors);
   }
+  for (const m of main) drafts.push(...(perFile.get(m.ref.path) ?? []));
+  if (cache) for (const ref of all) cache.keep(ref.path);
   for (const t of trees.values()) t.dispose();
   errors.sort((a, b) => a.at - b.at);
 
