@@ -94,35 +94,46 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const directives = new Map<string, Directive[]>();
 
   // One read per file for both passes: the index's candidates (whole project) and the main pass's (the files
-  // reported on). Only the texts one of them needs are kept.
+  // reported on). Only the texts one of them needs are kept. Files outside the reported ones (a partial run:
+  // --staged, --changed) are read for the index only when a reported file is checked by an index rule.
   const mainPaths = new Set(input.files.map((f) => f.path));
   const indexPaths = new Set((input.indexFiles ?? input.files).map((f) => f.path));
   const all = [...(input.indexFiles ?? input.files), ...input.files.filter((f) => !indexPaths.has(f.path))];
   const main: { at: number; ref: SourceFileRef; text: string; rules: Rule[]; hash?: string }[] = [];
   const indexCandidates = new Map<Rule, IndexCandidate[]>(indexRules.map((r) => [r, []]));
+  const indexWanting = (ref: SourceFileRef) => (indexPaths.has(ref.path) ? indexRules.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, facts) ?? true)) : []);
+  const forIndex = (at: number, ref: SourceFileRef, text: string, wanting: Rule[]) => {
+    for (const r of wanting) if (r.index!.files.prefilter.test(text)) indexCandidates.get(r)!.push({ at, ref, text });
+  };
   all.forEach((ref, at) => {
-    const forMain = mainPaths.has(ref.path) && languages.has(ref.language);
-    const forIndex = indexPaths.has(ref.path) && indexRules.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, facts) ?? true));
-    if (!forMain && !(forIndex && forIndex.length)) return;
+    if (!mainPaths.has(ref.path) || !languages.has(ref.language)) return;
     const read = timedRead(input, ref.path);
     if (!read.ok) {
-      if (forMain) skipped.push({ file: ref.path, reason: read.reason });
-      return; // the index pass never reports a file: the main pass lists it when it is one of the reported files
+      skipped.push({ file: ref.path, reason: read.reason });
+      return;
     }
     const t = timing.enabled ? performance.now() : 0;
-    if (forIndex) for (const r of forIndex) if (r.index!.files.prefilter.test(read.text)) indexCandidates.get(r)!.push({ at, ref, text: read.text });
-    if (forMain) {
-      filesScanned++;
-      // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
-      if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
-      if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
-      const interested = !combined.test(read.text)
-        ? []
-        : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
-      if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
-    }
+    forIndex(at, ref, read.text, indexWanting(ref));
+    filesScanned++;
+    // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
+    if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
+    if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
+    const interested = !combined.test(read.text)
+      ? []
+      : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+    if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
     if (timing.enabled) timing.add('prefilter', performance.now() - t);
   });
+  if (main.some((m) => m.rules.some((r) => r.index))) {
+    all.forEach((ref, at) => {
+      if (mainPaths.has(ref.path) && languages.has(ref.language)) return; // read above
+      const wanting = indexWanting(ref);
+      if (!wanting.length) return;
+      const read = timedRead(input, ref.path);
+      if (read.ok) timing.time('prefilter', () => forIndex(at, ref, read.text, wanting)); // the index never reports a file
+    });
+    for (const list of indexCandidates.values()) list.sort((a, b) => a.at - b.at);
+  }
   timing.count('candidate files (main pass)', main.length);
 
   // --cache: files whose text (and, for index rules, the index's inputs) are unchanged replay their results.
