@@ -9,6 +9,7 @@ import { UsageError } from './commands/errors.js';
 import { colorLevel, defaultIO, stdoutFailed, withSafeStderr, type CliIO, type Format } from './commands/output.js';
 import { explainRule, listRules } from './commands/rules.js';
 import { RuleFailure } from './engine/errors.js';
+import { timing } from './engine/timing.js';
 import { FORMAT_IDS } from './report/index.js';
 import { ECOSYSTEMS } from './ecosystems/registry.js';
 
@@ -43,6 +44,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--changed [rev]', 'report on the files changed since REV (default: the merge base with the default branch)')
     .option('-q, --quiet', 'report errors only')
     .option('--max-warnings <n>', 'exit 1 when there are more than N warnings')
+    .option('--cache', 'keep each file\'s results between runs and audit only changed files again (never changes findings)')
+    .option('--cache-location <path>', 'the cache file or folder (default: node_modules/.cache/statelint/ when the project has node_modules, else .statelintcache)')
+    .option('--timing', 'print where the time went (module loading, config, reading, parsing, each rule) to stderr')
     .option('--report-unused-suppressions', 'report statelint-ignore comments that suppress nothing or name an unknown rule')
     .addOption(failOnOption())
     .option('--dotenv <file>', 'env file to resolve config with (repeatable; later files win; default .env, else .env.example)', collect)
@@ -143,6 +147,7 @@ function rejectNodeOptionFlags(argv: string[]): void {
 
 /** Parses argv, runs the command and returns the exit code (never calls process.exit). */
 export async function main(argv: string[], given: CliIO = defaultIO): Promise<number> {
+  if (argv.includes('--timing')) await startTiming();
   // Messages name project files and settings values: their control characters are escaped.
   const io = withSafeStderr(given);
   let code = 0;
@@ -159,6 +164,7 @@ export async function main(argv: string[], given: CliIO = defaultIO): Promise<nu
     rejectNodeOptionFlags(argv);
     // --debug works with every command: it only changes how internal errors are printed.
     await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
+    if (timing.enabled) io.stderr(await timingReport());
     return stdoutFailed() ? 2 : code;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -175,4 +181,20 @@ export async function main(argv: string[], given: CliIO = defaultIO): Promise<nu
     io.stderr(`statelint: internal error: ${(e as Error).message}${where}${debug ? `\n${(e as Error).stack ?? ''}` : '; run with --debug for the stack'}\n`);
     return 2;
   }
+}
+
+/** --timing: the process's start-up (before main) is measured from Node's own clock. */
+async function startTiming(): Promise<void> {
+  timing.enabled = true;
+  const boot = (await import('node:perf_hooks')).performance.nodeTiming.bootstrapComplete;
+  timing.add('node start-up', boot);
+  timing.add('module loading (cli and its imports)', performance.now() - boot);
+}
+
+async function timingReport(): Promise<string> {
+  const { parserLoad } = await import('./lang/php.js');
+  if (parserLoad.ms) timing.add('  of the above: parser load (WASM compile)', parserLoad.ms);
+  const text = `statelint timing (ms; phases summed over the run)\n${timing.format()}`;
+  timing.reset();
+  return text;
 }

@@ -7,6 +7,7 @@ import { diskDriver, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
 import { isHttpReachablePath } from './support/http.js';
 import { checkUploadDefaults } from './support/upload-defaults.js';
+import { selectUploadFiles } from './support/upload-select.js';
 import { collectUploads, finishUploadIndex, newUploadIndex, type UploadIndex } from './support/upload-flow.js';
 
 const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
@@ -26,33 +27,74 @@ function isUpload(expr: SyntaxNode | null, root: SyntaxNode): boolean {
   if (expr.type === 'variable_name') return variableHoldsUpload(expr, root);
   if (expr.type === 'member_access_expression' && expr.childForFieldName('object')?.text === '$this') {
     const cls = closest(expr, 'class_declaration');
-    return !!cls && /\buse\s+[\w\\]*WithFileUploads\b/.test(cls.text);
+    return !!cls && memo(cls, 'livewire', () => /\buse\s+[\w\\]*WithFileUploads\b/.test(cls.text));
   }
   return false;
 }
 
-function variableHoldsUpload(variable: SyntaxNode, root: SyntaxNode): boolean {
-  const fn = enclosingFunction(variable);
-  const imports = fileImports(root);
-  if (fn) {
-    const param = parameters(fn).find((p) => p.name === variable.text);
-    if (param?.type && UPLOADED_FILE.test(resolveClassName(param.type.replace(/^\?/, ''), imports))) return true;
-  }
-  const scope = fn ?? root;
-  const name = variable.text;
+/**
+ * Per-tree caches (issue 11 item 7): a method with thousands of `$f->store()` calls walked the method once per
+ * call, and a one-line 1 MB file took minutes. Each scope is now walked once per file.
+ */
+const caches = new WeakMap<object, Map<string, unknown>>();
+function memo<T>(node: SyntaxNode, kind: string, compute: () => T): T {
+  let perTree = caches.get(node.tree);
+  if (!perTree) caches.set(node.tree, (perTree = new Map()));
+  const key = `${kind}:${node.id}`;
+  if (!perTree.has(key)) perTree.set(key, compute());
+  return perTree.get(key) as T;
+}
+
+/** The values assigned to one variable in a scope, in document order, checked lazily and once each. */
+interface Assigned {
+  values: { start: number; value: SyntaxNode }[];
+  /** Next value to check. */
+  next: number;
+  /** Start of the first assignment found to hold an upload (Infinity: none found yet). */
+  first: number;
+}
+
+/** One walk of a scope: every `$x = ...` and `foreach (... as $x)`, by variable, in document order. */
+function assignmentsIn(scope: SyntaxNode): Map<string, Assigned> {
+  const out = new Map<string, Assigned>();
+  const add = (name: string, start: number, value: SyntaxNode) => {
+    let a = out.get(name);
+    if (!a) out.set(name, (a = { values: [], next: 0, first: Infinity }));
+    a.values.push({ start, value });
+  };
   const stack: SyntaxNode[] = [scope];
   while (stack.length) {
     const n = stack.pop()!;
-    if (n.startIndex >= variable.startIndex) continue;
-    if (n.type === 'assignment_expression' && n.childForFieldName('left')?.text === name && isUpload(n.childForFieldName('right'), root)) return true;
-    if (n.type === 'foreach_statement') {
+    if (n.type === 'assignment_expression') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (left && right) add(left.text, n.startIndex, right);
+    } else if (n.type === 'foreach_statement') {
       const [iterated, value] = n.namedChildren;
       const target = value?.type === 'pair' ? value.namedChildren[1] : value;
-      if (target?.text === name && iterated && isUpload(iterated, root)) return true;
+      if (target && iterated) add(target.text, n.startIndex, iterated);
     }
-    for (const c of n.namedChildren) if (c && c.startIndex < variable.startIndex) stack.push(c);
+    const children = n.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) if (children[i]) stack.push(children[i]!);
   }
-  return false;
+  return out;
+}
+
+/** Was an upload assigned to this variable before it is used here (in its function, else the file)? */
+function variableHoldsUpload(variable: SyntaxNode, root: SyntaxNode): boolean {
+  const fn = enclosingFunction(variable);
+  if (fn) {
+    const param = memo(fn, 'params', () => parameters(fn)).find((p) => p.name === variable.text);
+    if (param?.type && UPLOADED_FILE.test(resolveClassName(param.type.replace(/^\?/, ''), fileImports(root)))) return true;
+  }
+  const scope = fn ?? root;
+  const a = memo(scope, 'assignments', () => assignmentsIn(scope)).get(variable.text);
+  if (!a) return false;
+  while (a.first === Infinity && a.next < a.values.length && a.values[a.next].start < variable.startIndex) {
+    const candidate = a.values[a.next++];
+    if (isUpload(candidate.value, root)) a.first = candidate.start;
+  }
+  return a.first < variable.startIndex;
 }
 
 /** The disk named by store()'s options argument: 'disk' or ['disk' => 'disk'] (undefined = default disk, null = unknown). */
@@ -106,6 +148,12 @@ export default defineRule({
       include: (path, facts) => isAppCode(path, facts) && !/^(database|resources)\//.test(path),
     },
     init: () => newUploadIndex(),
+    // Parse only the files that can take part in a flow to a write (support/upload-select.ts); the media
+    // library's `->useDisk()` is a text fact of every candidate.
+    select: (files, index) => {
+      if (files.some((f) => /->\s*useDisk\s*\(/.test(f.text))) (index as UploadIndex).mediaUseDisk = true;
+      return selectUploadFiles(files);
+    },
     collect: ({ file, index }) => collectUploads(file, index as UploadIndex),
     finish: (index, facts) => finishUploadIndex(index as UploadIndex, facts),
   },

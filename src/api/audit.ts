@@ -7,6 +7,10 @@ import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
 import { languagesOf, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
+import { timing } from '../engine/timing.js';
+import { ResultCache, sha256 } from '../engine/cache.js';
+import { buildIdentity, readCacheFile, writeCacheFile } from '../project/cache-file.js';
+import { RecordingFs } from './cache.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
@@ -47,8 +51,10 @@ export interface AuditOptions {
   reportUnusedSuppressions?: boolean;
   /** A workload of the deployment manifests whose environment goes on top of the env files (--workload). */
   workload?: string;
-  /** Progress of the file pass (files done, files in the run); for a progress display, never for results. */
-  onProgress?: (done: number, total: number) => void;
+  /** Progress of the file passes (reading and prefiltering, then analysing the candidates); for a display only. */
+  onProgress?: (phase: 'reading' | 'analysing', done: number, total: number) => void;
+  /** --cache: per-file results kept in this file between runs (src/engine/cache.ts); never changes findings. */
+  cacheFile?: string;
 }
 
 export interface AuditResult {
@@ -59,6 +65,8 @@ export interface AuditResult {
   lineText(file: string, line: number): string | undefined;
   /** The loaded ecosystems by id (their facts and config views). */
   loaded: Map<string, LoadedEcosystem>;
+  /** Why the --cache file could not be written, when it could not. */
+  cacheWarning?: string;
 }
 
 /** The ecosystems of a project: detected with evidence, plus the ones forced with --ecosystem. */
@@ -132,13 +140,18 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const started = performance.now();
   const root = opts.fs?.root ?? resolveRoot(opts.path);
   const fs = opts.fs ?? new DiskFs(root);
-  const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
+  const detected = timing.time('ecosystem detection', () => detectEcosystems(fs, opts.ecosystems, opts.configDir));
   if (!detected.length) throw nothingToAudit(opts.path);
   const ids = detected.map((d) => d.ecosystem.id);
-  const allRules = opts.rules ?? (await loadRules(ids));
+  const allRules = opts.rules ?? (await timing.timeAsync('rule modules loading', () => loadRules(ids)));
   const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
-  const discovery = discoverFiles(fs, languagesOf(rules), opts.ignore);
-  const { facts, loaded } = await loadProject(opts, fs, discovery.files);
+  const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
+  timing.count('files discovered', discovery.files.length);
+  // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
+  const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
+  // Detection runs again inside loadProject (cheap: a few exists() calls); the rest is config resolution.
+  const { facts, loaded } = await timing.timeAsync('config resolution (ecosystem load)', () => loadProject(opts, recording ?? fs, discovery.files));
+  const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
   const inScope = scopeFilter(opts.only);
   const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -153,9 +166,11 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     read,
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),
-    onFile: opts.onProgress,
+    onProgress: opts.onProgress,
     unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set((await loadRules()).map((r) => r.meta.id)) } : undefined,
+    cache,
   });
+  const cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;
   if (opts.only) {
     // A config finding decided in a file outside the named ones still belongs to the run that named its config.
     result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
@@ -179,7 +194,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     notAnalysed: result.skipped.map((s) => s.file),
     partial: !!opts.only,
   };
-  const checklist = [...loaded.values()].flatMap((l) => l.checklist(result.findings, context));
+  const checklist = timing.time('checklist', () => [...loaded.values()].flatMap((l) => l.checklist(result.findings, context)));
   const report: Report = {
     schemaVersion: 1,
     tool: { name: 'statelint', version: TOOL_VERSION },
@@ -211,7 +226,22 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     return lineCache.get(file)?.lineText(line);
   };
   const metas = [...allRules.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
-  return { report, rootAbsolute: root, rules: metas, lineText, loaded };
+  return { report, rootAbsolute: root, rules: metas, lineText, loaded, ...(cacheWarning ? { cacheWarning } : {}) };
+}
+
+/** What every cached result depends on besides its file: this build, the rules, the options, the facts' inputs. */
+function cacheKey(opts: AuditOptions, rules: Rule[], files: SourceFileRef[], recording: RecordingFs): string {
+  const options = { ...opts, path: undefined, fs: undefined, only: undefined, baseline: undefined, cacheFile: undefined, rules: undefined };
+  return sha256(
+    JSON.stringify({
+      tool: TOOL_VERSION,
+      build: buildIdentity(),
+      rules: rules.map((r) => [r.meta.id, opts.severities?.[r.meta.id] ?? r.meta.severity]),
+      options,
+      files: sha256(files.map((f) => f.path).join('\n')),
+      facts: recording.digest(),
+    }),
+  );
 }
 
 /** Whether a project path is among the named files or under a named folder ('.' names everything). */

@@ -7,6 +7,8 @@ import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles }
 import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
+import { timing } from '../engine/timing.js';
+import { cacheLocation } from '../project/cache-file.js';
 import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
@@ -39,6 +41,8 @@ export interface AuditFlags {
   maxWarnings?: string;
   reportUnusedSuppressions?: boolean;
   progress?: boolean;
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 const COMMANDS = ['audit', 'live', 'rules', 'explain', 'config', 'env', 'hook'];
@@ -254,7 +258,9 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
       converged: fixed.fixes.converged,
     };
   } else {
-    result = await audit(options);
+    // --cache serves the plain audit (a fix pass audits an edited overlay: nothing to reuse).
+    result = await audit({ ...options, cacheFile: flags.cache ? cacheLocation(root, flags.cacheLocation) : undefined });
+    if (result.cacheWarning) io.stderr(`statelint: the cache was not written: ${result.cacheWarning}\n`);
   }
   if (flags.quiet) {
     // --quiet: errors only, as ESLint's --quiet; the counts and the exit code follow what is shown.
@@ -266,7 +272,7 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
   }
   progress.finish();
   const columns = flags.output ? undefined : io.columns;
-  const text = render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk);
+  const text = timing.time('report rendering', () => render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk));
   emit(text, flags.output, io);
   if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
   const warnings = result.report.findings.filter((f) => f.severity === 'warning').length;

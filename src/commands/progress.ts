@@ -7,7 +7,7 @@ const REDRAW_MS = 100;
 
 export interface Progress {
   /** The callback for `audit({ onProgress })`. */
-  update(done: number, total: number): void;
+  update(phase: 'reading' | 'analysing', done: number, total: number): void;
   /** Clears the line before the report or an error is printed. */
   finish(): void;
 }
@@ -15,7 +15,7 @@ export interface Progress {
 const silent: Progress = { update: () => {}, finish: () => {} };
 
 /**
- * One self-overwriting line on stderr ("analysing 1,200/5,000 files") for long runs in a terminal.
+ * One self-overwriting line on stderr ("reading 1,200/5,000 files", then "analysing 30/81 files") for long runs in a terminal.
  * Only when stderr is a TTY and not turned off (--no-progress): stdout carries only the report, and logs
  * of CI or hooks get no carriage returns. Time is checked on each update rather than with a timer: the
  * file pass is synchronous work, so a timer would not fire until it ends.
@@ -26,12 +26,12 @@ export function createProgress(io: CliIO, enabled: boolean, now: () => number = 
   let lastDraw = -Infinity;
   let shown = false;
   return {
-    update(done, total) {
+    update(phase, done, total) {
       const t = now();
       if (t - started < delayMs || (t - lastDraw < REDRAW_MS && done !== total)) return;
       lastDraw = t;
       shown = true;
-      io.stderr(`\r\x1b[2Kstatelint: analysing ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} files`);
+      io.stderr(`\r\x1b[2Kstatelint: ${phase} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} files`);
     },
     finish() {
       if (shown) io.stderr('\r\x1b[2K');

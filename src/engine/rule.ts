@@ -68,6 +68,12 @@ export interface FileContext<N = unknown> {
 export interface IndexQuery<N = unknown, S = unknown> {
   files: FileQuery;
   init(facts: ProjectFacts): S;
+  /**
+   * Of the files `files` selected (path and text, project order), the ones to parse and collect; default all.
+   * For an index that can tell from the text that a file cannot contribute (upload-select.ts). It must only
+   * leave out files whose collect() would change nothing in the finished index's results.
+   */
+  select?(files: { path: string; text: string }[], index: S, facts: ProjectFacts): Set<string>;
   collect(ctx: { facts: ProjectFacts; file: SourceFile<N>; index: S }): void;
   finish?(index: S, facts: ProjectFacts): void;
 }

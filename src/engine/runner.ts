@@ -4,8 +4,10 @@ import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
 import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
-import { loadAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
+import { loadAdapter, type LanguageAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex, lineIdentity, suppressionView } from '../lang/source-text.js';
+import { timing } from './timing.js';
+import { sha256, type ResultCache } from './cache.js';
 
 export interface SourceFileRef {
   /** Path relative to the project root, forward slashes. */
@@ -31,10 +33,12 @@ export interface RunInput {
   indexFiles?: SourceFileRef[];
   /** Run the project-level checks (config rules); a partial run on files that decide no config skips them. */
   projectChecks?: boolean;
+  /** Per-file results of earlier runs (--cache); unchanged files are not parsed or checked again. */
+  cache?: ResultCache;
   /** Report suppression directives that silence nothing or name an unknown rule (all known rule ids). */
   unusedSuppressions?: { knownRuleIds: Set<string> };
-  /** Called after each file of the main pass (progress display); must be cheap. */
-  onFile?: (done: number, total: number) => void;
+  /** Progress for a display (files read and prefiltered, then candidate files analysed); must be cheap. */
+  onProgress?: (phase: 'reading' | 'analysing', done: number, total: number) => void;
 }
 
 /** The pseudo-rule under which unused suppression directives are reported (ESLint's unused disable directives). */
@@ -65,7 +69,8 @@ type Reporter = (rule: Rule, file?: SourceFile) => (r: ReportInput) => void;
 export async function runRules(input: RunInput): Promise<RunResult> {
   const { facts } = input;
   const drafts: Draft[] = [];
-  const errors: FileError[] = [];
+  // Errors carry the position of their file in the run, so they come out in file order whichever pass found them.
+  const errors: { at: number; error: FileError }[] = [];
   const skipped: SkippedFile[] = [];
   const active = input.rules.filter((r) => severityOf(r, input.severities) !== 'off' && facts.ecosystems.includes(r.meta.ecosystem));
 
@@ -77,90 +82,167 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   for (const rule of active) {
     if (!rule.check || input.projectChecks === false) continue;
     try {
-      rule.check({ facts, report: reporter(rule) });
+      timing.time('rules: project-level checks', () => rule.check!({ facts, report: reporter(rule) }));
     } catch (e) {
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
   }
 
   const fileRules = active.filter((r) => r.files && r.checkFile);
-  const languagesMain = new Set(fileRules.flatMap((r) => r.files!.languages));
-  const combinedMain = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
-  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
-  const { indexes, trees } = await buildIndexes(fileRules, input, (ref, text) => languagesMain.has(ref.language) && combinedMain.test(text));
+  const indexRules = fileRules.filter((r) => r.index);
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
   const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
   let filesScanned = 0;
   const directives = new Map<string, Directive[]>();
+
+  // One read per file for both passes: the index's candidates (whole project) and the main pass's (the files
+  // reported on). Only the texts one of them needs are kept. Files outside the reported ones (a partial run:
+  // --staged, --changed) are read for the index only when a reported file is checked by an index rule.
+  const mainPaths = new Set(input.files.map((f) => f.path));
+  const indexPaths = new Set((input.indexFiles ?? input.files).map((f) => f.path));
+  const all = [...(input.indexFiles ?? input.files), ...input.files.filter((f) => !indexPaths.has(f.path))];
+  const main: { at: number; ref: SourceFileRef; text: string; rules: Rule[]; hash?: string }[] = [];
+  const indexCandidates = new Map<Rule, IndexCandidate[]>(indexRules.map((r) => [r, []]));
+  const indexWanting = (ref: SourceFileRef) => (indexPaths.has(ref.path) ? indexRules.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, facts) ?? true)) : []);
+  const forIndex = (at: number, ref: SourceFileRef, text: string, wanting: Rule[]) => {
+    for (const r of wanting) if (r.index!.files.prefilter.test(text)) indexCandidates.get(r)!.push({ at, ref, text });
+  };
   let done = 0;
-  for (const ref of input.files) {
-    input.onFile?.(++done, input.files.length);
-    if (!languages.has(ref.language)) continue;
-    const read = input.read(ref.path);
+  all.forEach((ref, at) => {
+    if (!mainPaths.has(ref.path)) return;
+    input.onProgress?.('reading', ++done, mainPaths.size);
+    if (!languages.has(ref.language)) return;
+    const read = timedRead(input, ref.path);
     if (!read.ok) {
       skipped.push({ file: ref.path, reason: read.reason });
-      continue;
+      return;
     }
+    const t = timing.enabled ? performance.now() : 0;
+    forIndex(at, ref, read.text, indexWanting(ref));
     filesScanned++;
     // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
-    if (read.note) errors.push({ file: ref.path, message: read.note });
+    if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
-    if (!combined.test(read.text)) continue;
-    const interested = fileRules.filter(
-      (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true),
-    );
-    if (!interested.length) continue;
-    await checkOneFile(ref, read.text, interested, facts, reporter, errors, indexes, trees.get(ref.path), skipped);
-    trees.delete(ref.path);
+    const interested = !combined.test(read.text)
+      ? []
+      : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+    if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
+    if (timing.enabled) timing.add('prefilter', performance.now() - t);
+  });
+  if (main.some((m) => m.rules.some((r) => r.index))) {
+    all.forEach((ref, at) => {
+      if (mainPaths.has(ref.path) && languages.has(ref.language)) return; // read above
+      const wanting = indexWanting(ref);
+      if (!wanting.length) return;
+      const read = timedRead(input, ref.path);
+      if (read.ok) timing.time('prefilter', () => forIndex(at, ref, read.text, wanting)); // the index never reports a file
+    });
+    for (const list of indexCandidates.values()) list.sort((a, b) => a.at - b.at);
   }
-  for (const t of trees.values()) t.dispose();
+  timing.count('candidate files (main pass)', main.length);
 
-  return finalize(drafts, input, errors, skipped, filesScanned, directives);
+  // --cache: files whose text (and, for index rules, the index's inputs) are unchanged replay their results.
+  const cache = input.cache;
+  const indexKey = cache && indexRules.length ? sha256([...indexCandidates].map(([r, files]) => `${r.meta.id}\0${files.map((f) => `${f.ref.path}\0${sha256(f.text)}`).join('\0')}`).join('\n')) : undefined;
+  const todo: typeof main = [];
+  // Each file's drafts, in file order whether replayed or computed (ties in finalize's sort keep this order).
+  const perFile = new Map<string, Draft[]>();
+  for (const m of main) {
+    const hit = cache?.lookup(m.ref.path, m.hash!, m.rules.some((r) => r.index) ? indexKey : undefined);
+    if (!hit) {
+      todo.push(m);
+      continue;
+    }
+    perFile.set(m.ref.path, hit.drafts as Draft[]);
+    for (const error of hit.errors) errors.push({ at: m.at, error });
+  }
+  if (cache) timing.count('cache hits', main.length - todo.length);
+  // The index only serves the index rules' checkFile: when no file left to check needs it, it is not built.
+  const needIndex = indexRules.filter((r) => todo.some((m) => m.rules.includes(r)));
+  // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
+  const { indexes, trees } = await buildIndexes(needIndex, facts, indexCandidates, new Set(todo.map((m) => m.ref.path)));
+  for (const [i, m] of todo.entries()) {
+    input.onProgress?.('analysing', i + 1, todo.length);
+    const fileErrors: FileError[] = [];
+    const before = drafts.length;
+    const parsed = await checkOneFile(m.ref, m.text, m.rules, facts, reporter, fileErrors, indexes, trees.get(m.ref.path), skipped);
+    trees.delete(m.ref.path);
+    for (const error of fileErrors) errors.push({ at: m.at, error });
+    const own = drafts.splice(before);
+    perFile.set(m.ref.path, own);
+    // A file the parser could not take is listed as skipped; that is not a result to replay from the cache.
+    if (parsed) cache?.store(m.ref.path, m.hash!, m.rules.some((r) => r.index) ? indexKey : undefined, own, fileErrors);
+  }
+  for (const m of main) drafts.push(...(perFile.get(m.ref.path) ?? []));
+  if (cache) for (const ref of all) cache.keep(ref.path);
+  for (const t of trees.values()) t.dispose();
+  errors.sort((a, b) => a.at - b.at);
+
+  return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors.map((e) => e.error), skipped, filesScanned, directives));
 }
 
-/** The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): one parse per selected file, before checkFile. */
+interface IndexCandidate {
+  /** Position in the run's file order. */
+  at: number;
+  ref: SourceFileRef;
+  text: string;
+}
+
+/**
+ * The rules' project indexes (docs/ARCHITECTURE.md, "Project index"): of the files each index's prefilter matched,
+ * the ones its `select` keeps are parsed once, in project order, before checkFile.
+ */
 async function buildIndexes(
   rules: Rule[],
-  input: RunInput,
-  mainWants: (ref: SourceFileRef, text: string) => boolean,
+  facts: ProjectFacts,
+  candidates: Map<Rule, IndexCandidate[]>,
+  mainWants: Set<string>,
 ): Promise<{ indexes: Map<Rule, unknown>; trees: Map<string, ParsedFile<unknown>> }> {
   const out = new Map<Rule, unknown>();
   const trees = new Map<string, ParsedFile<unknown>>();
-  const mainFiles = new Set((input.indexFiles ? input.files : []).map((f) => f.path));
-  const withIndex = rules.filter((r) => r.index);
-  if (!withIndex.length) return { indexes: out, trees };
-  for (const rule of withIndex) out.set(rule, rule.index!.init(input.facts));
-  for (const ref of input.indexFiles ?? input.files) {
-    const wanting = withIndex.filter((r) => r.index!.files.languages.includes(ref.language) && (r.index!.files.include?.(ref.path, input.facts) ?? true));
-    if (!wanting.length) continue;
-    const read = input.read(ref.path);
-    if (!read.ok) continue; // listed under skipped by the main pass when it reads the file
-    const interested = wanting.filter((r) => r.index!.files.prefilter.test(read.text));
-    if (!interested.length) continue;
+  if (!rules.length) return { indexes: out, trees };
+  // Which rules collect which file, in project order.
+  const wanting = new Map<string, IndexCandidate & { rules: Rule[] }>();
+  for (const rule of rules) {
+    const index = rule.index!.init(facts);
+    out.set(rule, index);
+    const files = candidates.get(rule) ?? [];
+    timing.count('index candidates (prefilter)', files.length);
+    const keep = rule.index!.select ? timing.time('index pass: select', () => rule.index!.select!(files.map((f) => ({ path: f.ref.path, text: f.text })), index, facts)) : undefined;
+    for (const f of files) {
+      if (keep && !keep.has(f.ref.path)) continue;
+      const w = wanting.get(f.ref.path) ?? { ...f, rules: [] };
+      w.rules.push(rule);
+      wanting.set(f.ref.path, w);
+    }
+  }
+  const order = [...wanting.values()].sort((a, b) => a.at - b.at);
+  timing.count('index files parsed', order.length);
+  for (const { ref, text, rules: interested } of order) {
     const adapter = await loadAdapter(ref.language);
     let parsed;
     try {
-      parsed = await adapter.parse(read.text);
+      parsed = await timedParse('index pass: parse', adapter, ref, text);
     } catch {
       continue; // the main pass reports files that cannot be parsed
     }
     try {
-      const file: SourceFile = { path: ref.path, language: ref.language, text: read.text, lines: new LineIndex(read.text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
+      const file: SourceFile = { path: ref.path, language: ref.language, text, lines: new LineIndex(text), root: parsed.root, nodesAt: parsed.nodesAt, span: adapter.span };
       for (const rule of interested) {
         try {
-          rule.index!.collect({ facts: input.facts, file, index: out.get(rule) });
+          timing.time('index pass: collect', () => rule.index!.collect({ facts, file, index: out.get(rule) }));
         } catch (e) {
           throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
         }
       }
     } finally {
-      if ((!input.indexFiles || mainFiles.has(ref.path)) && mainWants(ref, read.text)) trees.set(ref.path, parsed);
+      if (mainWants.has(ref.path)) trees.set(ref.path, parsed);
       else parsed.dispose();
     }
   }
-  for (const rule of withIndex) {
+  for (const rule of rules) {
     try {
-      rule.index!.finish?.(out.get(rule), input.facts);
+      timing.time('index pass: finish', () => rule.index!.finish?.(out.get(rule), facts));
     } catch (e) {
       throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, undefined, e);
     }
@@ -168,18 +250,19 @@ async function buildIndexes(
   return { indexes: out, trees };
 }
 
+/** Parses one file and runs its rules; false when the parser could not take it (then it is listed as skipped). */
 async function checkOneFile(
-  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached?: ParsedFile<unknown>, skipped: SkippedFile[] = [],
-): Promise<void> {
+  ref: SourceFileRef, text: string, rules: Rule[], facts: ProjectFacts, reporter: Reporter, errors: FileError[], indexes: Map<Rule, unknown>, cached: ParsedFile<unknown> | undefined, skipped: SkippedFile[],
+): Promise<boolean> {
   const adapter = await loadAdapter(ref.language);
   const lines = new LineIndex(text);
   let parsed;
   try {
-    parsed = cached ?? (await adapter.parse(text));
+    parsed = cached ?? (await timedParse('parse', adapter, ref, text));
   } catch (e) {
     // No tree, no rule ran on it: the file was not analysed (skipped), so no checklist row passes on it.
     skipped.push({ file: ref.path, reason: `could not parse: ${(e as Error).message}` });
-    return;
+    return false;
   }
   try {
     const bad = parsed.firstError();
@@ -191,13 +274,36 @@ async function checkOneFile(
     for (const rule of rules) {
       const ctx: FileContext = { facts, file, report: reporter(rule, file), index: indexes.get(rule) };
       try {
-        rule.checkFile!(ctx);
+        timing.time(`rule ${rule.meta.id}`, () => rule.checkFile!(ctx));
       } catch (e) {
         throw e instanceof RuleFailure ? e : new RuleFailure(rule.meta.id, ref.path, e);
       }
     }
   } finally {
     parsed.dispose();
+  }
+  return true;
+}
+
+function timedRead(input: RunInput, path: string): ReadResult {
+  if (!timing.enabled) return input.read(path);
+  const t = performance.now();
+  const r = input.read(path);
+  timing.add('read files', performance.now() - t);
+  timing.count('files read');
+  if (r.ok) timing.count('characters read', r.text.length);
+  return r;
+}
+
+async function timedParse(phase: string, adapter: LanguageAdapter<unknown>, ref: SourceFileRef, text: string): Promise<ParsedFile<unknown>> {
+  if (!timing.enabled) return adapter.parse(text);
+  const t = performance.now();
+  try {
+    return await adapter.parse(text);
+  } finally {
+    timing.add(phase, performance.now() - t);
+    timing.count(`files parsed (${ref.language})`);
+    timing.count('characters parsed', text.length);
   }
 }
 
@@ -251,9 +357,10 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
   const occurrences = new Map<string, number>();
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
-  // Per line, computed once: many findings on one long line (a minified file) cost one pass over it, not one each.
+  // Per line, computed once: many findings on one long line cost one pass over it (linear), not one each
+  // (issue 11 item 7). Lines up to LIMITS.longLine are used whole, so ordinary fingerprints do not change.
   const identities = new Map<string, { identity: string; folded: string }>();
-  const suppressions = new Map<string, ReturnType<typeof findSuppression>>();
+  const suppressions = new Map<string, { s: ReturnType<typeof findSuppression> }>();
   for (const d of drafts) {
     const dedupe = `${d.ruleId}|${d.location.file}|${d.location.line}|${d.location.column}|${d.message}`;
     if (seen.has(dedupe)) continue;
@@ -271,11 +378,13 @@ function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped
     occurrences.set(key, occurrence + 1);
     const finding: Finding = { ...d, fingerprint: fingerprint(d.ruleId, d.location.file, id.identity, occurrence) };
     const suppressionKey = `${lineKey}\0${d.ruleId}`;
-    if (lines && !suppressions.has(suppressionKey)) {
-      const above = Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => suppressionView(lines.lineText(d.location.line - 1 - i)));
-      suppressions.set(suppressionKey, findSuppression(d.ruleId, suppressionView(lines.lineText(d.location.line)), above));
+    let found = suppressions.get(suppressionKey);
+    if (!found) {
+      const above = lines ? Array.from({ length: Math.min(5, d.location.line - 1) }, (_, i) => suppressionView(lines.lineText(d.location.line - 1 - i))) : [];
+      found = { s: lines ? findSuppression(d.ruleId, suppressionView(lines.lineText(d.location.line)), above) : undefined };
+      suppressions.set(suppressionKey, found);
     }
-    const s = suppressions.get(suppressionKey);
+    const s = found.s;
     if (s) {
       suppressed.push({ ...finding, suppression: { kind: 'inline', reason: s.reason } });
       used.add(`${d.location.file}:${d.location.line - s.linesAbove}`);

@@ -41,10 +41,15 @@ function currentRuntime(): Runtime {
   return runtime;
 }
 
+/** Time spent loading tree-sitter and compiling grammars (for --timing; src/lang cannot import the engine's recorder). */
+export const parserLoad = { ms: 0 };
+
 async function load(rt: Runtime, grammar: string): Promise<ParserT> {
+  const t = performance.now();
   const { Language, Parser } = await rt.module;
   const parser = new Parser();
   parser.setLanguage((await Language.load(require.resolve(`tree-sitter-php/${grammar}`))) as LanguageT);
+  parserLoad.ms += performance.now() - t;
   return parser;
 }
 

@@ -96,6 +96,11 @@ const emptyFlow = (): Flow => ({ sinks: [], edges: [], props: [] });
 /** Does `expr` carry a tainted value (not only its metadata)? */
 function derives(expr: SyntaxNode | null | undefined, tainted: Set<string>): boolean {
   if (!expr || !tainted.size) return false;
+  // Every key is a node's text without white space, so it is a substring of the expression's: else no walk.
+  const flat = expr.text.replace(/\s+/g, '');
+  let mentioned = false;
+  for (const t of tainted) if (flat.includes(t)) { mentioned = true; break; }
+  if (!mentioned) return false;
   const stack: SyntaxNode[] = [expr];
   while (stack.length) {
     const n = stack.pop()!;
@@ -167,14 +172,57 @@ function storageDisk(target: SyntaxNode | null, call: SyntaxNode, scope: Scope, 
     return diskRef(callArgs(target)[0]?.value, scope);
   }
   if (target.type === 'variable_name') {
-    for (const a of descendants(body, ['assignment_expression'])) {
-      if (a.startIndex > call.startIndex || a.childForFieldName('left')?.text !== target.text) continue;
-      const right = a.childForFieldName('right');
-      if (right?.type === 'scoped_call_expression' && right.childForFieldName('name')?.text === 'disk' && isStorage(right.childForFieldName('scope'))) return diskRef(callArgs(right)[0]?.value, scope);
-    }
+    // The first `$disk = Storage::disk(...)` of this variable in the body, if it comes before the call.
+    const first = firstAssigned(body, target.text, 'storage-disk', (right) => right.type === 'scoped_call_expression' && right.childForFieldName('name')?.text === 'disk' && isStorage(right.childForFieldName('scope')) ? right : undefined);
+    if (first && first.start <= call.startIndex) return diskRef(callArgs(first.value)[0]?.value, scope);
   }
   return undefined;
 }
+
+/** Assignments in a body by the text of their left side, in document order (one pass per body). */
+function assignmentsByName(body: SyntaxNode): Map<string, SyntaxNode[]> {
+  let perTree = descCache.get(body.tree);
+  if (!perTree) descCache.set(body.tree, (perTree = new Map()));
+  const key = `${body.id}|by-name`;
+  let hit = byNameCache.get(perTree)?.get(key);
+  if (hit) return hit;
+  hit = new Map();
+  for (const a of descendants(body, ['assignment_expression'])) {
+    const left = a.childForFieldName('left')?.text;
+    if (left === undefined) continue;
+    const list = hit.get(left) ?? [];
+    list.push(a);
+    hit.set(left, list);
+  }
+  if (!byNameCache.has(perTree)) byNameCache.set(perTree, new Map());
+  byNameCache.get(perTree)!.set(key, hit);
+  return hit;
+}
+const byNameCache = new WeakMap<object, Map<string, Map<string, SyntaxNode[]>>>();
+
+/**
+ * The first assignment (document order) of `name` in `body` whose right side `pick` accepts, with what pick
+ * returned; computed once per body, name and question, so a method with thousands of calls stays linear.
+ */
+function firstAssigned<T>(body: SyntaxNode, name: string, question: string, pick: (right: SyntaxNode, a: SyntaxNode) => T | undefined): { start: number; value: T } | undefined {
+  let perTree = firstCache.get(body.tree);
+  if (!perTree) firstCache.set(body.tree, (perTree = new Map()));
+  const key = `${body.id}|${question}|${name}`;
+  if (perTree.has(key)) return perTree.get(key) as { start: number; value: T } | undefined;
+  perTree.set(key, undefined); // a cycle (`$a = $a`) finds nothing rather than recursing for ever
+  let found: { start: number; value: T } | undefined;
+  for (const a of assignmentsByName(body).get(name) ?? []) {
+    const right = a.childForFieldName('right');
+    const value = right ? pick(right, a) : undefined;
+    if (value !== undefined) {
+      found = { start: a.startIndex, value };
+      break;
+    }
+  }
+  perTree.set(key, found);
+  return found;
+}
+const firstCache = new WeakMap<object, Map<string, unknown>>();
 
 function classOfExpr(n: SyntaxNode | null, scope: Scope, fn: SyntaxNode, body: SyntaxNode): string | undefined {
   if (!n) return undefined;
@@ -193,11 +241,9 @@ function classOfExpr(n: SyntaxNode | null, scope: Scope, fn: SyntaxNode, body: S
   if (n.type === 'variable_name') {
     const param = parameters(fn).find((p) => p.name === n.text);
     if (param?.type) return resolveClassName(param.type.replace(/^\?/, ''), scope.imports);
-    for (const a of descendants(body, ['assignment_expression'])) {
-      if (a.startIndex > n.startIndex || a.childForFieldName('left')?.text !== n.text) continue;
-      const c = classOfExpr(a.childForFieldName('right'), scope, fn, body);
-      if (c) return c;
-    }
+    // The first assignment of the variable whose value has a known class, if it comes before this use.
+    const first = firstAssigned(body, n.text, `class:${fn.id}`, (right) => classOfExpr(right, scope, fn, body));
+    if (first && first.start <= n.startIndex) return first.value;
   }
   return undefined;
 }
@@ -221,15 +267,34 @@ function calleeOf(call: SyntaxNode, scope: Scope, fn: SyntaxNode, body: SyntaxNo
 }
 
 const descCache = new WeakMap<object, Map<string, SyntaxNode[]>>();
+/** Every node type the walks over a body ask for: one WASM walk per body serves all of them. */
+const BODY_TYPES = ['assignment_expression', 'foreach_statement', ...CALL_TYPES];
 
-/** Descendants of a node by type, computed once per node (flowOf runs once per parameter over the same body). */
+/**
+ * Descendants of a node by type, computed once per node (flowOf runs once per parameter over the same body):
+ * one walk for the union of BODY_TYPES, then filtered (the walk is pre-order, so a filter keeps its order).
+ */
 function descendants(n: SyntaxNode, types: string[]): SyntaxNode[] {
   let perTree = descCache.get(n.tree);
   if (!perTree) descCache.set(n.tree, (perTree = new Map()));
   const key = `${n.id}|${types.join(',')}`;
   let hit = perTree.get(key);
-  if (!hit) perTree.set(key, (hit = n.descendantsOfType(types).filter((x): x is SyntaxNode => !!x)));
+  if (hit) return hit;
+  if (types.every((t) => BODY_TYPES.includes(t))) {
+    const allKey = `${n.id}|*`;
+    let all = perTree.get(allKey);
+    if (!all) perTree.set(allKey, (all = n.descendantsOfType(BODY_TYPES).filter((x): x is SyntaxNode => !!x)));
+    hit = all.filter((x) => types.includes(x.type));
+  } else hit = n.descendantsOfType(types).filter((x): x is SyntaxNode => !!x);
+  perTree.set(key, hit);
   return hit;
+}
+
+/** Promoted constructor parameters of a method; a parameter list without a visibility keyword has none (skips the walk). */
+function promotedParameters(m: SyntaxNode): SyntaxNode[] {
+  const params = m.childForFieldName('parameters');
+  if (!params || !/\b(?:public|private|protected|readonly)\b/i.test(m.text.slice(params.startIndex - m.startIndex))) return [];
+  return m.descendantsOfType('property_promotion_parameter').filter((x): x is SyntaxNode => !!x);
 }
 
 /** What happens to the values in `tainted` inside one function body. */
@@ -312,14 +377,16 @@ function originTaint(fn: SyntaxNode, body: SyntaxNode, scope: Scope, livewirePro
   const out = new Set<string>();
   for (const p of parameters(fn)) if (p.type && UPLOADED_FILE.test(resolveClassName(p.type.replace(/^\?/, ''), scope.imports))) out.add(p.name);
   for (const p of livewireProps) out.add(`$this->${p}`);
-  for (const a of body.descendantsOfType('assignment_expression')) {
+  // Both loops below look for ->file() / ->allFiles() calls: a body that never says so has none.
+  if (!/\b(?:file|allFiles)\b/.test(body.text)) return out;
+  for (const a of descendants(body, ['assignment_expression'])) {
     const right = a?.childForFieldName('right');
     const left = a?.childForFieldName('left');
     if (!a || !right || !left) continue;
     if (isFileCall(right)) out.add(left.text.replace(/\s+/g, ''));
   }
   // Inline `$request->file('x')` passed straight on: a pseudo-variable the call's argument text carries.
-  for (const call of body.descendantsOfType(['member_call_expression', 'nullsafe_member_call_expression', 'scoped_call_expression'])) {
+  for (const call of descendants(body, ['member_call_expression', 'nullsafe_member_call_expression', 'scoped_call_expression'])) {
     if (call && isFileCall(call)) out.add(call.text.replace(/\s+/g, ''));
   }
   return out;
@@ -364,7 +431,7 @@ export function collectUploads(file: SourceFile<SyntaxNode>, index: UploadIndex)
     }
     const methods = body.namedChildren.filter((m): m is SyntaxNode => m?.type === 'method_declaration');
     for (const m of methods) {
-      for (const p of m.descendantsOfType('property_promotion_parameter')) {
+      for (const p of promotedParameters(m)) {
         const type = p?.childForFieldName('type')?.text;
         const pname = p?.childForFieldName('name')?.text;
         if (type && pname) scope.propTypes.set(pname.slice(1), resolveClassName(type.replace(/^\?/, ''), imports));
@@ -392,7 +459,7 @@ export function collectUploads(file: SourceFile<SyntaxNode>, index: UploadIndex)
       const info_: MethodInfo = { params: params.map((p) => (canCarry(p.type, imports) ? flowOf(m, mbody, new Set([p.name]), scope) : emptyFlow())) };
       // Promoted constructor parameters land in the property of the same name.
       if (mname === '__construct') {
-        m.descendantsOfType('property_promotion_parameter').forEach((p) => {
+        promotedParameters(m).forEach((p) => {
           const pn = p?.childForFieldName('name')?.text;
           const i = params.findIndex((x) => x.name === pn);
           if (pn && i >= 0 && !info_.params[i].props.includes(pn.slice(1))) info_.params[i].props.push(pn.slice(1));
@@ -486,6 +553,7 @@ function resolveDisk(index: UploadIndex, laravel: LaravelFacts, disk: DiskRef): 
 export function finishUploadIndex(index: UploadIndex, facts: ProjectFacts): void {
   const laravel = laravelOf(facts);
   if (!laravel) return;
+  const reported = new Set<string>();
   for (const entry of index.entries) {
     const found: { sink: Sink; via: Location[] }[] = [];
     reach(index, entry.flow, new Set(), [], found); // writes the controller makes itself are also reported by checkFile: deduplicated there
@@ -499,7 +567,10 @@ export function finishUploadIndex(index: UploadIndex, facts: ProjectFacts): void
       const list = index.findings.get(sink.location.file) ?? [];
       index.findings.set(sink.location.file, list);
       const related = via.map((l) => ({ file: l.file, line: l.line, message: 'the upload is handed on here' }));
-      if (list.some((f) => f.location.line === sink.location.line && f.location.column === sink.location.column)) continue;
+      // One finding per write position (a Set: a file with thousands of writes was quadratic here).
+      const at = `${sink.location.file}:${sink.location.line}:${sink.location.column}`;
+      if (reported.has(at)) continue;
+      reported.add(at);
       list.push({ location: sink.location, message: `A user upload${via.length ? ` handed on from ${via[0].file}:${via[0].line}` : ''} is written by ${where}: the file exists only on the server that took the request.`, related });
     }
   }

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Larger cache files are not read (a cache is a few hundred bytes per candidate file). */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The --cache file (src/engine/cache.ts decides what is in it). Default place: the project's
+ * node_modules/.cache/statelint/ when it has node_modules (ignored by every .gitignore), else .statelintcache.
+ * A folder (existing, or given with a trailing slash) holds statelint-cache.json.
+ */
+export function cacheLocation(root: string, given?: string): string {
+  if (given) {
+    const abs = path.resolve(given);
+    let isDir = /[\\/]$/.test(given);
+    try {
+      isDir ||= fs.statSync(abs).isDirectory();
+    } catch {
+      // not there yet: a file name
+    }
+    return isDir ? path.join(abs, 'statelint-cache.json') : abs;
+  }
+  let modules = false;
+  try {
+    modules = fs.lstatSync(path.join(root, 'node_modules')).isDirectory();
+  } catch {
+    // no node_modules
+  }
+  return modules ? path.join(root, 'node_modules', '.cache', 'statelint', 'cache.json') : path.join(root, '.statelintcache');
+}
+
+/** The parsed cache file, or undefined when it is missing, not a regular file, too large or not JSON. */
+export function readCacheFile(file: string): unknown {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile() || st.size > MAX_CACHE_BYTES) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes the cache atomically: a new temp file beside it (never an existing file or link), then rename, which
+ * replaces a link at that name rather than writing through it. Returns the reason when it could not be written.
+ */
+export function writeCacheFile(file: string, data: unknown): string | undefined {
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, JSON.stringify(data), { flag: 'wx', mode: 0o644 });
+    fs.renameSync(tmp, file);
+    return undefined;
+  } catch (e) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing to clean up
+    }
+    return (e as Error).message;
+  }
+}
+
+/** This build's identity: tsc rewrites every output file on each build, so a rebuilt statelint never reuses a cache. */
+export function buildIdentity(): string {
+  try {
+    const st = fs.statSync(fileURLToPath(import.meta.url));
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'unknown';
+  }
+}
