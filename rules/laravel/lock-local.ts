@@ -6,7 +6,6 @@ import type { SyntaxNode } from '../../src/lang/php.js';
 import { callArgs, callTarget, closest, fileImports, resolveClassName, stringLiteral, type FileImports } from '../../src/lang/php.js';
 import { cacheStoreDriver, LOCAL_CACHE_DRIVERS, str } from './support/config.js';
 import { isAppCode } from './support/paths.js';
-import { localSqliteConnection } from './support/sqlite.js';
 
 const ANCHORS = /\b(?:lock|add|RateLimiter|throttle:|ThrottleRequests|throttleApi|throttleWithRedis)\b/;
 const THROTTLE_MIDDLEWARE = 'Illuminate\\Routing\\Middleware\\ThrottleRequests';
@@ -18,8 +17,6 @@ const LIMITER_USES = new Set(['attempt', 'hit', 'increment', 'decrement', 'tooMa
 interface Store {
   name: string;
   driver: string;
-  /** "whose 'file' driver is per server", or the SQLite file a database store writes to. */
-  perServer: string;
   related: RelatedLocation[];
 }
 
@@ -30,26 +27,13 @@ function localStore(laravel: LaravelFacts, name: string | undefined, why: string
   if (!store) return undefined;
   const driverVal = cacheStoreDriver(laravel, store);
   const driver = str(driverVal);
-  if (!driver) return undefined;
-  let perServer = `whose '${driver}' driver is per server`;
+  if (!driver || !LOCAL_CACHE_DRIVERS.has(driver)) return undefined;
   const related: RelatedLocation[] = [];
-  const connection: RelatedLocation[] = [];
-  if (driver === 'database') {
-    // A database store on a SQLite file (monica's CACHE_STORE=database with DB_CONNECTION=sqlite) is a file on each
-    // server's disk. Locks go to lock_connection when it names one.
-    const lockConnection = why === 'the lock store' ? str(laravel.config.get(`cache.stores.${store}.lock_connection`)) : undefined;
-    const sqlite = localSqliteConnection(laravel, `cache.stores.${store}.${lockConnection ? 'lock_connection' : 'connection'}`);
-    if (!sqlite) return undefined;
-    perServer = `whose database driver writes to the SQLite connection '${sqlite.name}'${sqlite.file ? ` (${sqlite.file})` : ''} on this server's disk`;
-    const o = sqlite.chosenBy.origin;
-    if (!o.file.startsWith('(')) connection.push({ file: o.file, line: o.line, message: `connection '${sqlite.name}' is SQLite (${o.note})` });
-  } else if (!LOCAL_CACHE_DRIVERS.has(driver)) return undefined;
   if (chosen && !chosen.origin.file.startsWith('(')) related.push({ file: chosen.origin.file, line: chosen.origin.line, message: `${why} is the default cache store '${store}' (${chosen.origin.note})` });
   if (driverVal && !driverVal.origin.file.startsWith('(') && !related.some((r) => r.file === driverVal.origin.file && r.line === driverVal.origin.line)) {
     related.push({ file: driverVal.origin.file, line: driverVal.origin.line, message: `store '${store}' has driver '${driver}'` });
   }
-  related.push(...connection.filter((c) => !related.some((r) => r.file === c.file && r.line === c.line)));
-  return { name: store, driver, perServer, related };
+  return { name: store, driver, related };
 }
 
 /** The store the rate limiter (RateLimiter, throttle middleware) uses: cache.limiter when set, else the default store. */
@@ -103,10 +87,9 @@ export default defineRule({
     summary: 'Atomic locks, rate limiters or throttle middleware on a cache store that each server keeps for itself',
     why:
       'Cache::lock(), Cache::add() used as a mutex, RateLimiter and the throttle middleware keep their state in a cache ' +
-      'store. With the file, array or apc driver (or the database driver on a SQLite file) each node has its own: a lock ' +
-      'taken on one node does not stop the same work on another, and a limit of 5 login attempts becomes 5 per node (and ' +
-      'resets when the load balancer switches node). Nothing errors; the protection silently stops holding once there ' +
-      'is a second server.',
+      'store. With the file, array or apc driver each node has its own: a lock taken on one node does not stop the same ' +
+      'work on another, and a limit of 5 login attempts becomes 5 per node (and resets when the load balancer switches ' +
+      'node). Nothing errors; the protection silently stops holding once there is a second server.',
     remediation:
       'Keep locks and limits in a shared store: CACHE_STORE=redis (CACHE_DRIVER before Laravel 11), or memcached/dynamodb/' +
       "database on a shared server; or name one for this call (Cache::store('redis')->lock(...)), or for the rate " +
@@ -139,7 +122,7 @@ export default defineRule({
         const local = localStore(laravel, store, 'the lock store');
         if (!local || !once(parent)) continue;
         const what = node.text === 'lock' ? 'This atomic lock' : 'Cache::add() used as a mutex';
-        report({ node: parent, message: `${what} lives in the '${local.name}' cache store, ${local.perServer}: another node can take the same lock at the same time.`, related: local.related });
+        report({ node: parent, message: `${what} lives in the '${local.name}' cache store, whose '${local.driver}' driver is per server: another node can take the same lock at the same time.`, related: local.related });
         continue;
       }
       // RateLimiter::attempt()/hit()/..., or the limiter resolved from the container
@@ -152,7 +135,7 @@ export default defineRule({
         const at = call;
         const local = limiterStore(laravel);
         if (!local || !once(at)) continue;
-        report({ node: at, message: `The rate limiter counts attempts in the '${local.name}' cache store, ${local.perServer}: each node keeps its own count, so the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: at, message: `The rate limiter counts attempts in the '${local.name}' cache store, whose '${local.driver}' driver is per server: each node keeps its own count, so the limit multiplies by the number of nodes.`, related: local.related });
         continue;
       }
       // 'throttle:60,1' / 'throttle:api' middleware
@@ -160,7 +143,7 @@ export default defineRule({
       if (literal && /^throttle:/.test(stringLiteral(literal) ?? literal.text.replace(/^['"]/, ''))) {
         const local = limiterStore(laravel);
         if (!local || !once(literal)) continue;
-        report({ node: literal, message: `The ${stringLiteral(literal) ?? 'throttle'} middleware counts requests in the '${local.name}' cache store, ${local.perServer}: the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: literal, message: `The ${stringLiteral(literal) ?? 'throttle'} middleware counts requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
         continue;
       }
       // ThrottleRequests::class (not its alias registration), ThrottleRequests::using(), a subclass, $middleware->throttleApi()
@@ -170,13 +153,13 @@ export default defineRule({
         if (!reportAt) continue;
         const local = limiterStore(laravel);
         if (!local || !once(reportAt)) continue;
-        report({ node: reportAt, message: `The ThrottleRequests middleware counts requests in the '${local.name}' cache store, ${local.perServer}: the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: reportAt, message: `The ThrottleRequests middleware counts requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
         continue;
       }
       if ((node.text === 'throttleApi') && parent?.type === 'member_call_expression' && parent.childForFieldName('name')?.id === node.id && !/Redis/.test(callArgs(parent).map((a) => a.value.text).join(''))) {
         const local = limiterStore(laravel);
         if (!local || !once(parent)) continue;
-        report({ node: parent, message: `throttleApi() limits API requests in the '${local.name}' cache store, ${local.perServer}: the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: parent, message: `throttleApi() limits API requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
       }
     }
     // A subclass of ThrottleRequests (imported under any alias) is a throttle middleware of the app's own.
@@ -187,7 +170,7 @@ export default defineRule({
         if (!base || !nameNode || resolveClassName(base.text, imports) !== THROTTLE_MIDDLEWARE) continue;
         const local = limiterStore(laravel);
         if (!local || !once(nameNode)) continue;
-        report({ node: nameNode, message: `${nameNode.text} extends ThrottleRequests and counts requests in the '${local.name}' cache store, ${local.perServer}: the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: nameNode, message: `${nameNode.text} extends ThrottleRequests and counts requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
       }
     }
     // The limiter resolved from the container: app(RateLimiter::class), $app->make(RateLimiter::class)
@@ -199,7 +182,7 @@ export default defineRule({
         if (!call || !fn || !/^(?:app|resolve|make|makeWith)$/.test(fn)) continue;
         const local = limiterStore(laravel);
         if (!local || !once(call)) continue;
-        report({ node: call, message: `This RateLimiter counts attempts in the '${local.name}' cache store, ${local.perServer}: each node keeps its own count, so the limit multiplies by the number of nodes.`, related: local.related });
+        report({ node: call, message: `This RateLimiter counts attempts in the '${local.name}' cache store, whose '${local.driver}' driver is per server: each node keeps its own count, so the limit multiplies by the number of nodes.`, related: local.related });
       }
     }
     // Fully qualified \Illuminate\Routing\Middleware\ThrottleRequests::class is a qualified_name; handled through its text.
@@ -211,7 +194,7 @@ export default defineRule({
       if (!reportAt) continue;
       const local = limiterStore(laravel);
       if (!local || !once(reportAt)) continue;
-      report({ node: reportAt, message: `The ThrottleRequests middleware counts requests in the '${local.name}' cache store, ${local.perServer}: the limit multiplies by the number of nodes.`, related: local.related });
+      report({ node: reportAt, message: `The ThrottleRequests middleware counts requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
     }
   },
 });
