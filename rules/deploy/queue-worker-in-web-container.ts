@@ -1,3 +1,4 @@
+import { WEB_PROCESS } from '../../src/ecosystems/deploy/common.js';
 import { QUEUE_WORKER } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { deployOf, inRoleBranch, production } from './support/app.js';
@@ -33,6 +34,9 @@ export default defineRule({
         if (!l.runtime || !QUEUE_WORKER.test(l.text) || /horizon:(?:terminate|publish|install)|queue:restart/.test(l.text)) continue;
         // One image, web or worker by a variable (Lychee's LYCHEE_MODE): the worker branch is not known to run here.
         if (inRoleBranch(w.lines, i)) continue;
+        // A Compose service whose own command is the worker is a worker container: the ports it publishes (inherited
+        // from a YAML anchor, as in Sail stacks: monica's laravel.queue is `<<: *app` plus a command) reach no server.
+        if (w.platform === 'compose' && /^service \S+ (?:command|entrypoint)$/.test(l.source) && !w.lines.some((x) => x.runtime && WEB_PROCESS.test(x.text))) continue;
         const at = `${l.loc.file}:${l.loc.line}`;
         if (reported.has(at)) continue;
         reported.add(at);

@@ -19,8 +19,10 @@ const ANCHORS = /\b(?:command|job|call|exec)\s*\(/;
 /**
  * Housekeeping of a server's own files must run on every server; onOneServer() would be wrong there: temp files,
  * pion/laravel-chunk-upload's `uploads:clear` (the chunk folder under storage/app), SSH multiplexing sockets.
+ * So must the queue worker an app starts from its scheduler on each server (freescout: `queue:work` every minute,
+ * `queue:restart` hourly): it works for this server, and with a per-server cache the restart signal is per server too.
  */
-const PER_SERVER_HOUSEKEEPING = /(?:^|[^a-z])(?:temp|tmp)(?:[^a-z]|$)|temp-?files|'uploads:clear'|Multiplexed|ssh-mux/i;
+const PER_SERVER_HOUSEKEEPING = /(?:^|[^a-z])(?:temp|tmp)(?:[^a-z]|$)|temp-?files|'uploads:clear'|Multiplexed|ssh-mux|'(?:[^']*\bartisan\s+)?queue:(?:work|listen|restart)\b/i;
 
 export default defineRule({
   meta: {
@@ -35,7 +37,8 @@ export default defineRule({
     remediation:
       'Chain ->onOneServer() on tasks that must run once per cluster (or on a Schedule::...->onOneServer()->group()), and ' +
       'make the default cache (or SCHEDULE_CACHE_STORE) a shared store such as redis, memcached, dynamodb or database. ' +
-      'Tasks that clean a server\'s own temp files are meant to run everywhere and are not reported.',
+      'Tasks that clean a server\'s own temp files, and queue workers started from the schedule, are meant to run ' +
+      'everywhere and are not reported.',
     examples: {
       bad: "$schedule->command('reports:send')->daily();",
       good: "$schedule->command('reports:send')->daily()->onOneServer();",

@@ -5,8 +5,26 @@ import { display, str } from './support/config.js';
 import { readEnvFix, remediationFor } from './support/config-fix.js';
 import { isAppCode } from './support/paths.js';
 import { sqliteBackedFinding } from './support/sqlite.js';
+import type { SyntaxNode } from '../../src/lang/php.js';
 
 const LOCAL_DRIVERS = new Set(['file', 'array', 'apc']);
+
+const OTHER_SUPERGLOBALS = /^\$_(?:GET|POST|COOKIE|SERVER|ENV|FILES|REQUEST)$/;
+
+/**
+ * An error page or debug dump that lists every superglobal (Whoops' PrettyPageHandler, which freescout keeps a
+ * patched copy of under overrides/) shows $_SESSION beside $_GET and $_SERVER: it keeps no state in it.
+ */
+function inSuperglobalDump(node: SyntaxNode): boolean {
+  // A read of one key ($_SESSION['cart']) is a use of the session, whatever sits beside it.
+  const whole = (v: SyntaxNode) => v.parent?.type !== 'subscript_expression';
+  if (!whole(node)) return false;
+  for (let n = node.parent; n && n.type !== 'expression_statement' && n.type !== 'return_statement'; n = n.parent) {
+    if (n.type !== 'array_creation_expression') continue;
+    return n.descendantsOfType('variable_name').some((v) => !!v && OTHER_SUPERGLOBALS.test(v.text) && whole(v));
+  }
+  return false;
+}
 
 export default defineRule({
   meta: {
@@ -53,10 +71,15 @@ export default defineRule({
     include: (path, facts) => isAppCode(path, facts),
   },
   checkFile({ file, report }) {
+    const linesReported = new Set<number>();
     for (const node of file.nodesAt(/session_start\s*\(|\$_SESSION\b/)) {
       if (node.type === 'name' && node.text === 'session_start' && node.parent?.type === 'function_call_expression') {
         report({ node: node.parent, message: 'session_start() starts a native PHP session stored in this server\'s session.save_path: other nodes cannot see it.' });
       } else if (node.type === 'variable_name' && node.text === '$_SESSION') {
+        if (inSuperglobalDump(node)) continue;
+        // `isset($_SESSION['x']) ? $_SESSION['x'] : null` is one use of the session, not two.
+        if (linesReported.has(node.startPosition.row)) continue;
+        linesReported.add(node.startPosition.row);
         report({ node, message: '$_SESSION reads a native PHP session stored on this server\'s disk: other nodes cannot see it.' });
       }
     }

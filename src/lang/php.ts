@@ -62,8 +62,8 @@ export async function phpParsers(): Promise<{ php: ParserT }> {
 
 /**
  * Same-length rewrites for valid PHP that tree-sitter-php 0.24 does not parse, so offsets stay exact:
- * a trailing comma in a group use (`use A\{B, C,};`) and PHP 8.5's `clone($object, [...])` with
- * arguments (read as a call to `clon_`, which no rule looks at).
+ * a trailing comma in a group use (`use A\{B, C,};`), PHP 8.5's `clone($object, [...])` with
+ * arguments (read as a call to `clon_`, which no rule looks at), and keyword-named properties in strings.
  * The group-use patch is a scanner, not a regex: the regex it replaces backtracked exponentially on
  * `use A\{B,////...x` and quadratically on `use A\{B,/*,/*,...`. Linear: each group is scanned once,
  * up to its first brace.
@@ -72,8 +72,18 @@ export function patchGrammarGaps(text: string): string {
   let out = text;
   if (out.includes('{')) out = patchGroupUseCommas(out);
   if (out.includes('clone')) out = out.replace(/(?<![\w$\\]|->|::|function\s{1,20})clone(?=\s*\()/g, 'clon_');
+  if (out.includes('->')) out = out.replace(KEYWORD_PROPERTY, (_m, head: string, word: string) => `${head}${word.slice(0, -1)}_`);
   return out;
 }
+
+/**
+ * A property named like a keyword after a plain variable, `"\0$item->class\0$key"` (symfony/var-dumper, which
+ * freescout keeps a copy of): tree-sitter-php 0.24 rejects it inside a double-quoted string, heredoc or backticks.
+ * Rewritten everywhere but before `(` (a method call parses): outside strings it parses either way, and no rule
+ * reads such a property's name.
+ */
+const KEYWORD_PROPERTY =
+  /(\$[A-Za-z_\x80-\uffff][\w\x80-\uffff]*->)(abstract|and|break|callable|case|catch|class|clone|const|continue|declare|default|do|echo|else|elseif|enddeclare|endfor|endforeach|endif|endswitch|endwhile|extends|final|finally|fn|for|foreach|function|global|goto|if|implements|include|include_once|instanceof|insteadof|interface|match|namespace|new|or|print|private|protected|public|readonly|require|require_once|return|static|switch|throw|trait|try|use|var|while|xor|yield)(?![\w\x80-\uffff]|\s*\()/gi;
 
 function patchGroupUseCommas(text: string): string {
   const commas: number[] = [];

@@ -6,6 +6,9 @@ const VALID_BUT_REJECTED = {
   'group use with a trailing comma': '<?php\nuse App\\Transformer\\Api\\{\n    RelationshipTransformer,\n};\n$x = env("A");\n',
   'group use with a trailing comma and a comment': '<?php\nuse App\\Api\\{\n  A,\n  B,\n  // C,\n};\n$x = env("A");\n',
   'PHP 8.5 clone with arguments': '<?php\n$copy = clone($point, ["x" => 1]);\n$x = env("A");\n',
+  // freescout's copy of symfony/var-dumper (Cloner/Data.php)
+  'a keyword-named property in a string': '<?php\n$keys[] = "\\0$item->class\\0$key";\n$x = env("A");\n',
+  'keyword-named properties in a heredoc and backticks': '<?php\n$a = <<<EOT\n$o->default $o->function\nEOT;\n$b = `ls $o->match`;\n$x = env("A");\n',
 };
 
 describe('patchGrammarGaps', () => {
@@ -23,6 +26,11 @@ describe('patchGrammarGaps', () => {
 
   it('leaves method calls and declarations named clone alone', () => {
     const source = '<?php\n$d->clone(); Foo::clone(); function clone() {}\n';
+    expect(patchGrammarGaps(source)).toBe(source);
+  });
+
+  it('leaves keyword-named method calls and longer property names alone', () => {
+    const source = '<?php\n$q->match($x); $r->use ([]); $o->classes; "$o->classic"; Foo::class;\n';
     expect(patchGrammarGaps(source)).toBe(source);
   });
 

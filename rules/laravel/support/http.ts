@@ -11,3 +11,8 @@ const NOT_HTTP = /^(?:app\/Console\/|database\/|tests?\/)|(?:^|\/)(?:Web)?(?:Ins
 export function isHttpReachablePath(path: string): boolean {
   return HTTP_PATH.test(path) && !NOT_HTTP.test(path);
 }
+
+/** Code that runs once on one machine (artisan commands, seeders, migrations, tests, installers): never a web request. */
+export function isOneOffPath(path: string): boolean {
+  return NOT_HTTP.test(path);
+}
