@@ -91,7 +91,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const fileRules = active.filter((r) => r.files && r.checkFile);
   const indexRules = fileRules.filter((r) => r.index);
   const languages = new Set(fileRules.flatMap((r) => r.files!.languages));
-  const combined = new RegExp(fileRules.map((r) => `(?:${r.files!.prefilter.source})`).join('|') || '(?!)');
+  const combined = anyOf(fileRules.map((r) => r.files!.prefilter));
   let filesScanned = 0;
   const directives = new Map<string, Directive[]>();
 
@@ -179,6 +179,15 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   errors.sort((a, b) => a.at - b.at);
 
   return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors.map((e) => e.error), skipped, filesScanned, directives));
+}
+
+/**
+ * One pre-screen for all rules' prefilters. Their flags are united (i, m, s, u each only widen what matches),
+ * so the combined pattern matches whenever one rule's does; each rule's own prefilter decides after it.
+ */
+export function anyOf(prefilters: RegExp[]): RegExp {
+  const flags = [...new Set(prefilters.flatMap((p) => [...p.flags].filter((f) => 'imsu'.includes(f))))].join('');
+  return new RegExp(prefilters.map((p) => `(?:${p.source})`).join('|') || '(?!)', flags);
 }
 
 interface IndexCandidate {
