@@ -213,6 +213,11 @@ export function writeUserFile(target: string, text: string, cwd: string = proces
   const abs = path.resolve(cwd, target);
   const kind = pathKind(abs);
   if (kind === 'link') throw new Error('it is a symbolic link, and statelint does not write through links');
+  // A character device (`-o /dev/null`) is one the user named: git cannot plant one in a repository.
+  if (kind === 'device') {
+    fs.writeFileSync(abs, text, 'utf8');
+    return;
+  }
   if (kind !== 'none' && kind !== 'file') throw new Error('it exists and is not a regular file');
   // Folders the repository controls: those under the current folder on the way to the target.
   const rel = path.relative(cwd, path.dirname(abs));
@@ -242,10 +247,10 @@ export function writeUserFile(target: string, text: string, cwd: string = proces
   }
 }
 
-function pathKind(p: string): 'none' | 'file' | 'dir' | 'link' | 'other' {
+function pathKind(p: string): 'none' | 'file' | 'dir' | 'link' | 'device' | 'other' {
   try {
     const st = fs.lstatSync(p);
-    return st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+    return st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isCharacterDevice() ? 'device' : 'other';
   } catch {
     return 'none';
   }

@@ -193,6 +193,10 @@ describe('paths at the edges (defect 10)', () => {
     expect(ok.code).toBe(1);
     expect(lstatSync(path.join(dir, 'out/r.json')).isFile()).toBe(true);
     expect(JSON.parse(readFileSync(path.join(dir, 'out/r.json'), 'utf8')).schemaVersion).toBe(1);
+    // a device the user names (git cannot plant one) is written to as it is
+    const devNull = run([dir, '-f', 'json', '-o', '/dev/null'], { cwd: dir });
+    expect(devNull.code).toBe(1);
+    expect(devNull.stderr).toMatch(/report written to \/dev\/null/);
   });
 
   it("useConfigPath('/etc') is not read as <root>/etc: an error, and the config values are unknown", () => {
