@@ -12,6 +12,9 @@ for dir in "$@"; do
   node "$old" "$dir" --ecosystem laravel -f json --fail-on never 2>/dev/null | node -e "$summary" > "$tmp/old" || echo "$name: old build failed"
   node "$new" "$dir" --ecosystem laravel -f json --fail-on never 2>/dev/null | node -e "$summary" > "$tmp/new" || echo "$name: new build failed"
   if cmp -s "$tmp/old" "$tmp/new"; then echo "$name: findings identical ($(grep -c ' | ' "$tmp/new"))"
-  else echo "$name: DIFFERENT"; diff "$tmp/old" "$tmp/new" | head -10; status=1; fi
+  else
+    echo "$name: DIFFERENT ($(diff "$tmp/old" "$tmp/new" | grep -c '^<') lines only in the old build, $(diff "$tmp/old" "$tmp/new" | grep -c '^>') only in the new)"
+    diff "$tmp/old" "$tmp/new" | sed -n 1,10p; status=1
+  fi
 done
 exit $status

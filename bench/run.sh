@@ -43,7 +43,8 @@ for dir in "$@"; do
   chars=$(awk '/^characters parsed/ {print $NF}' <<<"$timing"); chars=${chars:-0}
   findings="-"
   if [ -n "$prev_bin" ]; then
-    findings=$(bash "$here/bench/compare.sh" "$prev_bin" "$new_bin" "$dir" | head -3 | sed "s|^$(basename "$dir"): ||" | tr '\n' ' ')
+    # The first line is the verdict ("findings identical (N)" or "DIFFERENT (...)"); sed -n reads the whole output.
+    findings=$(bash "$here/bench/compare.sh" "$prev_bin" "$new_bin" "$dir" | sed -n "1s|^$(basename "$dir"): ||p" || true)
   else
     findings=$(node "$new_bin" "$dir" --ecosystem laravel -f json --fail-on never | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).findings.length+" findings"))')
   fi
