@@ -146,7 +146,7 @@ export default defineRule({
   index: {
     files: {
       languages: ['php'],
-      prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move|useDisk)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
+      prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move|useDisk)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|path|put|putFile|putFileAs|writeStream)\b|->\s*save\s*\(\s*(?:['"]|storage_path|public_path)|Intervention|Image::|file_put_contents|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
       include: (path, facts) => isAppCode(path, facts) && !/^(database|resources)\//.test(path),
     },
     init: () => newUploadIndex(),
@@ -167,7 +167,7 @@ export default defineRule({
   files: {
     languages: ['php'],
     // Only files that touch an upload, a named disk or a storage/public path can match (or hold a write the index found).
-    prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|fopen|FileUpload::make|toMediaCollection|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
+    prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|path|put|putFile|putFileAs|writeStream)\b|->\s*save\s*\(\s*(?:['"]|storage_path|public_path)|Intervention|Image::|file_put_contents|fopen|FileUpload::make|toMediaCollection|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
     // Uploads arrive over HTTP: artisan commands and seeders write files on the one machine they run on.
     include: (path, facts) => isAppCode(path, facts) && !/^(app\/Console|database)\//.test(path),
   },

@@ -126,12 +126,14 @@ function derives(expr: SyntaxNode | null | undefined, tainted: Set<string>): boo
   let mentioned = false;
   for (const t of tainted) if (flat.includes(t)) { mentioned = true; break; }
   if (!mentioned) return false;
+  // `$request->file` (originTaint) is the one tainted property access on another object than $this.
+  const magic = tainted.has('$request->file');
   const stack: SyntaxNode[] = [expr];
   while (stack.length) {
     const n = stack.pop()!;
     const key =
       n.type === 'variable_name' ? n.text
-      : n.type === 'member_access_expression' || n.type.endsWith('call_expression') ? n.text.replace(/\s+/g, '')
+      : (n.type === 'member_access_expression' && (magic || n.childForFieldName('object')?.text === '$this')) || n.type.endsWith('call_expression') ? n.text.replace(/\s+/g, '')
       : undefined;
     if (key && tainted.has(key)) {
       const p = n.parent;
@@ -393,7 +395,8 @@ function saveTarget(arg: SyntaxNode, at: SyntaxNode, scope: Scope, body: SyntaxN
   if (NOT_USER_DATA.test(arg.text)) return undefined;
   const lit = stringLiteral(arg);
   // A stream wrapper (s3://, php://memory) is not a local file.
-  if (lit !== undefined) return lit && !lit.includes('://') ? { what: short(arg.text) } : undefined;
+  // Only written in the call itself: support/upload-select.ts finds such writers by the text `->save('`.
+  if (lit !== undefined) return depth === 0 && lit && !lit.includes('://') ? { what: short(arg.text) } : undefined;
   if (arg.type === 'member_call_expression' || arg.type === 'scoped_call_expression') {
     if (arg.childForFieldName('name')?.text !== 'path') return undefined;
     const disk = storageDisk(callTarget(arg), arg, scope, body);

@@ -24,7 +24,7 @@ export function mayHoldUploadWrite(text: string): boolean {
   if (/->\s*store(?:As|Publicly|PubliclyAs)?\s*\(/.test(text)) return true;
   if (/Storage/.test(text) && /(?:->|::)\s*(?:put|putFile|putFileAs|writeStream)\s*\(/.test(text)) return true;
   // An image's ->save() into a disk's ->path() or a literal path (flowOf's saveTarget) needs no storage_path().
-  if (/->\s*save\s*\(\s*[^\s)]/.test(text) && (LOCAL_PATH.test(text) || /->\s*path\s*\(|['"]/.test(text))) return true;
+  if (/->\s*save\s*\(\s*[^\s)]/.test(text) && (LOCAL_PATH.test(text) || /(?:->|::)\s*path\s*\(|->\s*save\s*\(\s*['"]/.test(text))) return true;
   return LOCAL_PATH.test(text) && /(?:->\s*move|\b(?:file_put_contents|copy|rename|move_uploaded_file))\s*\(/.test(text);
 }
 
