@@ -403,8 +403,13 @@ function saveTarget(arg: SyntaxNode, at: SyntaxNode, scope: Scope, body: SyntaxN
     return disk ? { what: `the disk path ${short(arg.text)}`, disk } : undefined;
   }
   if (arg.type === 'variable_name' && depth < 2) {
-    const first = firstAssigned(body, arg.text, 'save-target', (right, a) => saveTarget(right, a, scope, body, depth + 1));
-    if (first && first.start <= at.startIndex) return first.value;
+    // The last assignment before the call: `$path` is often reused for a second disk a few lines down.
+    const list = assignmentsByName(body).get(arg.text) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const right = list[i].childForFieldName('right');
+      if (list[i].startIndex >= at.startIndex || !right) continue;
+      return saveTarget(right, list[i], scope, body, depth + 1);
+    }
   }
   return undefined;
 }
