@@ -404,12 +404,18 @@ function saveTarget(arg: SyntaxNode, at: SyntaxNode, scope: Scope, body: SyntaxN
   }
   if (arg.type === 'variable_name' && depth < 2) {
     // The last assignment before the call: `$path` is often reused for a second disk a few lines down.
+    // Binary search (the list is in document order): a method with thousands of saves stays n log n.
     const list = assignmentsByName(body).get(arg.text) ?? [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const right = list[i].childForFieldName('right');
-      if (list[i].startIndex >= at.startIndex || !right) continue;
-      return saveTarget(right, list[i], scope, body, depth + 1);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].startIndex < at.startIndex) lo = mid + 1;
+      else hi = mid;
     }
+    const last = lo > 0 ? list[lo - 1] : undefined;
+    const right = last?.childForFieldName('right');
+    if (last && right) return saveTarget(right, last, scope, body, depth + 1);
   }
   return undefined;
 }
