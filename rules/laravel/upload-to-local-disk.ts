@@ -8,7 +8,7 @@ import { isAppCode } from './support/paths.js';
 import { isHttpReachablePath } from './support/http.js';
 import { checkUploadDefaults } from './support/upload-defaults.js';
 import { selectUploadFiles } from './support/upload-select.js';
-import { collectUploads, finishUploadIndex, newUploadIndex, type UploadIndex } from './support/upload-flow.js';
+import { collectUploads, finishUploadIndex, newUploadIndex, noteMediaDisks, type UploadIndex } from './support/upload-flow.js';
 
 const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
 const DISK_WRITES = new Set(['put', 'putFile', 'putFileAs', 'writeStream']);
@@ -25,6 +25,8 @@ function isUpload(expr: SyntaxNode | null, root: SyntaxNode): boolean {
     return callArgs(expr).length > 0;
   }
   if (expr.type === 'variable_name') return variableHoldsUpload(expr, root);
+  // `$request->file` (no call) is the uploaded file named "file" (Request::__get; issue 9, freescout).
+  if (expr.type === 'member_access_expression' && expr.childForFieldName('object')?.text === '$request' && expr.childForFieldName('name')?.text === 'file') return true;
   if (expr.type === 'member_access_expression' && expr.childForFieldName('object')?.text === '$this') {
     const cls = closest(expr, 'class_declaration');
     return !!cls && memo(cls, 'livewire', () => /\buse\s+[\w\\]*WithFileUploads\b/.test(cls.text));
@@ -144,14 +146,18 @@ export default defineRule({
   index: {
     files: {
       languages: ['php'],
-      prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move|useDisk)\s*\(|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
+      prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move|useDisk)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|path|put|putFile|putFileAs|writeStream)\b|->\s*save\s*\(\s*(?:['"]|storage_path|public_path)|Intervention|Image::|file_put_contents|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
       include: (path, facts) => isAppCode(path, facts) && !/^(database|resources)\//.test(path),
     },
     init: () => newUploadIndex(),
     // Parse only the files that can take part in a flow to a write (support/upload-select.ts); the media
     // library's `->useDisk()` is a text fact of every candidate.
     select: (files, index) => {
-      if (files.some((f) => /->\s*useDisk\s*\(/.test(f.text))) (index as UploadIndex).mediaUseDisk = true;
+      for (const f of files) {
+        if (!/->\s*useDisk\s*\(/.test(f.text)) continue;
+        (index as UploadIndex).mediaUseDisk = true;
+        noteMediaDisks(f.text, index as UploadIndex);
+      }
       return selectUploadFiles(files);
     },
     collect: ({ file, index }) => collectUploads(file, index as UploadIndex),
@@ -161,7 +167,7 @@ export default defineRule({
   files: {
     languages: ['php'],
     // Only files that touch an upload, a named disk or a storage/public path can match (or hold a write the index found).
-    prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move)\s*\(|UploadedFile|WithFileUploads|Storage::(?:disk|put|putFile|putFileAs|writeStream)\b|Intervention|Image::|file_put_contents|fopen|FileUpload::make|toMediaCollection|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
+    prefilter: /->\s*(?:file|store(?:As|Publicly|PubliclyAs)?|move)\s*\(|\$request\s*->\s*file\b|UploadedFile|WithFileUploads|Storage::(?:disk|path|put|putFile|putFileAs|writeStream)\b|->\s*save\s*\(\s*(?:['"]|storage_path|public_path)|Intervention|Image::|file_put_contents|fopen|FileUpload::make|toMediaCollection|\bcopy\s*\(|\brename\s*\(|move_uploaded_file/,
     // Uploads arrive over HTTP: artisan commands and seeders write files on the one machine they run on.
     include: (path, facts) => isAppCode(path, facts) && !/^(app\/Console|database)\//.test(path),
   },
@@ -177,7 +183,7 @@ export default defineRule({
     };
     try {
       checkDirect(laravel, file, report);
-      if (isHttpReachablePath(file.path) || /WithFileUploads/.test(file.text)) checkUploadDefaults(laravel, file, report, (index as UploadIndex | undefined)?.mediaUseDisk ?? false);
+      if (isHttpReachablePath(file.path) || /WithFileUploads/.test(file.text)) checkUploadDefaults(laravel, file, report, index as UploadIndex | undefined);
     } finally {
       for (const f of (index as UploadIndex | undefined)?.findings.get(file.path) ?? []) {
         if (!reported.has(`${f.location.line}:${f.location.column}`)) emit(f);

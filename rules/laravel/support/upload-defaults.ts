@@ -3,6 +3,7 @@ import type { SourceFile } from '../../../src/engine/rule.js';
 import { asString, type Val } from '../../../src/engine/values.js';
 import type { SyntaxNode } from '../../../src/lang/php.js';
 import { callArgs, fileImports, resolveClassName, stringLiteral } from '../../../src/lang/php.js';
+import type { UploadIndex } from './upload-flow.js';
 
 /**
  * Libraries that store uploads on a default disk the app never names in the call (issue 9). The default is
@@ -32,7 +33,8 @@ function packageDefault(laravel: LaravelFacts, file: string, key: string, env: s
 
 const isLocal = (laravel: LaravelFacts, disk: string) => asString(laravel.config.get(`filesystems.disks.${disk}.driver`)) === 'local';
 
-export function checkUploadDefaults(laravel: LaravelFacts, file: SourceFile<SyntaxNode>, report: Report, mediaUseDisk: boolean): void {
+export function checkUploadDefaults(laravel: LaravelFacts, file: SourceFile<SyntaxNode>, report: Report, index: UploadIndex | undefined): void {
+  const mediaUseDisk = index?.mediaUseDisk ?? false;
   const imports = fileImports(file.root);
   // Livewire keeps each upload as a temporary file until the component's save action runs, in a second request.
   if (file.text.includes('WithFileUploads')) {
@@ -49,11 +51,23 @@ export function checkUploadDefaults(laravel: LaravelFacts, file: SourceFile<Synt
     if (!call || call.childForFieldName('name')?.id !== node.id) continue;
     if (node.text === 'make' && call.type === 'scoped_call_expression') {
       const cls = resolveClassName(call.childForFieldName('scope')?.text ?? '', imports);
-      if (cls !== 'Filament\\Forms\\Components\\FileUpload') continue;
+      // The media library's field stores through spatie/laravel-medialibrary, so its default disk is that package's.
+      const spatie = cls === 'Filament\\Forms\\Components\\SpatieMediaLibraryFileUpload';
+      if (cls !== 'Filament\\Forms\\Components\\FileUpload' && !spatie) continue;
       if (chainNames(call).includes('disk')) continue;
-      const d = packageDefault(laravel, 'filament', 'default_filesystem_disk', 'FILAMENT_FILESYSTEM_DISK', 'public');
+      let d: { name?: string; how: string };
+      if (spatie) {
+        // The field stores into its ->collection() (default 'default'), whose ->useDisk() wins over the package default.
+        const collection = chainArg(call, 'collection');
+        const named = collection === undefined ? 'default' : stringLiteral(collection);
+        const own = named === undefined ? null : index?.mediaDisks.get(named);
+        if (own) d = { name: own, how: `media collection '${named}' ->useDisk('${own}')` };
+        else if (own === null || (mediaUseDisk && (!index || index.mediaDiskUnknown))) continue; // not provable here
+        else d = packageDefault(laravel, 'media-library', 'disk_name', 'MEDIA_DISK', 'public');
+      } else d = packageDefault(laravel, 'filament', 'default_filesystem_disk', 'FILAMENT_FILESYSTEM_DISK', 'public');
       if (!d.name || !isLocal(laravel, d.name)) continue;
-      report({ node, message: `FileUpload::make() without ->disk() stores on the '${d.name}' disk (local driver; ${d.how}): the file exists only on the node that took the upload.` });
+      const what = spatie ? 'SpatieMediaLibraryFileUpload' : 'FileUpload';
+      report({ node, message: `${what}::make() without ->disk() stores on the '${d.name}' disk (local driver; ${d.how}): the file exists only on the node that took the upload.` });
     } else if (node.text === 'toMediaCollection') {
       const before = chainBeforeNames(call);
       if (!before.some((n) => /^addMedia(?:FromRequest|FromStream)?$|^addMultipleMediaFromRequest$|^addAllMediaFromRequest$/.test(n))) continue;
@@ -70,6 +84,16 @@ export function checkUploadDefaults(laravel: LaravelFacts, file: SourceFile<Synt
       report({ node, message: `Media library stores this upload on the '${d.name}' disk (local driver; ${d.how}): the file exists only on the node that took the upload.` });
     }
   }
+}
+
+/** The first argument of the named call chained after `call`, if any. */
+function chainArg(call: SyntaxNode, name: string): SyntaxNode | undefined {
+  let cur = call;
+  while (cur.parent && /member_call_expression$/.test(cur.parent.type) && cur.parent.childForFieldName('object')?.id === cur.id) {
+    cur = cur.parent;
+    if (cur.childForFieldName('name')?.text === name) return callArgs(cur)[0]?.value ?? undefined;
+  }
+  return undefined;
 }
 
 function chainNames(call: SyntaxNode): string[] {

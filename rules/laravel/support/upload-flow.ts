@@ -69,6 +69,29 @@ export interface UploadIndex {
   findings: Map<string, { location: Location; message: string; related: RelatedLocation[] }[]>;
   /** Some media collection picks its own disk (->useDisk()): the media library's default disk is then not provable. */
   mediaUseDisk: boolean;
+  /** Media collections whose disk the app names: `addMediaCollection('x')->useDisk('y')` (null: more than one disk). */
+  mediaDisks: Map<string, string | null>;
+  /** Some ->useDisk() could not be tied to a literal collection and disk. */
+  mediaDiskUnknown: boolean;
+}
+
+/**
+ * Records each `->useDisk('disk')` against the `addMediaCollection('name')` it follows in the same statement
+ * (by text; anything else makes the collections' disks unknown).
+ */
+export function noteMediaDisks(text: string, index: UploadIndex): void {
+  for (const m of text.matchAll(/->\s*useDisk\s*\(/g)) {
+    const before = text.slice(Math.max(0, m.index! - 2000), m.index);
+    const start = before.lastIndexOf('addMediaCollection');
+    const coll = start >= 0 && !before.slice(start).includes(';') ? /^addMediaCollection\s*\(\s*(['"])([\w.-]+)\1\s*\)/.exec(before.slice(start)) : null;
+    const disk = /^\s*(['"])([\w.-]+)\1\s*\)/.exec(text.slice(m.index! + m[0].length));
+    if (!coll || !disk) {
+      index.mediaDiskUnknown = true;
+      continue;
+    }
+    const had = index.mediaDisks.get(coll[2]);
+    index.mediaDisks.set(coll[2], had === undefined || had === disk[2] ? disk[2] : null);
+  }
 }
 
 const STORE_METHODS = new Set(['store', 'storeAs', 'storePublicly', 'storePubliclyAs']);
@@ -82,9 +105,11 @@ const NOT_USER_DATA = /sys_get_temp_dir|tempnam|tmpfile|['"](?:framework|cache|l
 const LOCAL_PATH = /\b(?:storage_path|public_path)\s*\(/;
 const CALL_TYPES = ['member_call_expression', 'nullsafe_member_call_expression', 'scoped_call_expression', 'function_call_expression', 'object_creation_expression'];
 const UPLOADED_FILE = /(^|\\)(UploadedFile|TemporaryUploadedFile)$/;
+/** The magic property `$request->file` (not the call `$request->file('x')`, not `->files`). */
+export const MAGIC_FILE = /\$request\s*->\s*file\b(?!\s*\()/;
 
 export function newUploadIndex(): UploadIndex {
-  return { classes: new Map(), entries: [], findings: new Map(), mediaUseDisk: false };
+  return { classes: new Map(), entries: [], findings: new Map(), mediaUseDisk: false, mediaDisks: new Map(), mediaDiskUnknown: false };
 }
 
 function mentionsLocalPath(n: SyntaxNode | undefined): boolean {
@@ -101,12 +126,14 @@ function derives(expr: SyntaxNode | null | undefined, tainted: Set<string>): boo
   let mentioned = false;
   for (const t of tainted) if (flat.includes(t)) { mentioned = true; break; }
   if (!mentioned) return false;
+  // `$request->file` (originTaint) is the one tainted property access on another object than $this.
+  const magic = tainted.has('$request->file');
   const stack: SyntaxNode[] = [expr];
   while (stack.length) {
     const n = stack.pop()!;
     const key =
       n.type === 'variable_name' ? n.text
-      : (n.type === 'member_access_expression' && n.childForFieldName('object')?.text === '$this') || n.type.endsWith('call_expression') ? n.text.replace(/\s+/g, '')
+      : (n.type === 'member_access_expression' && (magic || n.childForFieldName('object')?.text === '$this')) || n.type.endsWith('call_expression') ? n.text.replace(/\s+/g, '')
       : undefined;
     if (key && tainted.has(key)) {
       const p = n.parent;
@@ -341,8 +368,9 @@ function flowOf(fn: SyntaxNode, body: SyntaxNode, initial: Set<string>, scope: S
         flow.sinks.push({ location: loc(scope, nameNode), what: `->${method}()`, disk: optionsDisk(method.endsWith('As') ? args[2] : args[1], scope) });
       } else if (method === 'move' && derives(target, tainted) && mentionsLocalPath(args[0])) {
         flow.sinks.push({ location: loc(scope, nameNode), what: `->move() into ${short(args[0]!.text)}` });
-      } else if (method === 'save' && args[0] && mentionsLocalPath(args[0]) && derives(target, tainted)) {
-        flow.sinks.push({ location: loc(scope, nameNode), what: `->save() of the image into ${short(args[0].text)}` });
+      } else if (method === 'save' && args[0] && derives(target, tainted)) {
+        const into = saveTarget(args[0], call, scope, body, 0);
+        if (into) flow.sinks.push({ location: loc(scope, nameNode), what: `->save() of the image into ${into.what}`, disk: into.disk });
       } else if (DISK_WRITES.has(method) && derives(args[1], tainted) && !(args[0] && /^\W*(?:tmp|temp)\//i.test(args[0].text))) {
         const disk = storageDisk(target, call, scope, body);
         if (disk) flow.sinks.push({ location: loc(scope, nameNode), what: `Storage ${method}()`, disk });
@@ -355,6 +383,41 @@ function flowOf(fn: SyntaxNode, body: SyntaxNode, initial: Set<string>, scope: S
     if (callee) for (const i of handed) flow.edges.push({ callee, arg: i, site: loc(scope, call) });
   }
   return flow;
+}
+
+/**
+ * Where an image's `->save($path)` writes, when that is this server's disk (issue 9, UNIT3D): storage_path() /
+ * public_path(), a literal path, or a disk's `->path()` (`Storage::disk('avatars')->path($f)`: the disk's driver is
+ * checked when the index finishes), directly or through a variable assigned before the call.
+ */
+function saveTarget(arg: SyntaxNode, at: SyntaxNode, scope: Scope, body: SyntaxNode, depth: number): { what: string; disk?: DiskRef } | undefined {
+  if (mentionsLocalPath(arg)) return { what: short(arg.text) };
+  if (NOT_USER_DATA.test(arg.text)) return undefined;
+  const lit = stringLiteral(arg);
+  // A stream wrapper (s3://, php://memory) is not a local file.
+  // Only written in the call itself: support/upload-select.ts finds such writers by the text `->save('`.
+  if (lit !== undefined) return depth === 0 && lit && !lit.includes('://') ? { what: short(arg.text) } : undefined;
+  if (arg.type === 'member_call_expression' || arg.type === 'scoped_call_expression') {
+    if (arg.childForFieldName('name')?.text !== 'path') return undefined;
+    const disk = storageDisk(callTarget(arg), arg, scope, body);
+    return disk ? { what: `the disk path ${short(arg.text)}`, disk } : undefined;
+  }
+  if (arg.type === 'variable_name' && depth < 2) {
+    // The last assignment before the call: `$path` is often reused for a second disk a few lines down.
+    // Binary search (the list is in document order): a method with thousands of saves stays n log n.
+    const list = assignmentsByName(body).get(arg.text) ?? [];
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].startIndex < at.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    const last = lo > 0 ? list[lo - 1] : undefined;
+    const right = last?.childForFieldName('right');
+    if (last && right) return saveTarget(right, last, scope, body, depth + 1);
+  }
+  return undefined;
 }
 
 /**
@@ -377,6 +440,8 @@ function originTaint(fn: SyntaxNode, body: SyntaxNode, scope: Scope, livewirePro
   const out = new Set<string>();
   for (const p of parameters(fn)) if (p.type && UPLOADED_FILE.test(resolveClassName(p.type.replace(/^\?/, ''), scope.imports))) out.add(p.name);
   for (const p of livewireProps) out.add(`$this->${p}`);
+  // `$request->file` is Request::__get('file'): the input or the uploaded file named "file" (issue 9, freescout).
+  if (MAGIC_FILE.test(body.text)) out.add('$request->file');
   // Both loops below look for ->file() / ->allFiles() calls: a body that never says so has none.
   if (!/\b(?:file|allFiles)\b/.test(body.text)) return out;
   for (const a of descendants(body, ['assignment_expression'])) {

@@ -23,7 +23,9 @@ const LOCAL_PATH = /\b(?:storage_path|public_path)\s*\(/;
 export function mayHoldUploadWrite(text: string): boolean {
   if (/->\s*store(?:As|Publicly|PubliclyAs)?\s*\(/.test(text)) return true;
   if (/Storage/.test(text) && /(?:->|::)\s*(?:put|putFile|putFileAs|writeStream)\s*\(/.test(text)) return true;
-  return LOCAL_PATH.test(text) && /(?:->\s*(?:move|save)|\b(?:file_put_contents|copy|rename|move_uploaded_file))\s*\(/.test(text);
+  // An image's ->save() into a disk's ->path() or a literal path (flowOf's saveTarget) needs no storage_path().
+  if (/->\s*save\s*\(\s*[^\s)]/.test(text) && (LOCAL_PATH.test(text) || /(?:->|::)\s*path\s*\(|->\s*save\s*\(\s*['"]/.test(text))) return true;
+  return LOCAL_PATH.test(text) && /(?:->\s*move|\b(?:file_put_contents|copy|rename|move_uploaded_file))\s*\(/.test(text);
 }
 
 /** Class and trait names a file declares (by text: comments and strings may add names, which only widens). */
