@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import { Option, type Command } from 'commander';
-import { live } from '../api/live.js';
+import { live, type LiveOptions } from '../api/live.js';
 import { colorLevel, emit, render, type CliIO, type Format } from './output.js';
 import { FORMAT_IDS } from '../report/index.js';
 import type { Severity } from '../engine/finding.js';
@@ -11,28 +11,15 @@ import { UsageError } from './errors.js';
 import { resolveRoot } from '../api/user-files.js';
 
 
-interface LiveFlags {
+/** Commander's values: the options live() takes as they are, plus the ones given as text or lists on the command line. */
+interface LiveFlags extends Pick<LiveOptions, 'loginPath' | 'authPath' | 'logoutPath' | 'appKey' | 'cookie' | 'redis' | 'sentinel' | 'sentinelName' | 'cluster' | 'redisPassword' | 'sentinelPassword' | 'redisTls' | 'ca' | 'readOnly'> {
   node?: string[];
   path: string;
-  loginPath?: string;
   loginField?: string[];
-  authPath?: string;
-  logoutPath?: string;
-  appKey?: string;
-  cookie?: string;
-  redis?: string;
-  sentinel?: string;
-  sentinelName?: string;
-  cluster?: string;
-  redisPassword?: string;
-  sentinelPassword?: string;
-  redisTls?: boolean;
-  ca?: string;
   sessions?: string;
   concurrency?: string;
   dotenv?: string[];
   env?: string[];
-  readOnly?: boolean;
   timeout: string;
   format: Format;
   output?: string;
