@@ -104,7 +104,7 @@ export default defineRule({
     languages: ['php'],
     // `::setEnvFileVar(`: a call to a static helper of the index. Only helpers named for what they do (`env` in the
     // name: setEnv, updateEnvironmentValue, writeEnv) are followed, so controllers are not all parsed for them.
-    prefilter: /['"/]\.env['"]|environmentFilePath|DotenvEditor|key:generate|::\s*\w*[eE][nN][vV]\w*\s*\(/i,
+    prefilter: /['"/]\.env['"]|environmentFilePath|DotenvEditor|key:generate|::\s*\w*env\w*\s*\(/i,
     include: (path, facts) => isAppCode(path, facts) && isHttpReachablePath(path),
   },
   index: {

@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import path from 'node:path';
 import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions, type AuditResult, type FixResult } from '../api/index.js';
-import type { SeverityOrOff } from '../engine/finding.js';
+import { failsAt, type SeverityOrOff } from '../engine/finding.js';
 import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
 import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
 import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
@@ -9,7 +9,7 @@ import { UsageError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
 import { timing } from '../engine/timing.js';
 import { cacheLocation } from '../project/cache-file.js';
-import { colorLevel, emit, exitCodeFor, render, type CliIO, type FailOn, type Format } from './output.js';
+import { colorLevel, emit, render, type CliIO, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
   format: Format;
@@ -280,7 +280,7 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
     io.stderr(`statelint: ${warnings} warnings, more than --max-warnings ${maxWarnings}\n`);
     return 1;
   }
-  return exitCodeFor(result.report.findings.map((f) => f.severity), failOn);
+  return failsAt(result.report.findings.map((f) => f.severity), failOn);
 }
 
 /** `warn` is accepted wherever `warning` is. */

@@ -81,7 +81,6 @@ export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, is
   return isTTY && env.TERM !== 'dumb' ? 1 : 0;
 }
 
-export { failsAt as exitCodeFor } from '../engine/finding.js';
 
 /**
  * Where the audited folder sits in its git repository: `git rev-parse` from the folder (it also honours GIT_DIR in

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replaceFile } from './fix-files.js';
 
 /** Larger cache files are not read (a cache is a few hundred bytes per candidate file). */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
@@ -42,23 +42,12 @@ export function readCacheFile(file: string): unknown {
   }
 }
 
-/**
- * Writes the cache atomically: a new temp file beside it (never an existing file or link), then rename, which
- * replaces a link at that name rather than writing through it. Returns the reason when it could not be written.
- */
+/** Writes the cache atomically (replaceFile: temp file, then rename). Returns the reason when it could not be written. */
 export function writeCacheFile(file: string, data: unknown): string | undefined {
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, JSON.stringify(data), { flag: 'wx', mode: 0o644 });
-    fs.renameSync(tmp, file);
+    replaceFile(file, JSON.stringify(data));
     return undefined;
   } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // nothing to clean up
-    }
     return (e as Error).message;
   }
 }

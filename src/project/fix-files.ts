@@ -230,6 +230,14 @@ export function writeUserFile(target: string, text: string, cwd: string = proces
       if (k !== 'none' && k !== 'dir') throw new Error(`${path.relative(cwd, dir)} is not a folder`);
     }
   }
+  replaceFile(abs, text);
+}
+
+/**
+ * Writes `text` to a new temp file (O_EXCL) beside `abs`, then renames it over `abs`: readers never see half a
+ * file, and a link at that name is replaced, never written through. Creates the folder; throws on failure.
+ */
+export function replaceFile(abs: string, text: string): void {
   fs.mkdirSync(path.dirname(abs), { recursive: true });
   const temp = path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(6).toString('hex')}.statelint-tmp`);
   const fd = fs.openSync(temp, 'wx', 0o644);
