@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
-import { loadRules, resolveRoot, TOOL_VERSION } from './api/index.js';
+import { knownRuleIds, resolveRoot, TOOL_VERSION } from './api/index.js';
 import { describeConfig, resolverOptions, runAuditCommand, type AuditFlags } from './commands/audit.js';
 import { runEnvCommand } from './commands/env.js';
 import { registerHookCommand } from './commands/hook.js';
@@ -71,7 +71,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours');
   audit.action(async (paths: string[], flags: AuditFlags, command: Command) => {
-    const known = (await loadRules()).map((r) => r.meta.id);
+    const known = knownRuleIds();
     setExit(await runAuditCommand(paths, flags, (name) => command.getOptionValueSource(name) === 'cli', known, io));
   });
 
@@ -89,7 +89,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .action(async (target: string, flags: { format: Format; dotenv?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
       const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const root = resolveRoot(target);
-      const { config } = loadConfigFile(root, (await loadRules()).map((r) => r.meta.id), flags.config);
+      const { config } = loadConfigFile(root, knownRuleIds(), flags.config);
       io.stdout(await describeConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
       setExit(0);
     });
@@ -105,7 +105,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
     .action(async (target: string, flags: { format: 'pretty' | 'json'; dotenv?: string[]; env?: string[]; configDir?: string; config?: string }) => {
       const root = resolveRoot(target);
-      const { config } = loadConfigFile(root, (await loadRules()).map((r) => r.meta.id), flags.config);
+      const { config } = loadConfigFile(root, knownRuleIds(), flags.config);
       io.stdout(await runEnvCommand(resolverOptions(target, root, config, flags), flags.format));
       setExit(0);
     });

@@ -21,7 +21,7 @@ describe('--fix and --diff on a copy of the demo app', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'statelint-fixcli-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it.each([[false], [true]])('unsafe fixes %s: --diff equals what --fix changes, every changed PHP file passes php -l, a second run changes nothing', (unsafe) => {
+  it.each([[false], [true]])('unsafe fixes %s: --diff equals what --fix changes, every changed PHP file passes php -l, a second run changes nothing', async (unsafe) => {
     const app = path.join(work, unsafe ? 'unsafe' : 'safe');
     cpSync(DEMO, app, { recursive: true });
     const extra = unsafe ? ['--unsafe-fixes'] : [];
@@ -30,7 +30,7 @@ describe('--fix and --diff on a copy of the demo app', () => {
     const fixed = runCli(['--fix', ...extra, '-f', 'json', '--fail-on', 'never'], {}, app);
     const after = files(app);
     const changed = [...after].filter(([f, text]) => before.get(f) !== text).map(([file, text]) => ({ file, before: before.get(file)!, after: text }));
-    expect(preview.stdout).toBe(unifiedDiff(changed));
+    expect(preview.stdout).toBe(await unifiedDiff(changed));
     expect(preview.code).toBe(changed.length ? 1 : 0);
     if (unsafe) expect(changed.length).toBeGreaterThan(0);
     const report = JSON.parse(fixed.stdout);

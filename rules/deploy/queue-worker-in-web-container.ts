@@ -1,5 +1,4 @@
-import { WEB_PROCESS } from '../../src/ecosystems/deploy/common.js';
-import { QUEUE_WORKER } from '../../src/ecosystems/deploy/model.js';
+import { QUEUE_WORKER, WEB_PROCESS } from '../../src/ecosystems/deploy/model.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { deployOf, inRoleBranch, production } from './support/app.js';
 

@@ -6,6 +6,7 @@ import { callArgs, callTarget, enclosingFunction, fileImports, resolveClassName,
 import { str } from './support/config.js';
 import { FILE_HANDLERS, localLeaves, PROCESS_STREAM, type LocalLeaf } from './support/log-channels.js';
 import { isAppCode } from './support/paths.js';
+import { phpCodeOnly } from '../../src/lang/php-text.js';
 
 const MONOLOG_FILE_HANDLER = /^Monolog\\Handler\\(StreamHandler|RotatingFileHandler)$/;
 const LOG_FACADE = /^(?:Illuminate\\Support\\Facades\\)?Log$/;
@@ -15,6 +16,8 @@ const CALLS = new Set(['member_call_expression', 'nullsafe_member_call_expressio
 /** Explicit channel uses: Log::channel('x'), Log::stack([...]), logger()->channel('x'), app('log')->channel('x'). */
 const USE_PREFILTER = /\bLog::(?:channel|driver|stack)\s*\(|logger\(\)\s*->\s*(?:channel|driver|stack)\s*\(|app\(\s*['"]log['"]\s*\)\s*->/;
 
+const USE_PREFILTER_ALL = new RegExp(USE_PREFILTER.source, 'g');
+
 /** Where one explicit channel use is, as plain data for the project index. */
 interface Use {
   path: string;
@@ -22,8 +25,73 @@ interface Use {
   line: number;
 }
 
-/** channel name -> its explicit uses in the app, in path order (the first one carries the finding). */
-type UseIndex = Map<string, Use[]>;
+/** The app's explicit channel uses: by channel name, in path order (the first one carries the finding). */
+interface UseIndex {
+  uses: Map<string, Use[]>;
+  /** Files holding the first use of a channel that writes files (finish() fills it): the only uses checkFile reports. */
+  firstPaths: Set<string>;
+}
+
+function addUse(index: UseIndex, name: string, use: Use): void {
+  const list = index.uses.get(name) ?? [];
+  list.push(use);
+  index.uses.set(name, list);
+}
+
+/** The handler and Log::build() parts of checkFile, which need no index. */
+const ADHOC_PREFILTER = /StreamHandler|RotatingFileHandler|Log::build\s*\(/;
+/** `Log::channel('x')` / `Log::driver('x')` / `Log::channel()` as written at a USE_PREFILTER hit (read from the original text). */
+const SIMPLE_USE = /(?:channel|driver)\s*\(\s*(?:(['"])([\w .:\/-]*)\1\s*)?\)/y;
+const FACADE_NAMES = new Set(['Log', 'Illuminate\\Support\\Facades\\Log']);
+
+/** Does a `use` statement bind the name Log to something other than the facade? (Then the parser decides.) */
+function importsOtherLog(code: string): boolean {
+  for (const m of code.matchAll(/\buse\s+([^;(]+);/g)) {
+    const clause = m[1].trim();
+    if (/^(?:function|const)\s/.test(clause)) continue;
+    if (clause.includes('{')) {
+      if (/\bLog\b/.test(clause)) return true;
+      continue;
+    }
+    for (const part of clause.split(',')) {
+      const [, name, alias] = /^\s*\\?([\w\\]+)(?:\s+as\s+(\w+))?\s*$/i.exec(part) ?? [];
+      if (!name) continue;
+      if ((alias ?? name.split('\\').pop()) === 'Log' && !FACADE_NAMES.has(name)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The channel uses of a file read from its text, or undefined when only the parser can tell (the index then
+ * parses the file). Text is enough for the common `Log::channel('audit')` on the facade: the comments and
+ * strings are blanked first (phpCodeOnly), and any other shape (a variable or config() argument, stack(),
+ * logger()->, app('log'), a qualified or imported-elsewhere Log) sends the file to the parser.
+ */
+function textUses(path: string, text: string): { name: string; use: Use }[] | undefined {
+  const code = phpCodeOnly(text);
+  if (code === undefined || importsOtherLog(code)) return undefined;
+  const out: { name: string; use: Use }[] = [];
+  let line = 1;
+  let counted = 0;
+  for (const m of code.matchAll(USE_PREFILTER_ALL)) {
+    if (!m[0].startsWith('Log::')) return undefined; // logger()->channel(), app('log')->...
+    let start = m.index;
+    const before = code[start - 1] ?? '';
+    if (before === '\\') {
+      if (/[\w\\]/.test(code[start - 2] ?? '')) return undefined; // Some\Namespace\Log
+      start--;
+    } else if (/[\w$>:]/.test(before)) return undefined;
+    SIMPLE_USE.lastIndex = m.index + 'Log::'.length;
+    const simple = SIMPLE_USE.exec(text);
+    if (!simple) return undefined;
+    const name = simple[2]?.trim();
+    if (!name) continue; // Log::channel() / Log::channel(''): no channel named, as channelName() says
+    for (; counted < start; counted++) if (text.charCodeAt(counted) === 10) line++;
+    out.push({ name, use: { path, start, line } });
+  }
+  return out;
+}
 
 /** What a path or stream argument writes to: a file on this server, the process's own output, or unknown (quiet). */
 type Target = { kind: 'file'; text: string } | { kind: 'stream' } | undefined;
@@ -238,22 +306,34 @@ export default defineRule<SyntaxNode>({
 
   index: {
     files: { languages: ['php'], prefilter: USE_PREFILTER, include: (path, facts) => isAppCode(path, facts) },
-    init: (): UseIndex => new Map(),
+    init: (): UseIndex => ({ uses: new Map(), firstPaths: new Set() }),
+    // Most files name a channel the plain way (firefly-iii: 199 uses of Log::channel('audit') in 169 files):
+    // those are indexed from their text, and only the others are parsed.
+    select(files, index: UseIndex) {
+      const parse = new Set<string>();
+      for (const f of files) {
+        const found = textUses(f.path, f.text);
+        if (!found) parse.add(f.path);
+        else for (const { name, use } of found) addUse(index, name, use);
+      }
+      return parse;
+    },
     collect({ facts, file, index }) {
       const laravel = laravelOf(facts);
       if (!laravel) return;
-      const uses = index as UseIndex;
       for (const { call, names } of channelUses(file as SourceFile<SyntaxNode>, laravel)) {
-        for (const name of names) {
-          const list = uses.get(name) ?? [];
-          list.push({ path: file.path, start: call.startIndex, line: call.startPosition.row + 1 });
-          uses.set(name, list);
-        }
+        for (const name of names) addUse(index as UseIndex, name, { path: file.path, start: call.startIndex, line: call.startPosition.row + 1 });
       }
     },
-    finish(index) {
-      for (const list of (index as UseIndex).values()) list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start));
+    finish(index: UseIndex, facts) {
+      const laravel = laravelOf(facts);
+      for (const [name, list] of index.uses) {
+        list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start));
+        if (laravel && leavesOf(laravel, name).length) index.firstPaths.add(list[0].path);
+      }
     },
+    // A channel's later uses are counted and listed at its first: their files need no parse for this rule.
+    wants: (file, index: UseIndex) => ADHOC_PREFILTER.test(file.text) || index.firstPaths.has(file.path),
   },
 
   files: {
@@ -303,7 +383,7 @@ export default defineRule<SyntaxNode>({
     }
 
     // Log::channel('x') / Log::stack([...]) where x writes files: one finding per channel, at its first use in the app.
-    const uses = index as UseIndex | undefined;
+    const uses = (index as UseIndex | undefined)?.uses;
     for (const { call, names } of channelUses(file, laravel)) {
       const firstHere = names.filter((n) => {
         const first = uses?.get(n)?.[0];

@@ -12,6 +12,7 @@ import { ResultCache, sha256 } from '../engine/cache.js';
 import { buildIdentity, readCacheFile, writeCacheFile } from '../project/cache-file.js';
 import { RecordingFs } from './cache.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
+import { discoverRuleIds } from '../ecosystems/rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
 import { DiskFs, type ProjectFs } from '../project/fs.js';
@@ -74,7 +75,7 @@ export function detectEcosystems(fs: ProjectFs, forced: string[] = [], configDir
   for (const id of forced) if (!findEcosystem(id)) throw new UsageError(`Unknown ecosystem "${id}" (known: ${ECOSYSTEMS.map((e) => e.id).join(', ')})`);
   const out: { ecosystem: Ecosystem; evidence: string[] }[] = [];
   for (const ecosystem of ECOSYSTEMS) {
-    const found = ecosystem.detect(fs, { configDir });
+    const found = timing.time(`  of the above: detect ${ecosystem.id}`, () => ecosystem.detect(fs, { configDir }));
     if (found) out.push({ ecosystem, evidence: found.evidence });
     else if (forced.includes(ecosystem.id)) out.push({ ecosystem, evidence: ['--ecosystem'] });
   }
@@ -99,7 +100,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const known: string[] = [];
   let ambiguous = false;
   for (const { ecosystem } of providers) {
-    const l = await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files });
+    const l = await timing.timeAsync(`  of the above: ${ecosystem.id} facts`, () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files }));
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
@@ -113,7 +114,8 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   }
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
-    loaded.set(ecosystem.id, await ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files, environment }));
+    const load = () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files, environment });
+    loaded.set(ecosystem.id, await timing.timeAsync(`  of the above: ${ecosystem.id} facts`, load));
   }
   // Reported in detection order, whatever the load order was.
   const order = detected.map((d) => d.ecosystem.id);
@@ -133,6 +135,11 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
 export async function loadRules(ecosystemIds?: string[]): Promise<Rule[]> {
   const ecosystems = ecosystemIds ? ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id)) : ECOSYSTEMS;
   return (await Promise.all(ecosystems.map((e) => e.rules()))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+}
+
+/** Every rule id of every ecosystem, without loading the rules (for checking `--rule` and settings files). */
+export function knownRuleIds(): string[] {
+  return ECOSYSTEMS.flatMap((e) => discoverRuleIds(e.id)).sort();
 }
 
 /** `statelint audit` as a library call: the CLI and the tests both come through here. */
@@ -167,7 +174,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),
     onProgress: opts.onProgress,
-    unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set((await loadRules()).map((r) => r.meta.id)) } : undefined,
+    unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
     cache,
   });
   const cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;

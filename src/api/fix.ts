@@ -46,7 +46,7 @@ export async function fix(opts: FixOptions): Promise<FixResult> {
   });
   if (opts.write && fixes.changedFiles.length) diskFixFiles(root).writeAll(fixes.changedFiles.map((c) => ({ file: c.file, text: c.after })));
   const after = await audit({ ...opts, fs: opts.write ? opts.fs : overlay });
-  return { fixes, diff: unifiedDiff(fixes.changedFiles), after };
+  return { fixes, diff: await unifiedDiff(fixes.changedFiles), after };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The library surface (docs/ARCHITECTURE.md, "API"): what the CLI calls and what tests and other
  * tools may call. Like ESLint's `ESLint` class under its CLI, nothing here prints or exits.
  */
-export { audit, detectEcosystems, loadProject, loadRules, type AuditOptions, type AuditResult } from './audit.js';
+export { audit, detectEcosystems, knownRuleIds, loadProject, loadRules, type AuditOptions, type AuditResult } from './audit.js';
 export { resolveRoot, writeBaseline } from './user-files.js';
 export { TOOL_VERSION } from './version.js';
 export type { Report } from '../engine/report.js';

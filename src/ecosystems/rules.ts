@@ -7,17 +7,31 @@ import type { Rule } from '../engine/rule.js';
  * (This reads statelint's own install folder, never the audited project.)
  */
 export async function discoverRules(ecosystemId: string): Promise<Rule[]> {
-  const dir = new URL(`../../rules/${ecosystemId}/`, import.meta.url);
-  const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts'))
-    .map((e) => e.name)
-    .sort();
+  const dir = ruleDir(ecosystemId);
   const rules: Rule[] = [];
-  for (const name of files) {
+  for (const name of ruleFiles(dir)) {
     const rule = (await import(new URL(name, dir).href)).default as Rule | undefined;
     const expected = `${ecosystemId}/${name.replace(/\.(js|ts)$/, '')}`;
     if (!rule?.meta || rule.meta.id !== expected) throw new Error(`rules/${ecosystemId}/${name} must default-export the rule ${expected}`);
     rules.push(rule);
   }
   return rules;
+}
+
+const ruleDir = (ecosystemId: string) => new URL(`../../rules/${ecosystemId}/`, import.meta.url);
+
+function ruleFiles(dir: URL): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(js|ts)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * The ids of an ecosystem's rules from their file names alone (a rule's id is its file name, which
+ * discoverRules checks): validating `--rule x=off` or a settings file needs the ids, and importing every
+ * rule of every ecosystem for that cost a hook run ~100 ms (the deploy rules pull in the YAML parser).
+ */
+export function discoverRuleIds(ecosystemId: string): string[] {
+  return ruleFiles(ruleDir(ecosystemId)).map((name) => `${ecosystemId}/${name.replace(/\.(js|ts)$/, '')}`);
 }

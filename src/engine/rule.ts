@@ -76,6 +76,12 @@ export interface IndexQuery<N = unknown, S = unknown> {
   select?(files: { path: string; text: string }[], index: S, facts: ProjectFacts): Set<string>;
   collect(ctx: { facts: ProjectFacts; file: SourceFile<N>; index: S }): void;
   finish?(index: S, facts: ProjectFacts): void;
+  /**
+   * After finish(): whether the rule's checkFile still has work in this main-pass file. A file the finished
+   * index fully accounts for (log-to-local-file: a channel's later uses, reported at its first) is then not
+   * parsed for this rule. Must only return false when checkFile would report nothing there.
+   */
+  wants?(file: { path: string; text: string }, index: S): boolean;
 }
 
 export interface FileQuery {

@@ -161,8 +161,18 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const needIndex = indexRules.filter((r) => todo.some((m) => m.rules.includes(r)));
   // Trees the index pass parsed and the main pass will need again are kept for it (parsed once per run).
   const { indexes, trees } = await buildIndexes(needIndex, facts, indexCandidates, new Set(todo.map((m) => m.ref.path)));
+  for (const m of todo) m.rules = m.rules.filter((r) => !r.index?.wants || r.index.wants({ path: m.ref.path, text: m.text }, indexes.get(r)));
+  timing.count('candidate files left to an index', todo.filter((m) => !m.rules.length).length);
   for (const [i, m] of todo.entries()) {
     input.onProgress?.('analysing', i + 1, todo.length);
+    if (!m.rules.length) {
+      // Every rule that matched this file left it to its project index: nothing to parse, nothing to report.
+      trees.get(m.ref.path)?.dispose();
+      trees.delete(m.ref.path);
+      perFile.set(m.ref.path, []);
+      cache?.store(m.ref.path, m.hash!, indexKey, [], []);
+      continue;
+    }
     const fileErrors: FileError[] = [];
     const before = drafts.length;
     const parsed = await checkOneFile(m.ref, m.text, m.rules, facts, reporter, fileErrors, indexes, trees.get(m.ref.path), skipped);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../../src/engine/fix/index.js';
 
 describe('unifiedDiff', () => {
-  it('renders changed files in path order with a/ b/ headers, CRs kept and the missing newline marked', () => {
+  it('renders changed files in path order with a/ b/ headers, CRs kept and the missing newline marked', async () => {
     const crlf = ['<?php', 'return [', "    'driver' => 'file',", "    'lifetime' => 120,", '];', ''].join('\r\n');
-    const diff = unifiedDiff([
+    const diff = await unifiedDiff([
       { file: 'config/session.php', before: crlf, after: crlf.replace("'file'", "'redis'") },
       { file: 'app/Upload.php', before: 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight', after: 'one\ntwo\nthree\nfour\nfive\nsix\nseven\nEIGHT' },
       { file: 'unchanged.php', before: 'same\n', after: 'same\n' },
@@ -35,8 +35,8 @@ describe('unifiedDiff', () => {
     );
   });
 
-  it('is empty when nothing changed', () => {
-    expect(unifiedDiff([])).toBe('');
-    expect(unifiedDiff([{ file: 'a.php', before: 'x', after: 'x' }])).toBe('');
+  it('is empty when nothing changed', async () => {
+    expect(await unifiedDiff([])).toBe('');
+    expect(await unifiedDiff([{ file: 'a.php', before: 'x', after: 'x' }])).toBe('');
   });
 });

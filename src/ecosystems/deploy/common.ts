@@ -8,7 +8,6 @@ import { isScalar, Y, type YamlFile } from './yaml.js';
 
 /** Images that are never the app itself (stores, proxies, tools). */
 export const THIRD_PARTY = /^(?:\$\{[^}]*\}\/)?(?:[\w.:-]+\/)*(?:library\/)?(?:redis|valkey|mysql|mariadb|postgres|postgis|memcached|nginx|traefik|caddy|haproxy|envoy|minio|mailhog|mailpit|meilisearch|elasticsearch|opensearch|rabbitmq|mongo|busybox|alpine|soketi|selenium|adminer|phpmyadmin|typesense|clickhouse|bitnami\/(?:redis|mysql|postgresql)|curlimages|docker|registry|grafana|prometheus|loki|jaeger|otel|gotenberg|browserless|clamav|pgbouncer|cloudflare)(?::|@|$)/i;
-export const WEB_PROCESS = /\bphp-fpm\b|\bartisan\s+(?:serve|octane:start)\b|\bfrankenphp\b|\bapache2-foreground\b|\bhttpd\b|\bnginx\b|\bunitd\b|\broadrunner\b|\brr\s+serve\b|\bnode\s+(?:\S*server|\S*app|\S*index|dist\/)|\bnpm\s+(?:run\s+)?start\b|\bnext\s+start\b/;
 
 /** What the readers of each platform share: file access (read once, errors listed) and the images. */
 export interface ReadContext {

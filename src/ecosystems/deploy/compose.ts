@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseEnvFile } from '../../project/env-files.js';
-import { addAffinity, imageLines, scalarLines, THIRD_PARTY, WEB_PROCESS, type ReadContext, type Ref } from './common.js';
-import { DEV_FILE, type EnvVar, type Mount, type ProcessLine, type VolumeKind } from './model.js';
+import { addAffinity, imageLines, scalarLines, THIRD_PARTY, type ReadContext, type Ref } from './common.js';
+import { DEV_FILE, WEB_PROCESS, type EnvVar, type Mount, type ProcessLine, type VolumeKind } from './model.js';
 import { Y, type YamlFile } from './yaml.js';
 
 /**

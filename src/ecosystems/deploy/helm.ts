@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Location } from '../../lang/source-text.js';
-import { addAffinity, imageLines, scalarLines, stickyAnnotation, THIRD_PARTY, WEB_PROCESS, type ReadContext, type Ref } from './common.js';
-import { DEV_FILE, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
+import { addAffinity, imageLines, scalarLines, stickyAnnotation, THIRD_PARTY, type ReadContext, type Ref } from './common.js';
+import { DEV_FILE, WEB_PROCESS, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
 import { isMap, isSeq, Y, type YamlFile } from './yaml.js';
 
 /**

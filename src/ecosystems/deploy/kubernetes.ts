@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Location } from '../../lang/source-text.js';
 import { parseEnvFile } from '../../project/env-files.js';
-import { addAffinity, imageLines, scalarLines, stickyAnnotation, THIRD_PARTY, WEB_PROCESS, type ReadContext, type Ref } from './common.js';
-import { DEV_FILE, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
+import { addAffinity, imageLines, scalarLines, stickyAnnotation, THIRD_PARTY, type ReadContext, type Ref } from './common.js';
+import { DEV_FILE, WEB_PROCESS, type EnvVar, type Mount, type ProcessLine, type VolumeKind, type Workload } from './model.js';
 import { isScalar, parseYamlFile, Y, type YamlFile } from './yaml.js';
 
 /**

@@ -135,6 +135,9 @@ export function isMulti(w: Workload): boolean {
 export const DEV_FILE = /(?:^|[/._-])(?:dev|development|local|test|testing|ci)(?:[/._-]|$)/i;
 
 export const SCHEDULER = /\bschedule:(?:run|work)\b|\bnode-cron\b|\bnode-schedule\b|\bagenda\b.*\bstart\b|\bcron(?:d)?\b(?:\s+-f|\s*$|\s+&)|\bsupercronic\b|\bbusybox\s+crond\b/;
+/** A command line that starts a web server (the process a web container runs). */
+export const WEB_PROCESS = /\bphp-fpm\b|\bartisan\s+(?:serve|octane:start)\b|\bfrankenphp\b|\bapache2-foreground\b|\bhttpd\b|\bnginx\b|\bunitd\b|\broadrunner\b|\brr\s+serve\b|\bnode\s+(?:\S*server|\S*app|\S*index|dist\/)|\bnpm\s+(?:run\s+)?start\b|\bnext\s+start\b/;
+
 export const QUEUE_WORKER = /\bartisan["',\s]+(?:queue:(?:work|listen)|horizon)\b(?!:)|\bqueue:(?:work|listen)\b|^\s*(?:-\s*)?["']?horizon["']?\s*$/;
 export const CONFIG_CACHE = /\bartisan\s+(?:config:cache|optimize)\b(?!:)/;
 export const KEY_GENERATE = /\bartisan\s+key:generate\b(?!.*--show)|\b(?:APP_KEY|SESSION_SECRET)=["']?\$\((?:openssl|head|pwgen|node|php|cat\s+\/proc|uuidgen|tr\b)/;
