@@ -75,7 +75,7 @@ export function detectEcosystems(fs: ProjectFs, forced: string[] = [], configDir
   for (const id of forced) if (!findEcosystem(id)) throw new UsageError(`Unknown ecosystem "${id}" (known: ${ECOSYSTEMS.map((e) => e.id).join(', ')})`);
   const out: { ecosystem: Ecosystem; evidence: string[] }[] = [];
   for (const ecosystem of ECOSYSTEMS) {
-    const found = timing.time(`  of the above: detect ${ecosystem.id}`, () => ecosystem.detect(fs, { configDir }));
+    const found = timing.timePart('ecosystem detection', ecosystem.id, () => ecosystem.detect(fs, { configDir }));
     if (found) out.push({ ecosystem, evidence: found.evidence });
     else if (forced.includes(ecosystem.id)) out.push({ ecosystem, evidence: ['--ecosystem'] });
   }
@@ -89,8 +89,12 @@ export function nothingToAudit(target: string): UsageError {
 }
 
 /** Loads what the project is: detected ecosystems and their resolved facts. */
-export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: SourceFileRef[]): Promise<{ facts: ProjectFacts; loaded: Map<string, LoadedEcosystem> }> {
-  const detected = detectEcosystems(fs, opts.ecosystems, opts.configDir);
+export async function loadProject(
+  opts: AuditOptions,
+  fs: ProjectFs,
+  files?: SourceFileRef[],
+  detected = detectEcosystems(fs, opts.ecosystems, opts.configDir),
+): Promise<{ facts: ProjectFacts; loaded: Map<string, LoadedEcosystem> }> {
   if (!detected.length) throw nothingToAudit(opts.path);
   const loaded = new Map<string, LoadedEcosystem>();
   // Ecosystems that describe where the app runs load first: their workload's environment feeds the others.
@@ -100,7 +104,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   const known: string[] = [];
   let ambiguous = false;
   for (const { ecosystem } of providers) {
-    const l = await timing.timeAsync(`  of the above: ${ecosystem.id} facts`, () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files }));
+    const l = await timing.timePartAsync('config resolution (ecosystem load)', ecosystem.id, () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files }));
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
@@ -115,7 +119,7 @@ export async function loadProject(opts: AuditOptions, fs: ProjectFs, files?: Sou
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
     const load = () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files, environment });
-    loaded.set(ecosystem.id, await timing.timeAsync(`  of the above: ${ecosystem.id} facts`, load));
+    loaded.set(ecosystem.id, await timing.timePartAsync('config resolution (ecosystem load)', ecosystem.id, load));
   }
   // Reported in detection order, whatever the load order was.
   const order = detected.map((d) => d.ecosystem.id);
@@ -156,8 +160,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   timing.count('files discovered', discovery.files.length);
   // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
   const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
-  // Detection runs again inside loadProject (cheap: a few exists() calls); the rest is config resolution.
-  const { facts, loaded } = await timing.timeAsync('config resolution (ecosystem load)', () => loadProject(opts, recording ?? fs, discovery.files));
+  const { facts, loaded } = await timing.timeAsync('config resolution (ecosystem load)', () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
   const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
   const inScope = scopeFilter(opts.only);
   const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);

@@ -2,8 +2,8 @@ import { Chalk } from 'chalk';
 import path from 'node:path';
 import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions, type AuditResult, type FixResult } from '../api/index.js';
 import { failsAt, type SeverityOrOff } from '../engine/finding.js';
-import { DiskFs, GitIndexFs, type ProjectFs } from '../project/fs.js';
-import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedFiles } from '../project/git.js';
+import { DiskFs, type ProjectFs } from '../project/fs.js';
+import { changedFiles, defaultBase, isGitWorkTree, revisionExists, stagedSnapshot } from '../project/git.js';
 import { checkConfigDirFlag, loadConfigFile, type ConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
@@ -99,11 +99,21 @@ function projectRootAbove(start: string): string | undefined {
 }
 
 /** The files a hook run reports on: staged (the index) or changed since a revision. */
-function partialScope(root: string, flags: AuditFlags): { fs?: ProjectFs; only?: string[]; label?: string } {
+async function partialScope(root: string, flags: AuditFlags): Promise<{ fs?: ProjectFs; only?: string[]; label?: string }> {
   if (!flags.staged && flags.changed === undefined) return {};
   if (flags.staged && flags.changed !== undefined) throw new UsageError('--staged and --changed name different sets of files: use one of them');
-  if (!isGitWorkTree(root)) throw new UsageError(`${flags.staged ? '--staged' : '--changed'} needs a git repository, and ${root} is not in one`);
-  if (flags.staged) return { fs: new GitIndexFs(root), only: stagedFiles(root), label: 'staged' };
+  const notARepo = () => new UsageError(`${flags.staged ? '--staged' : '--changed'} needs a git repository, and ${root} is not in one`);
+  if (flags.staged) {
+    try {
+      const { fs, staged } = await timing.timeAsync('git (index and staged files)', () => stagedSnapshot(root));
+      return { fs, only: staged, label: 'staged' };
+    } catch (e) {
+      // Asked only when git failed: a hook's normal run spends no process on it.
+      if (!isGitWorkTree(root)) throw notARepo();
+      throw e;
+    }
+  }
+  if (!isGitWorkTree(root)) throw notARepo();
   const base = typeof flags.changed === 'string' ? flags.changed : defaultBase(root);
   if (!base) throw new UsageError('--changed found no default branch (origin/HEAD, main or master) to compare with: pass --changed <rev>');
   if (!revisionExists(root, base)) throw new UsageError(`--changed ${base}: no such revision`);
@@ -202,7 +212,7 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
   const target = root;
   // statelint.config.json supplies defaults; a flag given on the command line always wins.
   const { config } = loadConfigFile(root, knownRules, flags.config);
-  const scope = partialScope(root, flags);
+  const scope = await partialScope(root, flags);
   const only = scope.only && named ? scope.only.filter((f) => named.some((n) => f === n || f.startsWith(`${n}/`))) : (scope.only ?? named);
   if (scope.label && !only?.length) {
     io.stderr(`statelint: no ${scope.label === 'staged' ? 'staged files' : `files ${scope.label}`} to audit\n`);

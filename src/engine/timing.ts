@@ -35,6 +35,15 @@ export class Timing {
     }
   }
 
+  /** Times a part of a phase, printed under it ("of which: ..."); the phase's own row includes it. */
+  timePart<T>(phase: string, part: string, step: () => T): T {
+    return this.time(`${phase}\0${part}`, step);
+  }
+
+  async timePartAsync<T>(phase: string, part: string, step: () => Promise<T>): Promise<T> {
+    return this.timeAsync(`${phase}\0${part}`, step);
+  }
+
   /** Off and empty again (main() may run several times in one process, e.g. in tests). */
   reset(): void {
     this.enabled = false;
@@ -49,7 +58,13 @@ export class Timing {
   /** The table: phase, ms, share of the process's wall time so far; then the counters. */
   format(): string {
     const total = performance.now();
-    const rows = [...this.phases].map(([phase, ms]) => `${phase.padEnd(44)} ${ms.toFixed(1).padStart(9)} ${((100 * ms) / total).toFixed(1).padStart(6)}%`);
+    const row = (label: string, ms: number) => `${label.padEnd(44)} ${ms.toFixed(1).padStart(9)} ${((100 * ms) / total).toFixed(1).padStart(6)}%`;
+    const rows: string[] = [];
+    for (const [phase, ms] of this.phases) {
+      if (phase.includes('\0')) continue;
+      rows.push(row(phase, ms));
+      for (const [key, partMs] of this.phases) if (key.startsWith(`${phase}\0`)) rows.push(row(`  of which: ${key.slice(phase.length + 1)}`, partMs));
+    }
     const counts = [...this.counters].map(([name, n]) => `${name.padEnd(44)} ${String(n).padStart(9)}`);
     return [
       `${'phase'.padEnd(44)} ${'ms'.padStart(9)} ${'share'.padStart(7)}`,

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { decodeSource, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
+import { createHash } from 'node:crypto';
+import { decodeSource, readRegularFile, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
 
 export type { ReadResult };
 
@@ -77,33 +78,25 @@ export class DiskFs implements ProjectFs {
 
 /**
  * The staged content of a git repository (what `git commit` would record), for pre-commit hooks.
- * One `git ls-files --stage` lists the index; blobs are read on demand with `git cat-file`.
- * `root` is the folder audited inside the work tree; files outside the index fall back to nothing.
+ * One `git ls-files --stage` (run in the audited folder, so it lists that folder with paths relative to it)
+ * lists the index. A file is read from the work tree when its bytes hash to the staged blob (most files, in
+ * a hook); otherwise its blob is read with `git cat-file`. Each git process costs a hook ~10-30 ms, and a
+ * 6,000-file app must not pay two per file.
  */
 export class GitIndexFs implements ProjectFs {
   private readonly blobs = new Map<string, string>();
   private readonly dirs = new Map<string, Map<string, EntryKind>>();
-  /** Files whose work-tree copy differs from the index (`git diff-files`): only these are read from git. */
-  private readonly differs = new Set<string>();
+  static readonly LIST = ['ls-files', '--stage', '-z'];
 
-  constructor(readonly root: string) {
-    const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: root, encoding: 'utf8' }).trim();
-    const prefix = posix(path.relative(top, root));
-    const underRoot = (p: string) => (prefix ? (p.startsWith(`${prefix}/`) ? p.slice(prefix.length + 1) : undefined) : p);
-    // Two git processes per file cost ~4 ms each: in a 6,000-file app that is most of a hook's time. A file
-    // the work tree holds unchanged is read from the disk instead; a stat-only change also counts as a
-    // difference here, which costs time, never correctness.
-    const changed = execFileSync('git', ['diff-files', '--name-only', '-z'], { cwd: top, maxBuffer: 256 * 1024 * 1024 });
-    for (const p of changed.toString('utf8').split('\0')) {
-      const rel = p && underRoot(p);
-      if (rel) this.differs.add(rel);
-    }
-    const listing = execFileSync('git', ['ls-files', '--stage', '-z'], { cwd: top, maxBuffer: 256 * 1024 * 1024 });
+  /** `listing`: the output of `git ls-files --stage -z` run in `root` (read here when not given). */
+  constructor(
+    readonly root: string,
+    listing: Buffer = execFileSync('git', GitIndexFs.LIST, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
+  ) {
     for (const record of listing.toString('utf8').split('\0')) {
       const m = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(record);
       if (!m || m[1] === '120000' || m[1] === '160000') continue; // symbolic links and submodules are not files here
-      const rel = underRoot(m[3]);
-      if (rel === undefined) continue;
+      const rel = m[3];
       this.blobs.set(rel, m[2]);
       const parts = rel.split('/');
       for (let i = 0; i < parts.length; i++) {
@@ -118,7 +111,9 @@ export class GitIndexFs implements ProjectFs {
     if (path.isAbsolute(file)) return readSource(file, maxBytes);
     const blob = this.blobs.get(file);
     if (!blob) return { ok: false, reason: 'not in the git index' };
-    if (!this.differs.has(file)) return readSource(path.join(this.root, file), maxBytes);
+    const disk = readRegularFile(path.join(this.root, file), maxBytes);
+    // The work-tree copy is the staged one when it hashes to the staged blob (git's object id, SHA-1 or SHA-256).
+    if (disk.ok && gitBlobId(disk.bytes, blob.length) === blob) return decodeSource(disk.bytes);
     const size = Number(execFileSync('git', ['cat-file', '-s', blob], { cwd: this.root, encoding: 'utf8' }).trim());
     if (size > maxBytes) return { ok: false, reason: `larger than ${Math.round(maxBytes / 1024)} KiB (${Math.round(size / 1024)} KiB); raise --max-file-size to analyse it` };
     return decodeSource(execFileSync('git', ['cat-file', 'blob', blob], { cwd: this.root, maxBuffer: maxBytes + 1 }));
@@ -161,4 +156,11 @@ export class OverlayFs implements ProjectFs {
   list(dir: string): DirEntry[] | undefined {
     return this.base.list(dir);
   }
+}
+
+/** The id git gives these bytes as a blob: SHA-1 (40 hex digits) or, in a SHA-256 repository, SHA-256 (64). */
+function gitBlobId(bytes: Buffer, idLength: number): string {
+  const hash = createHash(idLength === 64 ? 'sha256' : 'sha1');
+  hash.update(`blob ${bytes.length}\0`);
+  return hash.update(bytes).digest('hex');
 }

@@ -37,6 +37,21 @@ describe('project file systems', () => {
     expect(fs.read('untracked.php')).toEqual({ ok: false, reason: 'not in the git index' });
   });
 
+  it('GitIndexFs reads the staged bytes whatever the work tree holds, and lists a subfolder relative to it', () => {
+    const file = 'app/Models/Staged.php';
+    writeFileSync(path.join(work, file), '<?php // staged\n');
+    git('add', file);
+    // Same length and (to the second) the same mtime as the staged copy: only the bytes tell them apart.
+    writeFileSync(path.join(work, file), '<?php // edited\n');
+    expect(new GitIndexFs(work).read(file)).toEqual({ ok: true, text: '<?php // staged\n' });
+    writeFileSync(path.join(work, file), '<?php // staged\n');
+    expect(new GitIndexFs(work).read(file)).toEqual({ ok: true, text: '<?php // staged\n' });
+    const sub = new GitIndexFs(path.join(work, 'app'));
+    expect(sub.exists('Models/Staged.php')).toBe('file');
+    expect(sub.read('Models/Staged.php')).toEqual({ ok: true, text: '<?php // staged\n' });
+    expect(sub.exists('artisan')).toBeUndefined();
+  });
+
   it('OverlayFs reads its own edits over the disk and leaves the disk alone', () => {
     const disk = new DiskFs(work);
     const overlay = new OverlayFs(disk);
