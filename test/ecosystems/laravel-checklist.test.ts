@@ -85,6 +85,24 @@ describe('Laravel checklist', () => {
     expect(everywhere.scheduler).toMatchObject({ status: 'fail', value: '1 without onOneServer()' });
   });
 
+  it('Laravel 5.5 and earlier: the Logs row reads config/app.php\'s log setting, never config/logging.php', async () => {
+    // STATELESS_CONFIG's config/logging.php logs to stderr: 5.5 never reads it.
+    const legacy = (log: string, extra: Record<string, string> = {}) =>
+      rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.5.*"}}', 'config/app.php': `<?php return ['log' => ${log}];\n`, ...extra }));
+    expect((await legacy("env('APP_LOG', 'daily')")).logs).toMatchObject({ status: 'fail', value: 'app.log = daily' });
+    expect((await legacy("'single'")).logs).toMatchObject({ status: 'fail', value: 'app.log = single' });
+    expect((await legacy("env('APP_LOG', 'errorlog')")).logs).toMatchObject({ status: 'pass', value: 'app.log = errorlog' });
+    expect((await legacy("'syslog'")).logs.status).toBe('pass');
+    const configurator = await legacy("'daily'", { 'bootstrap/app.php': "<?php\n$app = new App();\n$app->configureMonologUsing(function ($m) {});\nreturn $app;\n" });
+    expect(configurator.logs).toMatchObject({ status: 'unknown', value: "bootstrap/app.php:3 sets Monolog up itself (configureMonologUsing): config('app.log') is not used" });
+    const missing = await rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.5.*"}}', 'config/app.php': "<?php return ['name' => 'x'];\n" }));
+    expect(missing.logs.status).toBe('unknown');
+    expect(missing.logs.value).toMatch(/^app\.log unknown \(not set in config\/app\.php\)/);
+    // 5.6 reads config/logging.php: the stderr channel passes, whatever app.log says.
+    const six = await rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.6.*"}}', 'config/app.php': "<?php return ['log' => 'daily'];\n" }));
+    expect(six.logs).toMatchObject({ status: 'pass', value: 'logging.default = stderr' });
+  });
+
   it('explains each unknown value in one line: the key, why, and the flag that states it', async () => {
     const dir = project({
       'composer.json': '{"require":{"laravel/framework":"^10.0"},"autoload":{"files":["app/helpers.php"]}}',

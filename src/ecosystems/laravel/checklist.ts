@@ -3,6 +3,7 @@ import type { ChecklistItem, CheckStatus } from '../../engine/report.js';
 import { asString, display, type Val } from '../../engine/values.js';
 import type { ProjectFs } from '../../project/fs.js';
 import type { ChecklistContext } from '../types.js';
+import { appLogTarget, withoutComments } from './app-log.js';
 import { envKeyOf } from './env-keys.js';
 import { scheduleLockStore, type LaravelFacts } from './facts.js';
 
@@ -33,7 +34,7 @@ interface Row {
   category: Category;
   label: string;
   /** The config files (config/<name>.php) the row's values come from. */
-  configs: string[];
+  configs: string[] | ((l: LaravelFacts) => string[]);
   /** The row rests on reading source files (not only on config values). */
   fromCode?: boolean;
   value(l: LaravelFacts, findings: Finding[], scheduler: SchedulerEvidence): RowValue;
@@ -51,11 +52,6 @@ const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstr
 /** A call on the scheduler: $schedule->command(...), Schedule::job(...), Schedule::daily()->group(...), withSchedule(). Not Artisan::command(). */
 const TASK = /\bSchedule::\s*\w+\s*\(|\$schedule\s*->\s*\w+\s*\(|withSchedule\s*\(/;
 const MENTIONS_SCHEDULE = /\bSchedule\b/;
-
-/** Comments out, so the skeleton's `// $schedule->command('inspire')->hourly();` is not a task. */
-function withoutComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"\\])(?:\/\/|#(?!\[)).*$/gm, '$1');
-}
 
 /**
  * The scheduler's entry points (app/Console/Kernel.php, routes/console.php, bootstrap/app.php and the app's
@@ -104,6 +100,8 @@ function named(section: string, driverPath: ((name: string) => string) | undefin
 
 /** The default log channel and every channel its stacks reach: each needs a known driver. */
 function logsValue(l: LaravelFacts): RowValue {
+  const legacy = appLogTarget(l);
+  if (legacy) return { text: legacy.name ? `app.log = ${legacy.name}` : '', unknown: legacy.unknown ? [legacy.unknown] : [] };
   const def = l.config.get('logging.default');
   const name = asString(def);
   if (!name) return { text: '', unknown: [unknownLine('logging.default', def, '<channel>')] };
@@ -155,7 +153,7 @@ const ROWS: Row[] = [
   { category: 'sessions', label: 'Sessions', configs: ['session'], value: named('session.driver', undefined, '<driver>') },
   { category: 'cache', label: 'Cache', configs: ['cache'], value: named('cache.default', (n) => `cache.stores.${n}.driver`, '<store>') },
   { category: 'uploads', label: 'Uploaded files', configs: ['filesystems'], fromCode: true, value: named('filesystems.default', (n) => `filesystems.disks.${n}.driver`, '<disk>') },
-  { category: 'logs', label: 'Logs', configs: ['logging'], fromCode: true, value: logsValue },
+  { category: 'logs', label: 'Logs', configs: (l) => (l.appLogging ? ['app'] : ['logging']), fromCode: true, value: logsValue },
   {
     category: 'config',
     label: 'Configuration',
@@ -185,7 +183,8 @@ export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: stri
     const rules = ROW_RULES[row.category] ?? [];
     const off = rules.filter((id) => context.disabledRules.has(id));
     const notRun = rules.filter((id) => !context.disabledRules.has(id) && context.categoryOf(id) === undefined);
-    const configFiles = laravel.configDirs.flatMap((d) => row.configs.map((c) => `${d}/${c}.php`));
+    const configs = typeof row.configs === 'function' ? row.configs(laravel) : row.configs;
+    const configFiles = laravel.configDirs.flatMap((d) => configs.map((c) => `${d}/${c}.php`));
     // A skipped file, or a folder that could not be listed, that holds one of the row's config files (or an env file in use).
     const unreadConfig = context.notAnalysed.filter((f) => configFiles.some((c) => c === f || c.startsWith(`${f}/`)) || laravel.envFiles.includes(f));
     // Code rules never read the config folders: an unread config file is only its own row's concern.

@@ -23,6 +23,8 @@ export const REPORTED_KEYS = [
   'cache.prefix',
   'filesystems.default',
   'logging.default',
+  // Laravel 5.5 and earlier log through config('app.log').
+  'app.log',
   'database.default',
   'queue.default',
   'app.maintenance.driver',
