@@ -85,6 +85,37 @@ describe('Laravel checklist', () => {
     expect(everywhere.scheduler).toMatchObject({ status: 'fail', value: '1 without onOneServer()' });
   });
 
+  describe('"no scheduled tasks" only when no file of the app registers one', () => {
+    const EMPTY_KERNEL = { 'app/Console/Kernel.php': KERNEL('') };
+    const PROVIDER = (body: string) =>
+      `<?php\nnamespace Acme\\Sync;\n\nuse Illuminate\\Console\\Scheduling\\Schedule;\nuse Illuminate\\Support\\ServiceProvider;\n\nclass SyncServiceProvider extends ServiceProvider\n{\n    public function boot(): void\n    {\n${body}\n    }\n}\n`;
+
+    it('a package provider in the repository whose task the rule reports: as the rule says', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'packages/acme/sync/src/SyncServiceProvider.php': PROVIDER("        $this->callAfterResolving(Schedule::class, function (Schedule $schedule) {\n            $schedule->command('acme:sync')->hourly();\n        });") }));
+      expect(r.scheduler).toMatchObject({ status: 'fail', value: '1 without onOneServer()' });
+    });
+
+    it('a provider outside app/Providers whose task is on one server: every task on one server', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'src/Sync/SyncServiceProvider.php': PROVIDER("        $this->callAfterResolving(Schedule::class, function (Schedule $schedule) {\n            $schedule->command('acme:sync')->hourly()->onOneServer();\n        });") }));
+      expect(r.scheduler).toMatchObject({ status: 'pass', value: 'every task on one server' });
+    });
+
+    it('a scheduler the rules do not follow (resolved from the container into a local variable): unknown, never none', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'app/Support/Cron.php': PROVIDER("        $this->app->booted(function () {\n            $schedule = $this->app->make(Schedule::class);\n            $schedule->command('acme:sync')->hourly();\n        });") }));
+      expect(r.scheduler.status).toBe('unknown');
+      expect(r.scheduler.value).toBe("no task reported without onOneServer() (tasks registered outside the scheduler's entry points unknown (app/Support/Cron.php:13 ($schedule->command()): not confirmed to run on one server)");
+    });
+
+    it('a read of the scheduler, a test and an Artisan call stay none', async () => {
+      const r = await rows(project({
+        ...EMPTY_KERNEL,
+        'app/Listeners/SkipInReadOnly.php': PROVIDER('        foreach (app(Schedule::class)->events() as $task) {\n            $task->skip(true);\n        }\n        $this->call(\'cache:clear\');'),
+        'tests/Feature/ScheduleTest.php': PROVIDER("        $schedule = app(Schedule::class);\n        $schedule->command('x')->daily();"),
+      }));
+      expect(r.scheduler).toMatchObject({ status: 'none', value: 'no scheduled tasks' });
+    });
+  });
+
   it('Laravel 5.5 and earlier: the Logs row reads config/app.php\'s log setting, never config/logging.php', async () => {
     // STATELESS_CONFIG's config/logging.php logs to stderr: 5.5 never reads it.
     const legacy = (log: string, extra: Record<string, string> = {}) =>

@@ -46,6 +46,20 @@ export interface SchedulerEvidence {
   files: string[];
   /** Entry points that exist but could not be read. */
   unread: string[];
+  /**
+   * Other PHP files of the app that call the scheduler (a wrapper class, a provider outside app/Providers, a
+   * package's provider in the repository), read when the checklist is built.
+   */
+  outside?: () => OutsideTasks[];
+}
+
+/** A file outside the scheduler's entry points that calls it: where, what, and whether it locks any task to one server. */
+export interface OutsideTasks {
+  file: string;
+  line: number;
+  call: string;
+  /** The file chains ->onOneServer(): the rules recognised a scheduler there and its tasks were checked. */
+  onOneServer: boolean;
 }
 
 const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstrap/app.php'];
@@ -58,7 +72,7 @@ const MENTIONS_SCHEDULE = /\bSchedule\b/;
  * service providers) that register tasks. Tasks the rules report are evidence by themselves; this tells
  * "no scheduled tasks" apart from "every task runs on one server" when the rules report nothing.
  */
-export function schedulerEvidence(fs: ProjectFs): SchedulerEvidence {
+export function schedulerEvidence(fs: ProjectFs, phpFiles?: string[], configDirs: string[] = ['config']): SchedulerEvidence {
   const providers = (fs.list('app/Providers') ?? []).filter((e) => e.kind === 'file' && e.name.endsWith('.php')).map((e) => `app/Providers/${e.name}`);
   const out: SchedulerEvidence = { files: [], unread: [] };
   for (const file of [...SCHEDULE_FILES, ...providers]) {
@@ -70,6 +84,41 @@ export function schedulerEvidence(fs: ProjectFs): SchedulerEvidence {
     }
     if (!MENTIONS_SCHEDULE.test(read.text)) continue;
     if (TASK.test(withoutComments(read.text))) out.files.push(file);
+  }
+  const entryPoints = new Set([...SCHEDULE_FILES, ...providers]);
+  // Tests never register production tasks; config files return arrays.
+  const candidates = (phpFiles ?? []).filter((f) => !entryPoints.has(f) && !/(^|\/)tests?\//.test(f) && !configDirs.some((d) => d !== '.' && f.startsWith(`${d}/`)));
+  let outside: OutsideTasks[] | undefined;
+  out.outside = () => (outside ??= scanOutside(fs, candidates));
+  return out;
+}
+
+/**
+ * A task registered on the scheduler: `$schedule->command(`, `$this->scheduler->job(`, `Schedule::call(`,
+ * `app(Schedule::class)->exec(`, and withSchedule(. Not `$this->call(` (Artisan) nor `$schedule->events()` (a read).
+ */
+const OUTSIDE_TASK = new RegExp(
+  [
+    String.raw`\bSchedule::\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\$\w*schedule\w*\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`->\s*\w*schedule\w*\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\(\s*\\?(?:Illuminate\\Console\\Scheduling\\)?Schedule::class\s*\)\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\bwithSchedule\s*\(`,
+  ].join('|'),
+  'i',
+);
+
+function scanOutside(fs: ProjectFs, files: string[]): OutsideTasks[] {
+  const out: OutsideTasks[] = [];
+  for (const file of files) {
+    const read = fs.read(file);
+    // Unreadable or too large files are the checklist's "not analysed" caveat already.
+    if (!read.ok || !MENTIONS_SCHEDULE.test(read.text)) continue;
+    const code = withoutComments(read.text);
+    const m = OUTSIDE_TASK.exec(code);
+    if (!m) continue;
+    const line = code.slice(0, m.index).split('\n').length;
+    out.push({ file, line, call: m[0].replace(/\s+/g, ''), onOneServer: /->\s*onOneServer\s*\(/.test(code) });
   }
   return out;
 }
@@ -137,7 +186,17 @@ function schedulerValue(l: LaravelFacts, findings: Finding[], evidence: Schedule
   const n = findings.filter((f) => f.ruleId === 'laravel/schedule-missing-one-server').length;
   const locks = findings.filter((f) => f.ruleId === 'laravel/schedule-lock-local').length;
   const unknown = evidence.unread.map((f) => `${f} unknown (could not be read): its scheduled tasks were not checked`);
-  if (!n && !locks && !evidence.files.length) return { text: 'no scheduled tasks', unknown, none: !unknown.length };
+  // Files outside the entry points that call the scheduler: where the rules reported, they decide; where a task is
+  // locked to one server, the rules recognised the scheduler there; otherwise its tasks were not confirmed.
+  const reported = new Set(findings.filter((f) => f.category === 'scheduler').map((f) => f.location.file));
+  const outside = (evidence.outside?.() ?? []).filter((o) => !reported.has(o.file));
+  const unconfirmed = outside.filter((o) => !o.onOneServer);
+  if (unconfirmed.length) {
+    const named = unconfirmed.slice(0, 3).map((o) => `${o.file}:${o.line} (${o.call})`);
+    const more = unconfirmed.length > 3 ? ` and ${unconfirmed.length - 3} more file${unconfirmed.length === 4 ? '' : 's'}` : '';
+    unknown.push(`tasks registered outside the scheduler's entry points unknown (${named.join(', ')}${more}): not confirmed to run on one server`);
+  }
+  if (!n && !locks && !evidence.files.length && !outside.length) return { text: 'no scheduled tasks', unknown, none: !unknown.length };
   // onOneServer() and withoutOverlapping() hold only if the lock store is shared: its driver must be known.
   const store = scheduleLockStore(l);
   if (!store.name) unknown.push(unknownLine('cache.default', store.decidedBy, '<store>'));
@@ -145,7 +204,7 @@ function schedulerValue(l: LaravelFacts, findings: Finding[], evidence: Schedule
     const d = l.config.get(`cache.stores.${store.name}.driver`);
     if (!asString(d)) unknown.push(unknownLine(`cache.stores.${store.name}.driver`, d, '<driver>'));
   }
-  const parts = [n ? `${n} without onOneServer()` : 'every task on one server', ...(locks ? [`${locks} lock${locks === 1 ? '' : 's'} in a local store`] : [])];
+  const parts = [n ? `${n} without onOneServer()` : unconfirmed.length ? 'no task reported without onOneServer()' : 'every task on one server', ...(locks ? [`${locks} lock${locks === 1 ? '' : 's'} in a local store`] : [])];
   return { text: parts.join(', '), unknown };
 }
 

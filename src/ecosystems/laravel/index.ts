@@ -52,7 +52,7 @@ export const laravel: Ecosystem = {
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
-    const scheduler = schedulerEvidence(fs);
+    const scheduler = schedulerEvidence(fs, options.files?.filter((f) => f.language === 'php').map((f) => f.path), project.configDirs);
     const configFiles = [...project.envFiles, ...project.configDirs.flatMap((d) => CONFIG_FILES.map((f) => `${d}/${f}.php`))];
     return {
       facts: project,
