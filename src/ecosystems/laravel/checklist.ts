@@ -86,8 +86,10 @@ export function schedulerEvidence(fs: ProjectFs, phpFiles?: string[], configDirs
     if (TASK.test(withoutComments(read.text))) out.files.push(file);
   }
   const entryPoints = new Set([...SCHEDULE_FILES, ...providers]);
-  // Tests never register production tasks; config files return arrays.
-  const candidates = (phpFiles ?? []).filter((f) => !entryPoints.has(f) && !/(^|\/)tests?\//.test(f) && !configDirs.some((d) => d !== '.' && f.startsWith(`${d}/`)));
+  // Tests never register production tasks; config, translation files and migrations return or run data; views render.
+  const candidates = (phpFiles ?? []).filter(
+    (f) => !entryPoints.has(f) && !NEVER_REGISTERS.test(f) && !configDirs.some((d) => d !== '.' && f.startsWith(`${d}/`)),
+  );
   let outside: OutsideTasks[] | undefined;
   out.outside = () => (outside ??= scanOutside(fs, candidates));
   return out;
@@ -107,6 +109,8 @@ const OUTSIDE_TASK = new RegExp(
   ].join('|'),
   'i',
 );
+
+const NEVER_REGISTERS = /(^|\/)(?:tests?\/|lang\/|database\/migrations\/)|\.blade\.php$/;
 
 function scanOutside(fs: ProjectFs, files: string[]): OutsideTasks[] {
   const out: OutsideTasks[] = [];
@@ -189,7 +193,8 @@ function schedulerValue(l: LaravelFacts, findings: Finding[], evidence: Schedule
   // Files outside the entry points that call the scheduler: where the rules reported, they decide; where a task is
   // locked to one server, the rules recognised the scheduler there; otherwise its tasks were not confirmed.
   const reported = new Set(findings.filter((f) => f.category === 'scheduler').map((f) => f.location.file));
-  const outside = (evidence.outside?.() ?? []).filter((o) => !reported.has(o.file));
+  // A row the findings fail stays failing: the other files are only read when they can change the state.
+  const outside = n || locks ? [] : (evidence.outside?.() ?? []).filter((o) => !reported.has(o.file));
   const unconfirmed = outside.filter((o) => !o.onOneServer);
   if (unconfirmed.length) {
     const named = unconfirmed.slice(0, 3).map((o) => `${o.file}:${o.line} (${o.call})`);
