@@ -125,7 +125,13 @@ describe('Laravel checklist', () => {
     expect((await legacy("env('APP_LOG', 'errorlog')")).logs).toMatchObject({ status: 'pass', value: 'app.log = errorlog' });
     expect((await legacy("'syslog'")).logs.status).toBe('pass');
     const configurator = await legacy("'daily'", { 'bootstrap/app.php': "<?php\n$app = new App();\n$app->configureMonologUsing(function ($m) {});\nreturn $app;\n" });
-    expect(configurator.logs).toMatchObject({ status: 'unknown', value: "bootstrap/app.php:3 sets Monolog up itself (configureMonologUsing): config('app.log') is not used" });
+    expect(configurator.logs).toMatchObject({ status: 'unknown', value: "bootstrap/app.php:3 sets logging up itself (configureMonologUsing): where config('app.log') sends the logs is not known" });
+    // A Kernel that swaps the framework's ConfigureLogging for the app's own; the framework's own stays known.
+    const kernel = (entry: string, use = '') => ({ 'app/Http/Kernel.php': `<?php\nnamespace App\\Http;\n${use}\nclass Kernel\n{\n    protected $bootstrappers = [\n        \\Illuminate\\Foundation\\Bootstrap\\LoadConfiguration::class,\n        ${entry},\n    ];\n}\n` });
+    const own = await legacy("'daily'", kernel('\\App\\Bootstrap\\ConfigureLogging::class'));
+    expect(own.logs).toMatchObject({ status: 'unknown', value: "app/Http/Kernel.php:8 sets logging up itself (its own bootstrapper \\App\\Bootstrap\\ConfigureLogging::class): where config('app.log') sends the logs is not known" });
+    expect((await legacy("'daily'", kernel('ConfigureLogging::class', 'use Illuminate\\Foundation\\Bootstrap\\ConfigureLogging;'))).logs.status).toBe('fail');
+    expect((await legacy("'daily'", kernel('\\Illuminate\\Foundation\\Bootstrap\\ConfigureLogging::class'))).logs.status).toBe('fail');
     const missing = await rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.5.*"}}', 'config/app.php': "<?php return ['name' => 'x'];\n" }));
     expect(missing.logs.status).toBe('unknown');
     expect(missing.logs.value).toMatch(/^app\.log unknown \(not set in config\/app\.php\)/);

@@ -9,8 +9,11 @@ import type { LaravelFacts } from './facts.js';
  * A Monolog configurator registered in bootstrap/app.php replaces all of that.
  */
 export interface AppLogging {
-  /** `$app->configureMonologUsing(...)` in bootstrap/app.php: the app sets Monolog up itself. */
-  configurator?: { file: string; line: number };
+  /**
+   * The app sets logging up itself: `$app->configureMonologUsing(...)` in bootstrap/app.php, or a Kernel whose
+   * `$bootstrappers` list its own ConfigureLogging in place of the framework's.
+   */
+  configurator?: { file: string; line: number; how: string };
 }
 
 /** Comments out, so a commented-out call is not read as code. */
@@ -33,13 +36,31 @@ export function logsThroughAppConfig(version: string | undefined, major: number 
   return minor <= 5 && (pinned || !hasLoggingConfig);
 }
 
+const FRAMEWORK_BOOTSTRAPPER = /^\\?Illuminate\\Foundation\\Bootstrap\\ConfigureLogging::class$/;
+
 export function appLogging(fs: ProjectFs): AppLogging {
-  const file = 'bootstrap/app.php';
-  const read = fs.exists(file) === 'file' ? fs.read(file) : undefined;
-  if (!read?.ok) return {};
-  const code = withoutComments(read.text);
-  const at = code.search(/->\s*configureMonologUsing\s*\(/);
-  return at < 0 ? {} : { configurator: { file, line: code.slice(0, at).split('\n').length } };
+  const code = (file: string) => {
+    const read = fs.exists(file) === 'file' ? fs.read(file) : undefined;
+    return read?.ok ? withoutComments(read.text) : undefined;
+  };
+  const lineAt = (text: string, at: number) => text.slice(0, at).split('\n').length;
+  const boot = code('bootstrap/app.php');
+  const at = boot?.search(/->\s*configureMonologUsing\s*\(/) ?? -1;
+  if (boot && at >= 0) return { configurator: { file: 'bootstrap/app.php', line: lineAt(boot, at), how: 'configureMonologUsing' } };
+  for (const file of ['app/Http/Kernel.php', 'app/Console/Kernel.php']) {
+    const text = code(file);
+    const list = text && /\$bootstrappers\s*=\s*\[([^\]]*)\]/.exec(text);
+    if (!text || !list) continue;
+    for (const entry of list[1].split(',').map((e) => e.trim())) {
+      if (!/Logging/i.test(entry)) continue;
+      // `ConfigureLogging::class` imported from the framework is the framework's own.
+      const short = /^(\w+)::class$/.exec(entry)?.[1];
+      const imported = short && new RegExp(`use\\s+\\\\?Illuminate\\\\Foundation\\\\Bootstrap\\\\ConfigureLogging(?:\\s+as\\s+${short})?\\s*;`).test(text) && (short === 'ConfigureLogging' || new RegExp(`as\\s+${short}\\s*;`).test(text));
+      if (FRAMEWORK_BOOTSTRAPPER.test(entry) || imported) continue;
+      return { configurator: { file, line: lineAt(text, list.index + text.slice(list.index).indexOf(entry)), how: `its own bootstrapper ${entry}` } };
+    }
+  }
+  return {};
 }
 
 /** Where config('app.log') sends the logs: a file on this server, the system, or not known (with why). */
@@ -57,8 +78,8 @@ export function appLogTarget(laravel: LaravelFacts): AppLogTarget | undefined {
   if (!logging) return undefined;
   const setting = laravel.config.get('app.log');
   if (logging.configurator) {
-    const { file, line } = logging.configurator;
-    return { setting, unknown: `${file}:${line} sets Monolog up itself (configureMonologUsing): config('app.log') is not used` };
+    const { file, line, how } = logging.configurator;
+    return { setting, unknown: `${file}:${line} sets logging up itself (${how}): where config('app.log') sends the logs is not known` };
   }
   const name = asString(setting);
   if (!name) {
