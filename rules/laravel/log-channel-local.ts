@@ -35,7 +35,7 @@ export default defineRule({
       report({
         value: legacy.setting,
         remediation:
-          remediationFor(laravel, 'app.log', legacy.setting, 'errorlog', " (PHP's error_log, which the platform collects from stderr), or syslog") ??
+          remediationFor(laravel, 'app.log', legacy.setting, 'errorlog', " (PHP's error_log, collected by the platform; syslog works too)") ??
           `Make config('app.log') errorlog or syslog in production (${legacy.setting.origin.file}:${legacy.setting.origin.line}), or upgrade to Laravel 5.6+ and log to stderr.`,
         fix: readEnvFix(laravel, 'app.log', legacy.setting)?.fix,
         message: `Logs are written to local files: app.log = ${legacy.name} (Laravel ${laravel.version ?? '5.5 or earlier'} reads config/app.php, not config/logging.php) writes ${legacy.file} on each server.`,

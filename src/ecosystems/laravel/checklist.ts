@@ -70,7 +70,9 @@ const MENTIONS_SCHEDULE = /\bSchedule\b/;
 /**
  * The scheduler's entry points (app/Console/Kernel.php, routes/console.php, bootstrap/app.php and the app's
  * service providers) that register tasks. Tasks the rules report are evidence by themselves; this tells
- * "no scheduled tasks" apart from "every task runs on one server" when the rules report nothing.
+ * "no scheduled tasks" apart from "every task runs on one server" when the rules report nothing. Any other
+ * PHP file of the app can register tasks too (a wrapper class, a package's provider kept in the repository):
+ * `outside` reads them on demand.
  */
 export function schedulerEvidence(fs: ProjectFs, phpFiles?: string[], configDirs: string[] = ['config']): SchedulerEvidence {
   const providers = (fs.list('app/Providers') ?? []).filter((e) => e.kind === 'file' && e.name.endsWith('.php')).map((e) => `app/Providers/${e.name}`);
