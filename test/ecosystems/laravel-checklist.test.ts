@@ -85,6 +85,61 @@ describe('Laravel checklist', () => {
     expect(everywhere.scheduler).toMatchObject({ status: 'fail', value: '1 without onOneServer()' });
   });
 
+  describe('"no scheduled tasks" only when no file of the app registers one', () => {
+    const EMPTY_KERNEL = { 'app/Console/Kernel.php': KERNEL('') };
+    const PROVIDER = (body: string) =>
+      `<?php\nnamespace Acme\\Sync;\n\nuse Illuminate\\Console\\Scheduling\\Schedule;\nuse Illuminate\\Support\\ServiceProvider;\n\nclass SyncServiceProvider extends ServiceProvider\n{\n    public function boot(): void\n    {\n${body}\n    }\n}\n`;
+
+    it('a package provider in the repository whose task the rule reports: as the rule says', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'packages/acme/sync/src/SyncServiceProvider.php': PROVIDER("        $this->callAfterResolving(Schedule::class, function (Schedule $schedule) {\n            $schedule->command('acme:sync')->hourly();\n        });") }));
+      expect(r.scheduler).toMatchObject({ status: 'fail', value: '1 without onOneServer()' });
+    });
+
+    it('a provider outside app/Providers whose task is on one server: every task on one server', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'src/Sync/SyncServiceProvider.php': PROVIDER("        $this->callAfterResolving(Schedule::class, function (Schedule $schedule) {\n            $schedule->command('acme:sync')->hourly()->onOneServer();\n        });") }));
+      expect(r.scheduler).toMatchObject({ status: 'pass', value: 'every task on one server' });
+    });
+
+    it('a scheduler the rules do not follow (resolved from the container into a local variable): unknown, never none', async () => {
+      const r = await rows(project({ ...EMPTY_KERNEL, 'app/Support/Cron.php': PROVIDER("        $this->app->booted(function () {\n            $schedule = $this->app->make(Schedule::class);\n            $schedule->command('acme:sync')->hourly();\n        });") }));
+      expect(r.scheduler.status).toBe('unknown');
+      expect(r.scheduler.value).toBe("no task reported without onOneServer() (tasks registered outside the scheduler's entry points unknown (app/Support/Cron.php:13 ($schedule->command()): not confirmed to run on one server)");
+    });
+
+    it('a read of the scheduler, a test and an Artisan call stay none', async () => {
+      const r = await rows(project({
+        ...EMPTY_KERNEL,
+        'app/Listeners/SkipInReadOnly.php': PROVIDER('        foreach (app(Schedule::class)->events() as $task) {\n            $task->skip(true);\n        }\n        $this->call(\'cache:clear\');'),
+        'tests/Feature/ScheduleTest.php': PROVIDER("        $schedule = app(Schedule::class);\n        $schedule->command('x')->daily();"),
+      }));
+      expect(r.scheduler).toMatchObject({ status: 'none', value: 'no scheduled tasks' });
+    });
+  });
+
+  it('Laravel 5.5 and earlier: the Logs row reads config/app.php\'s log setting, never config/logging.php', async () => {
+    // STATELESS_CONFIG's config/logging.php logs to stderr: 5.5 never reads it.
+    const legacy = (log: string, extra: Record<string, string> = {}) =>
+      rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.5.*"}}', 'config/app.php': `<?php return ['log' => ${log}];\n`, ...extra }));
+    expect((await legacy("env('APP_LOG', 'daily')")).logs).toMatchObject({ status: 'fail', value: 'app.log = daily' });
+    expect((await legacy("'single'")).logs).toMatchObject({ status: 'fail', value: 'app.log = single' });
+    expect((await legacy("env('APP_LOG', 'errorlog')")).logs).toMatchObject({ status: 'pass', value: 'app.log = errorlog' });
+    expect((await legacy("'syslog'")).logs.status).toBe('pass');
+    const configurator = await legacy("'daily'", { 'bootstrap/app.php': "<?php\n$app = new App();\n$app->configureMonologUsing(function ($m) {});\nreturn $app;\n" });
+    expect(configurator.logs).toMatchObject({ status: 'unknown', value: "bootstrap/app.php:3 sets logging up itself (configureMonologUsing): where config('app.log') sends the logs is not known" });
+    // A Kernel that swaps the framework's ConfigureLogging for the app's own; the framework's own stays known.
+    const kernel = (entry: string, use = '') => ({ 'app/Http/Kernel.php': `<?php\nnamespace App\\Http;\n${use}\nclass Kernel\n{\n    protected $bootstrappers = [\n        \\Illuminate\\Foundation\\Bootstrap\\LoadConfiguration::class,\n        ${entry},\n    ];\n}\n` });
+    const own = await legacy("'daily'", kernel('\\App\\Bootstrap\\ConfigureLogging::class'));
+    expect(own.logs).toMatchObject({ status: 'unknown', value: "app/Http/Kernel.php:8 sets logging up itself (its own bootstrapper \\App\\Bootstrap\\ConfigureLogging::class): where config('app.log') sends the logs is not known" });
+    expect((await legacy("'daily'", kernel('ConfigureLogging::class', 'use Illuminate\\Foundation\\Bootstrap\\ConfigureLogging;'))).logs.status).toBe('fail');
+    expect((await legacy("'daily'", kernel('\\Illuminate\\Foundation\\Bootstrap\\ConfigureLogging::class'))).logs.status).toBe('fail');
+    const missing = await rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.5.*"}}', 'config/app.php': "<?php return ['name' => 'x'];\n" }));
+    expect(missing.logs.status).toBe('unknown');
+    expect(missing.logs.value).toMatch(/^app\.log unknown \(not set in config\/app\.php\)/);
+    // 5.6 reads config/logging.php: the stderr channel passes, whatever app.log says.
+    const six = await rows(project({ 'composer.json': '{"require":{"laravel/framework":"5.6.*"}}', 'config/app.php': "<?php return ['log' => 'daily'];\n" }));
+    expect(six.logs).toMatchObject({ status: 'pass', value: 'logging.default = stderr' });
+  });
+
   it('explains each unknown value in one line: the key, why, and the flag that states it', async () => {
     const dir = project({
       'composer.json': '{"require":{"laravel/framework":"^10.0"},"autoload":{"files":["app/helpers.php"]}}',

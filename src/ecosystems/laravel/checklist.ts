@@ -3,6 +3,7 @@ import type { ChecklistItem, CheckStatus } from '../../engine/report.js';
 import { asString, display, type Val } from '../../engine/values.js';
 import type { ProjectFs } from '../../project/fs.js';
 import type { ChecklistContext } from '../types.js';
+import { appLogTarget, withoutComments } from './app-log.js';
 import { envKeyOf } from './env-keys.js';
 import { scheduleLockStore, type LaravelFacts } from './facts.js';
 
@@ -33,7 +34,7 @@ interface Row {
   category: Category;
   label: string;
   /** The config files (config/<name>.php) the row's values come from. */
-  configs: string[];
+  configs: string[] | ((l: LaravelFacts) => string[]);
   /** The row rests on reading source files (not only on config values). */
   fromCode?: boolean;
   value(l: LaravelFacts, findings: Finding[], scheduler: SchedulerEvidence): RowValue;
@@ -45,6 +46,20 @@ export interface SchedulerEvidence {
   files: string[];
   /** Entry points that exist but could not be read. */
   unread: string[];
+  /**
+   * Other PHP files of the app that call the scheduler (a wrapper class, a provider outside app/Providers, a
+   * package's provider in the repository), read when the checklist is built.
+   */
+  outside?: () => OutsideTasks[];
+}
+
+/** A file outside the scheduler's entry points that calls it: where, what, and whether it locks any task to one server. */
+export interface OutsideTasks {
+  file: string;
+  line: number;
+  call: string;
+  /** The file chains ->onOneServer(): the rules recognised a scheduler there and its tasks were checked. */
+  onOneServer: boolean;
 }
 
 const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstrap/app.php'];
@@ -52,17 +67,14 @@ const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstr
 const TASK = /\bSchedule::\s*\w+\s*\(|\$schedule\s*->\s*\w+\s*\(|withSchedule\s*\(/;
 const MENTIONS_SCHEDULE = /\bSchedule\b/;
 
-/** Comments out, so the skeleton's `// $schedule->command('inspire')->hourly();` is not a task. */
-function withoutComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"\\])(?:\/\/|#(?!\[)).*$/gm, '$1');
-}
-
 /**
  * The scheduler's entry points (app/Console/Kernel.php, routes/console.php, bootstrap/app.php and the app's
  * service providers) that register tasks. Tasks the rules report are evidence by themselves; this tells
- * "no scheduled tasks" apart from "every task runs on one server" when the rules report nothing.
+ * "no scheduled tasks" apart from "every task runs on one server" when the rules report nothing. Any other
+ * PHP file of the app can register tasks too (a wrapper class, a package's provider kept in the repository):
+ * `outside` reads them on demand.
  */
-export function schedulerEvidence(fs: ProjectFs): SchedulerEvidence {
+export function schedulerEvidence(fs: ProjectFs, phpFiles?: string[], configDirs: string[] = ['config']): SchedulerEvidence {
   const providers = (fs.list('app/Providers') ?? []).filter((e) => e.kind === 'file' && e.name.endsWith('.php')).map((e) => `app/Providers/${e.name}`);
   const out: SchedulerEvidence = { files: [], unread: [] };
   for (const file of [...SCHEDULE_FILES, ...providers]) {
@@ -74,6 +86,45 @@ export function schedulerEvidence(fs: ProjectFs): SchedulerEvidence {
     }
     if (!MENTIONS_SCHEDULE.test(read.text)) continue;
     if (TASK.test(withoutComments(read.text))) out.files.push(file);
+  }
+  const entryPoints = new Set([...SCHEDULE_FILES, ...providers]);
+  // Tests never register production tasks; config, translation files and migrations return or run data; views render.
+  const candidates = (phpFiles ?? []).filter(
+    (f) => !entryPoints.has(f) && !NEVER_REGISTERS.test(f) && !configDirs.some((d) => d !== '.' && f.startsWith(`${d}/`)),
+  );
+  let outside: OutsideTasks[] | undefined;
+  out.outside = () => (outside ??= scanOutside(fs, candidates));
+  return out;
+}
+
+/**
+ * A task registered on the scheduler: `$schedule->command(`, `$this->scheduler->job(`, `Schedule::call(`,
+ * `app(Schedule::class)->exec(`, and withSchedule(. Not `$this->call(` (Artisan) nor `$schedule->events()` (a read).
+ */
+const OUTSIDE_TASK = new RegExp(
+  [
+    String.raw`\bSchedule::\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\$\w*schedule\w*\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`->\s*\w*schedule\w*\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\(\s*\\?(?:Illuminate\\Console\\Scheduling\\)?Schedule::class\s*\)\s*->\s*(?:command|job|call|exec)\s*\(`,
+    String.raw`\bwithSchedule\s*\(`,
+  ].join('|'),
+  'i',
+);
+
+const NEVER_REGISTERS = /(^|\/)(?:tests?\/|lang\/|database\/migrations\/)|\.blade\.php$/;
+
+function scanOutside(fs: ProjectFs, files: string[]): OutsideTasks[] {
+  const out: OutsideTasks[] = [];
+  for (const file of files) {
+    const read = fs.read(file);
+    // Unreadable or too large files are the checklist's "not analysed" caveat already.
+    if (!read.ok || !MENTIONS_SCHEDULE.test(read.text)) continue;
+    const code = withoutComments(read.text);
+    const m = OUTSIDE_TASK.exec(code);
+    if (!m) continue;
+    const line = code.slice(0, m.index).split('\n').length;
+    out.push({ file, line, call: m[0].replace(/\s+/g, ''), onOneServer: /->\s*onOneServer\s*\(/.test(code) });
   }
   return out;
 }
@@ -104,6 +155,8 @@ function named(section: string, driverPath: ((name: string) => string) | undefin
 
 /** The default log channel and every channel its stacks reach: each needs a known driver. */
 function logsValue(l: LaravelFacts): RowValue {
+  const legacy = appLogTarget(l);
+  if (legacy) return { text: legacy.name ? `app.log = ${legacy.name}` : '', unknown: legacy.unknown ? [legacy.unknown] : [] };
   const def = l.config.get('logging.default');
   const name = asString(def);
   if (!name) return { text: '', unknown: [unknownLine('logging.default', def, '<channel>')] };
@@ -139,7 +192,18 @@ function schedulerValue(l: LaravelFacts, findings: Finding[], evidence: Schedule
   const n = findings.filter((f) => f.ruleId === 'laravel/schedule-missing-one-server').length;
   const locks = findings.filter((f) => f.ruleId === 'laravel/schedule-lock-local').length;
   const unknown = evidence.unread.map((f) => `${f} unknown (could not be read): its scheduled tasks were not checked`);
-  if (!n && !locks && !evidence.files.length) return { text: 'no scheduled tasks', unknown, none: !unknown.length };
+  // Files outside the entry points that call the scheduler: where the rules reported, they decide; where a task is
+  // locked to one server, the rules recognised the scheduler there; otherwise its tasks were not confirmed.
+  const reported = new Set(findings.filter((f) => f.category === 'scheduler').map((f) => f.location.file));
+  // A row the findings fail stays failing: the other files are only read when they can change the state.
+  const outside = n || locks ? [] : (evidence.outside?.() ?? []).filter((o) => !reported.has(o.file));
+  const unconfirmed = outside.filter((o) => !o.onOneServer);
+  if (unconfirmed.length) {
+    const named = unconfirmed.slice(0, 3).map((o) => `${o.file}:${o.line} (${o.call})`);
+    const more = unconfirmed.length > 3 ? ` and ${unconfirmed.length - 3} more file${unconfirmed.length === 4 ? '' : 's'}` : '';
+    unknown.push(`tasks registered outside the scheduler's entry points unknown (${named.join(', ')}${more}): not confirmed to run on one server`);
+  }
+  if (!n && !locks && !evidence.files.length && !outside.length) return { text: 'no scheduled tasks', unknown, none: !unknown.length };
   // onOneServer() and withoutOverlapping() hold only if the lock store is shared: its driver must be known.
   const store = scheduleLockStore(l);
   if (!store.name) unknown.push(unknownLine('cache.default', store.decidedBy, '<store>'));
@@ -147,7 +211,7 @@ function schedulerValue(l: LaravelFacts, findings: Finding[], evidence: Schedule
     const d = l.config.get(`cache.stores.${store.name}.driver`);
     if (!asString(d)) unknown.push(unknownLine(`cache.stores.${store.name}.driver`, d, '<driver>'));
   }
-  const parts = [n ? `${n} without onOneServer()` : 'every task on one server', ...(locks ? [`${locks} lock${locks === 1 ? '' : 's'} in a local store`] : [])];
+  const parts = [n ? `${n} without onOneServer()` : unconfirmed.length ? 'no task reported without onOneServer()' : 'every task on one server', ...(locks ? [`${locks} lock${locks === 1 ? '' : 's'} in a local store`] : [])];
   return { text: parts.join(', '), unknown };
 }
 
@@ -155,7 +219,7 @@ const ROWS: Row[] = [
   { category: 'sessions', label: 'Sessions', configs: ['session'], value: named('session.driver', undefined, '<driver>') },
   { category: 'cache', label: 'Cache', configs: ['cache'], value: named('cache.default', (n) => `cache.stores.${n}.driver`, '<store>') },
   { category: 'uploads', label: 'Uploaded files', configs: ['filesystems'], fromCode: true, value: named('filesystems.default', (n) => `filesystems.disks.${n}.driver`, '<disk>') },
-  { category: 'logs', label: 'Logs', configs: ['logging'], fromCode: true, value: logsValue },
+  { category: 'logs', label: 'Logs', configs: (l) => (l.appLogging ? ['app'] : ['logging']), fromCode: true, value: logsValue },
   {
     category: 'config',
     label: 'Configuration',
@@ -185,7 +249,8 @@ export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: stri
     const rules = ROW_RULES[row.category] ?? [];
     const off = rules.filter((id) => context.disabledRules.has(id));
     const notRun = rules.filter((id) => !context.disabledRules.has(id) && context.categoryOf(id) === undefined);
-    const configFiles = laravel.configDirs.flatMap((d) => row.configs.map((c) => `${d}/${c}.php`));
+    const configs = typeof row.configs === 'function' ? row.configs(laravel) : row.configs;
+    const configFiles = laravel.configDirs.flatMap((d) => configs.map((c) => `${d}/${c}.php`));
     // A skipped file, or a folder that could not be listed, that holds one of the row's config files (or an env file in use).
     const unreadConfig = context.notAnalysed.filter((f) => configFiles.some((c) => c === f || c.startsWith(`${f}/`)) || laravel.envFiles.includes(f));
     // Code rules never read the config folders: an unread config file is only its own row's concern.

@@ -20,6 +20,9 @@ export function skeletonKey(setting: string, major: number | undefined): string 
       return m >= 9 ? 'FILESYSTEM_DISK' : 'FILESYSTEM_DRIVER';
     case 'logging.default':
       return 'LOG_CHANNEL';
+    // Laravel 5.5 and earlier: config/app.php's 'log' => env('APP_LOG', 'single').
+    case 'app.log':
+      return 'APP_LOG';
     case 'database.default':
       return 'DB_CONNECTION';
     case 'app.maintenance.driver':

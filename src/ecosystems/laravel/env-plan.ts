@@ -70,8 +70,13 @@ export function laravelEnvPlan(project: LaravelProject, findings: Finding[], con
   const s3Lines = s3 ? [...placeholder(get(`filesystems.disks.${s3}.bucket`), '<your-bucket>'), ...placeholder(get(`filesystems.disks.${s3}.region`), '<your-region>')] : [];
   plan('laravel/filesystem-disk-local', 'filesystems.default', s3, `files on the shared '${s3}' disk (credentials go in your secret store, not here)`, s3Lines, claimsOf('laravel/filesystem-disk-local'), 'config/filesystems.php defines no s3 disk to make the default');
 
-  const stderr = named('logging.channels', (n) => isStderrChannel(project, n), 'stderr');
-  plan('laravel/log-channel-local', 'logging.default', stderr, 'logs to stderr, collected by the platform', [], claimsOf('laravel/log-channel-local'), 'config/logging.php defines no stderr channel to log to');
+  if (project.appLogging) {
+    // Laravel 5.5 and earlier: config('app.log') picks the handler; errorlog hands lines to PHP's error_log.
+    plan('laravel/log-channel-local', 'app.log', 'errorlog', "logs through PHP's error_log, collected by the platform", [], claimsOf('laravel/log-channel-local'), '');
+  } else {
+    const stderr = named('logging.channels', (n) => isStderrChannel(project, n), 'stderr');
+    plan('laravel/log-channel-local', 'logging.default', stderr, 'logs to stderr, collected by the platform', [], claimsOf('laravel/log-channel-local'), 'config/logging.php defines no stderr channel to log to');
+  }
 
   const dbConn = named('database.connections', (n) => ['mysql', 'mariadb', 'pgsql', 'sqlsrv'].includes(asString(get(`database.connections.${n}.driver`)) ?? ''), 'mysql');
   const dbLines = dbConn ? [...placeholder(get(`database.connections.${dbConn}.host`), '<your-db-host>'), ...placeholder(get(`database.connections.${dbConn}.database`), '<your-db-name>')] : [];

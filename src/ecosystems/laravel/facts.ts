@@ -1,5 +1,6 @@
 import type { ProjectFacts } from '../../engine/project-facts.js';
 import { asString, type Origin, type Val } from '../../engine/values.js';
+import type { AppLogging } from './app-log.js';
 
 /** The resolved Laravel configuration as rules see it. */
 export interface LaravelFacts {
@@ -16,6 +17,8 @@ export interface LaravelFacts {
   configSource(name: string): { file: string; text: string } | undefined;
   /** composer.json / composer.lock present but not read or not parsed (listed in the report's errors). */
   metadataProblems?: string[];
+  /** Laravel 5.5 and earlier: logging is config('app.log'), not config/logging.php (see app-log.ts). */
+  appLogging?: AppLogging;
 }
 
 /** The Laravel facts of a project, when it is a Laravel app. */

@@ -23,6 +23,8 @@ export const REPORTED_KEYS = [
   'cache.prefix',
   'filesystems.default',
   'logging.default',
+  // Laravel 5.5 and earlier log through config('app.log').
+  'app.log',
   'database.default',
   'queue.default',
   'app.maintenance.driver',
@@ -50,7 +52,7 @@ export const laravel: Ecosystem = {
       configDir: options.configDir,
       phpFiles: options.files?.filter((f) => f.language === 'php').map((f) => f.path),
     });
-    const scheduler = schedulerEvidence(fs);
+    const scheduler = schedulerEvidence(fs, options.files?.filter((f) => f.language === 'php').map((f) => f.path), project.configDirs);
     const configFiles = [...project.envFiles, ...project.configDirs.flatMap((d) => CONFIG_FILES.map((f) => `${d}/${f}.php`))];
     return {
       facts: project,

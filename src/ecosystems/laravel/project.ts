@@ -3,6 +3,7 @@ import { parsePhp } from '../../lang/php.js';
 import { LineIndex } from '../../lang/source-text.js';
 import { castEnvValue, EnvironmentView, parseEnvFile, type EnvEntry, type EnvFile } from '../../project/env-files.js';
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
+import { appLogging, logsThroughAppConfig } from './app-log.js';
 import { evaluate, evaluateConfigFile, plainHelperBody, type AppHelper, type EvalScope } from './evaluate.js';
 import { frameworkDefaults, MERGEABLE, pointDefaultsAtEnvFile } from './framework-defaults.js';
 import { arrayMerge, at, scalar, unknown, type Origin, type Val } from '../../engine/values.js';
@@ -392,6 +393,8 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     }
     return undefined;
   };
+  const hasLoggingConfig = configDirs.some((d) => fs.exists(toPosix(path.posix.join(d, 'logging.php'))) === 'file');
+  const legacyLogging = logsThroughAppConfig(version, major, hasLoggingConfig) ? appLogging(fs) : undefined;
   return {
     version,
     configSource,
@@ -404,6 +407,7 @@ export async function loadLaravelProject(fs: ProjectFs, options: LaravelOptions 
     anchor,
     errors,
     ...(metadataProblems.length ? { metadataProblems } : {}),
+    ...(legacyLogging ? { appLogging: legacyLogging } : {}),
   };
 }
 
