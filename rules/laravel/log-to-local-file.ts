@@ -6,7 +6,7 @@ import { callArgs, callTarget, enclosingFunction, fileImports, resolveClassName,
 import { str } from './support/config.js';
 import { FILE_HANDLERS, localLeaves, PROCESS_STREAM, type LocalLeaf } from './support/log-channels.js';
 import { isAppCode } from './support/paths.js';
-import { phpCodeOnly } from '../../src/lang/php-text.js';
+import { phpCodeMap, type PhpCodeMap } from '../../src/lang/php-text.js';
 
 const MONOLOG_FILE_HANDLER = /^Monolog\\Handler\\(StreamHandler|RotatingFileHandler)$/;
 const LOG_FACADE = /^(?:Illuminate\\Support\\Facades\\)?Log$/;
@@ -45,8 +45,9 @@ const SIMPLE_USE = /(?:channel|driver)\s*\(\s*(?:(['"])([\w .:\/-]*)\1\s*)?\)/y;
 const FACADE_NAMES = new Set(['Log', 'Illuminate\\Support\\Facades\\Log']);
 
 /** Does a `use` statement bind the name Log to something other than the facade? (Then the parser decides.) */
-function importsOtherLog(code: string): boolean {
-  for (const m of code.matchAll(/\buse\s+([^;(]+);/g)) {
+function importsOtherLog(text: string, code: PhpCodeMap): boolean {
+  for (const m of text.matchAll(/\buse\s+([^;(]+);/g)) {
+    if (!code.isCode(m.index)) continue;
     const clause = m[1].trim();
     if (/^(?:function|const)\s/.test(clause)) continue;
     if (clause.includes('{')) {
@@ -65,21 +66,22 @@ function importsOtherLog(code: string): boolean {
 /**
  * The channel uses of a file read from its text, or undefined when only the parser can tell (the index then
  * parses the file). Text is enough for the common `Log::channel('audit')` on the facade: the comments and
- * strings are blanked first (phpCodeOnly), and any other shape (a variable or config() argument, stack(),
+ * strings are told apart first (phpCodeMap), and any other shape (a variable or config() argument, stack(),
  * logger()->, app('log'), a qualified or imported-elsewhere Log) sends the file to the parser.
  */
 function textUses(path: string, text: string): { name: string; use: Use }[] | undefined {
-  const code = phpCodeOnly(text);
-  if (code === undefined || importsOtherLog(code)) return undefined;
+  const code = phpCodeMap(text);
+  if (!code || importsOtherLog(text, code)) return undefined;
   const out: { name: string; use: Use }[] = [];
   let line = 1;
   let counted = 0;
-  for (const m of code.matchAll(USE_PREFILTER_ALL)) {
+  for (const m of text.matchAll(USE_PREFILTER_ALL)) {
+    if (!code.isCode(m.index)) continue;
     if (!m[0].startsWith('Log::')) return undefined; // logger()->channel(), app('log')->...
     let start = m.index;
-    const before = code[start - 1] ?? '';
+    const before = text[start - 1] ?? '';
     if (before === '\\') {
-      if (/[\w\\]/.test(code[start - 2] ?? '')) return undefined; // Some\Namespace\Log
+      if (/[\w\\]/.test(text[start - 2] ?? '')) return undefined; // Some\Namespace\Log
       start--;
     } else if (/[\w$>:]/.test(before)) return undefined;
     SIMPLE_USE.lastIndex = m.index + 'Log::'.length;

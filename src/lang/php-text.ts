@@ -5,25 +5,26 @@
  * the parser instead of guessing.
  */
 
-/**
- * The text with every comment and every string's contents replaced by spaces (quotes kept, lengths and
- * newlines kept, so offsets and lines still match the original). Undefined when the file holds something
- * a few lines of lexing cannot follow: heredoc/nowdoc, inline HTML after a `?>`, an unterminated string
- * or comment, or text before `<?php`.
- */
+/** Where a file's comments and string contents are, to ask of a text match whether it is code. */
+export interface PhpCodeMap {
+  /** Is the character at this offset code (not inside a comment or a string's contents)? */
+  isCode(offset: number): boolean;
+}
+
 /** Comments, whole strings, and the openings this lexer refuses (unterminated, heredoc, `?>`), leftmost first. */
 const TOKEN = /\/\*[\s\S]*?\*\/|(?:\/\/|#(?!\[))[^\n?]*(?:\?(?!>)[^\n?]*)*|'(?:[^'\\]|\\[\s\S])*'|"(?:[^"\\]|\\[\s\S])*"|`(?:[^`\\]|\\[\s\S])*`|\/\*|['"`]|<<<|\?>/g;
 
-export function phpCodeOnly(text: string): string | undefined {
+/**
+ * The comments and string contents of a PHP file, or undefined when the file holds something a few lines of
+ * lexing cannot follow: heredoc/nowdoc, inline HTML after a `?>`, an unterminated string or comment, or text
+ * before `<?php`. (No copy of the text is made: a project index asks this of hundreds of files.)
+ */
+export function phpCodeMap(text: string): PhpCodeMap | undefined {
   const start = /^(?:\uFEFF)?<\?php\b/.exec(text);
   if (!start) return undefined;
-  const out: string[] = [];
-  let copied = 0;
-  const blank = (from: number, to: number) => {
-    const seg = text.slice(from, to);
-    out.push(text.slice(copied, from), /[\r\n]/.test(seg) ? seg.replace(/[^\r\n]/g, ' ') : ' '.repeat(seg.length));
-    copied = to;
-  };
+  // Half-open [from, to) ranges that are not code, in order.
+  const from: number[] = [];
+  const to: number[] = [];
   TOKEN.lastIndex = start[0].length;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
     const t = m[0];
@@ -34,9 +35,22 @@ export function phpCodeOnly(text: string): string | undefined {
       if (text.slice(at + 2).trim()) return undefined;
       break;
     }
-    if (t[0] === '/' || t[0] === '#') blank(at, at + t.length);
-    else blank(at + 1, at + t.length - 1);
+    const comment = t[0] === '/' || t[0] === '#';
+    from.push(comment ? at : at + 1);
+    to.push(comment ? at + t.length : at + t.length - 1);
   }
-  out.push(text.slice(copied));
-  return out.join('');
+  return {
+    isCode(offset) {
+      // The last range starting at or before offset decides.
+      let lo = 0;
+      let hi = from.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (from[mid] <= offset) (found = mid), (lo = mid + 1);
+        else hi = mid - 1;
+      }
+      return found < 0 || offset >= to[found];
+    },
+  };
 }
