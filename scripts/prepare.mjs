@@ -1,4 +1,4 @@
-// npm `prepare`: compiles dist/ with tsc. npm runs it on `npm ci`/`npm install` in this folder, on
+// npm `prepare`: compiles dist/ with tsc, then bundles it (scripts/bundle.mjs). npm runs it on `npm ci`/`npm install` in this folder, on
 // `npm pack`/`npm publish`, and (twice: once in its dependency install, once when it packs the clone)
 // when statelint is installed from a git URL or by the pre-commit framework. For installs a build that
 // is newer than every source is kept, so none of those paths compiles twice; `npm pack` and
@@ -25,9 +25,11 @@ function newest(dir) {
 const marker = path.join(root, 'dist/src/cli.js');
 const sources = Math.max(...['src', 'rules', 'scripts'].map((d) => newest(path.join(root, d))), statSync(path.join(root, 'tsconfig.json')).mtimeMs);
 const packing = ['pack', 'publish'].includes(process.env.npm_command ?? '');
+const bundle = path.join(root, 'dist/bundle/cli.js');
+const runBundle = () => spawnSync(process.execPath, [path.join(root, 'scripts/bundle.mjs')], { stdio: 'inherit' }).status ?? 1;
 if (!packing && existsSync(marker) && statSync(marker).mtimeMs > sources) {
   console.error('statelint prepare: dist/ is newer than the sources, not rebuilt');
-  process.exit(0);
+  process.exit(existsSync(bundle) && statSync(bundle).mtimeMs >= statSync(marker).mtimeMs ? 0 : runBundle());
 }
 
 let tsc;
@@ -39,4 +41,4 @@ try {
 }
 console.error('statelint prepare: compiling dist/ (tsc)');
 const r = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+process.exit(r.status === 0 ? runBundle() : (r.status ?? 1));

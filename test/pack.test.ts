@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ describe('npm package', () => {
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(path.join(app, 'package.json'), '{"name":"consumer","private":true}');
     execFileSync(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--silent', path.join(work, tarball!)], { cwd: app, stdio: 'pipe', timeout: 180_000 });
+    // The bundled build is in the package (bin/statelint.js runs it: a few modules instead of ~200).
+    expect(existsSync(path.join(app, 'node_modules/statelint/dist/bundle/cli.js'))).toBe(true);
     const r = spawnSync('npx', ['--no-install', 'statelint', 'audit', path.join(ROOT, 'fixtures/projects/laravel-10'), '--format', 'json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
     // npm itself may warn about the machine's npm config; statelint must print nothing on stderr.
     expect(r.stderr.split('\n').filter((l) => l && !/^npm (warn|notice)/i.test(l))).toEqual([]);

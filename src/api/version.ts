@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** The package version, read once from package.json (dist/src/commands -> ../../../package.json). */
+/** The package version, read once from package.json (dist/src/api/, src/api/ or the bundled dist/bundle/). */
 function readVersion(): string {
   for (const rel of ['../../../package.json', '../../package.json']) {
     try {

@@ -14,10 +14,14 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Compiles the package once per test run (when sources changed) so tests can run the real binary. */
+/** Compiles and bundles the package once per test run (when sources changed) so tests can run the real binary. */
 export default function setup(): void {
   const marker = path.join(ROOT, 'dist/src/cli.js');
   const sources = Math.max(...['src', 'rules', 'scripts'].map((d) => newestSource(path.join(ROOT, d))), statSync(path.join(ROOT, 'tsconfig.json')).mtimeMs);
-  if (existsSync(marker) && statSync(marker).mtimeMs > sources) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  const bundle = path.join(ROOT, 'dist/bundle/cli.js');
+  if (!existsSync(marker) || statSync(marker).mtimeMs <= sources) {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  }
+  // The binary runs the bundle (what users run) when it is current; the tests must never run a stale one.
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < statSync(marker).mtimeMs) execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.mjs')], { stdio: 'inherit' });
 }

@@ -242,8 +242,10 @@ const ROWS: Row[] = [
  * analysed, or a partial run make it unknown, and the value says why (one line).
  */
 export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: string; message: string }[] }, findings: Finding[], context: ChecklistContext, scheduler: SchedulerEvidence = { files: [], unread: [] }): ChecklistItem[] {
+  // A partial run's rows read from code are unknown anyway: no reading every other PHP file for the scheduler (a hook's time).
+  const evidence = context.partial ? { ...scheduler, outside: undefined } : scheduler;
   return ROWS.map((row) => {
-    const { text, unknown, none } = row.value(laravel, findings, scheduler);
+    const { text, unknown, none } = row.value(laravel, findings, evidence);
     const failing = findings.some((f) => f.category === row.category && f.severity !== 'info');
     const hidden = context.suppressed.filter((f) => f.category === row.category).length;
     const rules = ROW_RULES[row.category] ?? [];

@@ -1,0 +1,67 @@
+// The bundled build: dist/bundle/cli.js (and the chunks it loads on demand) holds the CLI, the engine, every ecosystem and every rule, so a
+// run loads a handful of modules instead of ~200 (Node's ES module loader costs ~1 ms per file: a hook run spent more
+// time loading statelint than auditing). Dependencies stay in node_modules, imported as before (ts-morph and
+// the YAML parser still only when a run needs them). Rules are listed here from rules/<id>/ at build time,
+// so adding a rule is still adding a file. bin/statelint.js uses it only when it is newer than
+// dist/src (a bare `tsc` leaves it stale, and then the per-file build runs).
+import { readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.error('statelint build: esbuild is not installed, so dist/bundle/ is not built (the per-file build in dist/src runs instead)');
+  process.exit(0);
+}
+
+/**
+ * `return undefined; // statelint:bundled-rules` in src/ecosystems/rules.ts becomes, per ecosystem, its rule
+ * file names and a loader of one virtual module that imports them all (one chunk per ecosystem, loaded when
+ * that ecosystem's rules are).
+ */
+const bundledRules = {
+  name: 'bundled-rules',
+  setup(build) {
+    const ruleFiles = (eco) => readdirSync(path.join(root, 'rules', eco)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+    build.onResolve({ filter: /^statelint-rules:/ }, (args) => ({ path: args.path.slice('statelint-rules:'.length), namespace: 'statelint-rules' }));
+    build.onLoad({ filter: /.*/, namespace: 'statelint-rules' }, (args) => {
+      const files = ruleFiles(args.path);
+      const imports = files.map((f, i) => `import * as r${i} from ${JSON.stringify(path.join(root, 'rules', args.path, f))};`);
+      const table = files.map((f, i) => `${JSON.stringify(f.replace(/\.ts$/, '.js'))}: r${i}`);
+      return { contents: `${imports.join('\n')}\nexport default { ${table.join(', ')} };\n`, loader: 'js', resolveDir: root };
+    });
+    build.onLoad({ filter: /[\\/]src[\\/]ecosystems[\\/]rules\.ts$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const source = await readFile(args.path, 'utf8');
+      const ecosystems = readdirSync(path.join(root, 'rules'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      const entries = ecosystems.map(
+        (eco) => `${JSON.stringify(eco)}: { names: ${JSON.stringify(ruleFiles(eco).map((f) => f.replace(/\.ts$/, '.js')))}, load: async () => (await import(${JSON.stringify(`statelint-rules:${eco}`)})).default }`,
+      );
+      const marker = 'return undefined; // statelint:bundled-rules';
+      if (!source.includes(marker)) throw new Error(`${args.path}: marker "${marker}" not found`);
+      return { contents: source.replace(marker, `return { ${entries.join(', ')} };`), loader: 'ts' };
+    });
+  },
+};
+
+const outdir = path.join(root, 'dist/bundle');
+await rm(outdir, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/cli.ts')],
+  outdir,
+  // What the code loads lazily (the Laravel resolver, the Node ecosystem, live checks, --diff) stays a
+  // separate chunk, so its dependencies (ts-morph, yaml, ioredis...) are still imported only on use.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  plugins: [bundledRules],
+  logLevel: 'warning',
+});
