@@ -168,6 +168,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
   // strings costs more in GC than reading the few files with findings again for their excerpts.
   const read = (rel: string): ReadResult => fs.read(rel, maxBytes);
+  const probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
   const result = await runRules({
     facts,
     rules,
@@ -177,6 +178,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     severities: opts.severities,
     projectChecks: !opts.only || configFiles.some(inScope),
     onProgress: opts.onProgress,
+    textProbes: probes.map((p) => p.pattern),
     unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
     cache,
   });
@@ -204,7 +206,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     notAnalysed: result.skipped.map((s) => s.file),
     partial: !!opts.only,
   };
-  const checklist = timing.time('checklist', () => [...loaded.values()].flatMap((l) => l.checklist(result.findings, context)));
+  const hitsOf = (id: string) => Object.fromEntries(probes.flatMap((p, i) => (p.id === id ? [[p.name, result.textHits[i]]] : [])));
+  const checklist = timing.time('checklist', () => [...loaded].flatMap(([id, l]) => l.checklist(result.findings, { ...context, textHits: hitsOf(id) })));
   const report: Report = {
     schemaVersion: 1,
     tool: { name: 'statelint', version: TOOL_VERSION },

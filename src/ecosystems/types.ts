@@ -78,6 +78,11 @@ export interface LoadedEcosystem {
   describeConfig(format: 'pretty' | 'json', chalk: ChalkInstance): string;
   /** Project files whose change re-decides the configuration (env and config files). */
   configFiles: string[];
+  /**
+   * Text patterns the run tests on every source file it reads anyway; the files each matched reach checklist()
+   * as `context.textHits[name]`, so a checklist question about the code needs no second read of the project.
+   */
+  textProbes?: Record<string, RegExp>;
   /** `statelint env`: the env lines that would clear these findings (unproven; the api proves them). */
   envPlan?(findings: Finding[]): Promise<EnvPlanDraft>;
   /** With `providesEnvironment`: the environment of a named workload, or the names that exist. */
@@ -118,4 +123,6 @@ export interface ChecklistContext {
   notAnalysed: string[];
   /** Only some files were audited (named files, --staged, --changed): rows read from code cannot pass. */
   partial: boolean;
+  /** For each of the ecosystem's `textProbes`: the source files read in this run that it matched. */
+  textHits?: Record<string, Set<string>>;
 }

@@ -39,6 +39,8 @@ export interface RunInput {
   unusedSuppressions?: { knownRuleIds: Set<string> };
   /** Progress for a display (files read and prefiltered, then candidate files analysed); must be cheap. */
   onProgress?: (phase: 'reading' | 'analysing', done: number, total: number) => void;
+  /** Patterns tested on every file the run reads anyway; RunResult.textHits[i] lists the files pattern i matched. */
+  textProbes?: RegExp[];
 }
 
 /** The pseudo-rule under which unused suppression directives are reported (ESLint's unused disable directives). */
@@ -60,6 +62,8 @@ export interface RunResult {
   errors: FileError[];
   skipped: SkippedFile[];
   filesScanned: number;
+  /** Per RunInput.textProbes pattern: the paths of the files read in this run whose text it matched. */
+  textHits: Set<string>[];
 }
 
 type Draft = Omit<Finding, 'fingerprint'>;
@@ -107,6 +111,8 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const forIndex = (at: number, ref: SourceFileRef, text: string, wanting: Rule[]) => {
     for (const r of wanting) if (r.index!.files.prefilter.test(text)) indexCandidates.get(r)!.push({ at, ref, text });
   };
+  const probes = input.textProbes ?? [];
+  const textHits = probes.map(() => new Set<string>());
   let done = 0;
   all.forEach((ref, at) => {
     if (!mainPaths.has(ref.path)) return;
@@ -120,6 +126,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
     const t = timing.enabled ? performance.now() : 0;
     forIndex(at, ref, read.text, indexWanting(ref));
     filesScanned++;
+    probes.forEach((p, i) => p.test(read.text) && textHits[i].add(ref.path));
     // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
     if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
@@ -188,7 +195,8 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   for (const t of trees.values()) t.dispose();
   errors.sort((a, b) => a.at - b.at);
 
-  return timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors.map((e) => e.error), skipped, filesScanned, directives));
+  const result = timing.time('findings: fingerprints, suppressions', () => finalize(drafts, input, errors.map((e) => e.error), skipped, filesScanned, directives));
+  return { ...result, textHits };
 }
 
 /**
@@ -358,7 +366,7 @@ function toDraft(rule: Rule, r: ReportInput, file: SourceFile | undefined, overr
   };
 }
 
-function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped: SkippedFile[], filesScanned: number, directives: Map<string, Directive[]>): RunResult {
+function finalize(drafts: Draft[], input: RunInput, errors: FileError[], skipped: SkippedFile[], filesScanned: number, directives: Map<string, Directive[]>): Omit<RunResult, 'textHits'> {
   const used = new Set<string>();
   const texts = new Map<string, LineIndex | null>();
   const linesOf = (file: string) => {

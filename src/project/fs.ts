@@ -98,11 +98,19 @@ export class GitIndexFs implements ProjectFs {
       if (!m || m[1] === '120000' || m[1] === '160000') continue; // symbolic links and submodules are not files here
       const rel = m[3];
       this.blobs.set(rel, m[2]);
-      const parts = rel.split('/');
-      for (let i = 0; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/') || '.';
-        if (!this.dirs.has(dir)) this.dirs.set(dir, new Map());
-        this.dirs.get(dir)!.set(parts[i], i === parts.length - 1 ? 'file' : 'dir');
+      // Enter the file in its folder, and each new folder in its parent, up to the first folder already known.
+      let entry = rel;
+      let kind: EntryKind = 'file';
+      for (;;) {
+        const slash = entry.lastIndexOf('/');
+        const dir = slash < 0 ? '.' : entry.slice(0, slash);
+        const known = this.dirs.get(dir);
+        const entries = known ?? new Map<string, EntryKind>();
+        if (!known) this.dirs.set(dir, entries);
+        entries.set(entry.slice(slash + 1), kind);
+        if (known || slash < 0) break;
+        entry = dir;
+        kind = 'dir';
       }
     }
   }

@@ -50,8 +50,11 @@ export interface SchedulerEvidence {
    * Other PHP files of the app that call the scheduler (a wrapper class, a provider outside app/Providers, a
    * package's provider in the repository), read when the checklist is built.
    */
-  outside?: () => OutsideTasks[];
+  outside?: (mentions?: Set<string>) => OutsideTasks[];
 }
+
+/** The checklist's text probe (LoadedEcosystem.textProbes): files that mention the scheduler at all. */
+export const SCHEDULE_PROBE = 'schedule';
 
 /** A file outside the scheduler's entry points that calls it: where, what, and whether it locks any task to one server. */
 export interface OutsideTasks {
@@ -65,7 +68,7 @@ export interface OutsideTasks {
 const SCHEDULE_FILES = ['app/Console/Kernel.php', 'routes/console.php', 'bootstrap/app.php'];
 /** A call on the scheduler: $schedule->command(...), Schedule::job(...), Schedule::daily()->group(...), withSchedule(). Not Artisan::command(). */
 const TASK = /\bSchedule::\s*\w+\s*\(|\$schedule\s*->\s*\w+\s*\(|withSchedule\s*\(/;
-const MENTIONS_SCHEDULE = /\bSchedule\b/;
+export const MENTIONS_SCHEDULE = /\bSchedule\b/;
 
 /**
  * The scheduler's entry points (app/Console/Kernel.php, routes/console.php, bootstrap/app.php and the app's
@@ -93,7 +96,8 @@ export function schedulerEvidence(fs: ProjectFs, phpFiles?: string[], configDirs
     (f) => !entryPoints.has(f) && !NEVER_REGISTERS.test(f) && !configDirs.some((d) => d !== '.' && f.startsWith(`${d}/`)),
   );
   let outside: OutsideTasks[] | undefined;
-  out.outside = () => (outside ??= scanOutside(fs, candidates));
+  // `mentions`: the files the run's own read found naming Schedule (MENTIONS_SCHEDULE); the others cannot register tasks.
+  out.outside = (mentions) => (outside ??= scanOutside(fs, mentions ? candidates.filter((f) => mentions.has(f)) : candidates));
   return out;
 }
 
@@ -242,8 +246,10 @@ const ROWS: Row[] = [
  * analysed, or a partial run make it unknown, and the value says why (one line).
  */
 export function laravelChecklist(laravel: LaravelFacts & { errors?: { file: string; message: string }[] }, findings: Finding[], context: ChecklistContext, scheduler: SchedulerEvidence = { files: [], unread: [] }): ChecklistItem[] {
-  // A partial run's rows read from code are unknown anyway: no reading every other PHP file for the scheduler (a hook's time).
-  const evidence = context.partial ? { ...scheduler, outside: undefined } : scheduler;
+  // A partial run's rows read from code are unknown anyway: no reading every other PHP file for the scheduler (a hook's
+  // time). Otherwise only the files the run saw mention Schedule are read again.
+  const mentions = context.textHits?.[SCHEDULE_PROBE];
+  const evidence = context.partial ? { ...scheduler, outside: undefined } : { ...scheduler, outside: scheduler.outside && (() => scheduler.outside!(mentions)) };
   return ROWS.map((row) => {
     const { text, unknown, none } = row.value(laravel, findings, evidence);
     const failing = findings.some((f) => f.category === row.category && f.severity !== 'info');

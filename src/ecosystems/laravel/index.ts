@@ -6,7 +6,7 @@ import { isSecretKey } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
-import { laravelChecklist, schedulerEvidence } from './checklist.js';
+import { laravelChecklist, MENTIONS_SCHEDULE, SCHEDULE_PROBE, schedulerEvidence } from './checklist.js';
 import { scheduleLockStore } from './facts.js';
 import { CONFIG_FILES, laravelEvidence, type LaravelProject } from './project.js';
 
@@ -60,6 +60,7 @@ export const laravel: Ecosystem = {
       errors: project.errors,
       effectiveConfig: () => effectiveConfig(project),
       checklist: (findings, context) => laravelChecklist(project, findings, context, scheduler),
+      textProbes: { [SCHEDULE_PROBE]: MENTIONS_SCHEDULE },
       describeConfig: (format, chalk) => describeConfig(project, format, chalk),
       configFiles,
       envPlan: async (findings) => (await import('./env-plan.js')).laravelEnvPlan(project, findings, configFiles),
