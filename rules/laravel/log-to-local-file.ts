@@ -77,7 +77,12 @@ function textUses(path: string, text: string): { name: string; use: Use }[] | un
   let counted = 0;
   for (const m of text.matchAll(USE_PREFILTER_ALL)) {
     if (!code.isCode(m.index)) continue;
-    if (!m[0].startsWith('Log::')) return undefined; // logger()->channel(), app('log')->...
+    if (m[0].startsWith('app')) {
+      // app('log')->error(...) logs to the default channel (laravel/log-channel-local's); ->channel(...) needs the parser.
+      if (/^\s*(?:channel|driver|stack)\b/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 40))) return undefined;
+      continue;
+    }
+    if (!m[0].startsWith('Log::')) return undefined; // logger()->channel()
     let start = m.index;
     const before = text[start - 1] ?? '';
     if (before === '\\') {
