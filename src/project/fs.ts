@@ -39,6 +39,13 @@ export function toProjectPath(fs: ProjectFs, given: string): string {
 }
 
 export class DiskFs implements ProjectFs {
+  /**
+   * Folder listings, read once per instance: detection, discovery and the ecosystems' own walks (deploy
+   * manifests, package.json files) list the same folders, and exists() lists a file's folder. An instance
+   * lives for one audit; the fix engine's writes happen after its last read.
+   */
+  private readonly listings = new Map<string, { entries: DirEntry[]; kinds: Map<string, EntryKind> } | undefined>();
+
   constructor(readonly root: string) {}
 
   private abs(file: string): string {
@@ -53,26 +60,29 @@ export class DiskFs implements ProjectFs {
     const dir = path.dirname(this.abs(file));
     const name = path.basename(file);
     // Listing the parent (instead of stat) never follows a symbolic link out of the project.
-    const hit = this.listAbs(dir)?.find((e) => e.name === name);
-    return hit?.kind;
+    return this.listAbs(dir)?.kinds.get(name);
   }
 
   list(dir: string): DirEntry[] | undefined {
-    return this.listAbs(this.abs(dir));
+    return this.listAbs(this.abs(dir))?.entries.slice();
   }
 
-  private listAbs(dir: string): DirEntry[] | undefined {
+  private listAbs(dir: string): { entries: DirEntry[]; kinds: Map<string, EntryKind> } | undefined {
+    if (this.listings.has(dir)) return this.listings.get(dir);
+    let listing: { entries: DirEntry[]; kinds: Map<string, EntryKind> } | undefined;
     try {
-      const out: DirEntry[] = [];
+      const entries: DirEntry[] = [];
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         // Links, FIFOs and devices are listed as files so that reading them is refused with a reason
         // (and reported) instead of their silently not existing; links are never followed into folders.
-        out.push({ name: e.name, kind: e.isDirectory() ? 'dir' : 'file' });
+        entries.push({ name: e.name, kind: e.isDirectory() ? 'dir' : 'file' });
       }
-      return out;
+      listing = { entries, kinds: new Map(entries.map((e) => [e.name, e.kind])) };
     } catch {
-      return undefined;
+      listing = undefined;
     }
+    this.listings.set(dir, listing);
+    return listing;
   }
 }
 
