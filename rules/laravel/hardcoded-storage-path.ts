@@ -1,5 +1,6 @@
 import { defineRule } from '../../src/engine/rule.js';
 import { closest, stringLiteral, type SyntaxNode } from '../../src/lang/php.js';
+import { hitsInCode } from '../../src/lang/php-text.js';
 import { isAppCode } from './support/paths.js';
 
 const STRING_TYPES = new Set(['string', 'encapsed_string', 'heredoc', 'nowdoc']);
@@ -54,6 +55,9 @@ export default defineRule({
     languages: ['php', 'blade'],
     prefilter: /storage\/|storage['"]?\s*\)?\s*\.\s*['"]\//,
     include: (path, facts) => isAppCode(path, facts),
+    // What checkFile can report: a join (JOINED), or a string holding storage/ with no whitespace in it (messages and
+    // translation strings that mention a path have spaces): a translation file's prose is not parsed.
+    mayReport: (text) => JOINED.test(text) || hitsInCode(text, /storage\//g, (r) => r.kind === 'string' && !/\s/.test(text.slice(r.from, r.to).trim())),
   },
   checkFile({ file, report }) {
     const seen = new Set<number>();

@@ -1,4 +1,5 @@
 import { laravelOf } from '../../src/ecosystems/laravel/facts.js';
+import { hitsInCode } from '../../src/lang/php-text.js';
 import { defineRule } from '../../src/engine/rule.js';
 import { isAppCode } from './support/paths.js';
 import { callArgs } from '../../src/lang/php.js';
@@ -46,7 +47,14 @@ export default defineRule({
     fixable: 'safe',
   },
 
-  files: { languages: ['php'], prefilter: /Schedule\b/, include: (path, facts) => isAppCode(path, facts) },
+  files: {
+    languages: ['php'],
+    prefilter: /Schedule\b/,
+    include: (path, facts) => isAppCode(path, facts),
+    // The scheduler is recognised by code (a type, the facade, withSchedule): "Schedule" in prose (a translation
+    // file's UI strings) cannot hold a task, and such files are not parsed.
+    mayReport: (text) => hitsInCode(text, /Schedule\b/g),
+  },
   checkFile({ facts, file, report }) {
     const tasks = scheduledTasks(file.root, file.nodesAt(ANCHORS));
     // What the task does: its label, the callback's text (closures), and its ->name('...').

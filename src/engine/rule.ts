@@ -90,6 +90,11 @@ export interface FileQuery {
   prefilter: RegExp;
   /** Extra path filter (relative, forward slashes). */
   include?(path: string, facts: ProjectFacts): boolean;
+  /**
+   * After the prefilter matched: can this text hold a finding at all? Only for the main pass; it must be exact or
+   * wider than checkFile (e.g. "a hit is code, not prose": translation files that say "Schedule" are not parsed).
+   */
+  mayReport?(text: string): boolean;
 }
 
 export interface Rule<N = any> {

@@ -132,7 +132,9 @@ export async function runRules(input: RunInput): Promise<RunResult> {
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
     const interested = !combined.test(read.text)
       ? []
-      : fileRules.filter((r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true));
+      : fileRules.filter(
+          (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true) && (r.files!.mayReport?.(read.text) ?? true),
+        );
     if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
     if (timing.enabled) timing.add('prefilter', performance.now() - t);
   });

@@ -9,6 +9,8 @@
 export interface PhpCodeMap {
   /** Is the character at this offset code (not inside a comment or a string's contents)? */
   isCode(offset: number): boolean;
+  /** The comment or string contents around this offset ([from, to) of the text), or undefined for code. */
+  rangeAt(offset: number): { kind: 'comment' | 'string'; from: number; to: number } | undefined;
 }
 
 /** Comments, whole strings, and the openings this lexer refuses (unterminated, heredoc, `?>`), leftmost first. */
@@ -25,6 +27,7 @@ export function phpCodeMap(text: string): PhpCodeMap | undefined {
   // Half-open [from, to) ranges that are not code, in order.
   const from: number[] = [];
   const to: number[] = [];
+  const comment: boolean[] = [];
   TOKEN.lastIndex = start[0].length;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
     const t = m[0];
@@ -35,22 +38,37 @@ export function phpCodeMap(text: string): PhpCodeMap | undefined {
       if (text.slice(at + 2).trim()) return undefined;
       break;
     }
-    const comment = t[0] === '/' || t[0] === '#';
-    from.push(comment ? at : at + 1);
-    to.push(comment ? at + t.length : at + t.length - 1);
+    const isComment = t[0] === '/' || t[0] === '#';
+    comment.push(isComment);
+    from.push(isComment ? at : at + 1);
+    to.push(isComment ? at + t.length : at + t.length - 1);
   }
-  return {
-    isCode(offset) {
-      // The last range starting at or before offset decides.
-      let lo = 0;
-      let hi = from.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (from[mid] <= offset) (found = mid), (lo = mid + 1);
-        else hi = mid - 1;
-      }
-      return found < 0 || offset >= to[found];
-    },
+  const rangeAt = (offset: number) => {
+    // The last range starting at or before offset decides.
+    let lo = 0;
+    let hi = from.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (from[mid] <= offset) (found = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    return found < 0 || offset >= to[found] ? undefined : { kind: comment[found] ? ('comment' as const) : ('string' as const), from: from[found], to: to[found] };
   };
+  return { rangeAt, isCode: (offset) => !rangeAt(offset) };
+}
+
+/**
+ * Could a rule that only looks at code find something at these hits? True when some match of `pattern` (a
+ * global regex) is code, or (`inProse`) a string or comment hit the caller accepts; also true whenever the
+ * text is not plain PHP (Blade, heredoc...), so a file is only ever left out when its hits are all prose.
+ */
+export function hitsInCode(text: string, pattern: RegExp, inProse?: (range: { kind: 'comment' | 'string'; from: number; to: number }) => boolean): boolean {
+  const map = phpCodeMap(text);
+  if (!map) return true;
+  for (const m of text.matchAll(pattern)) {
+    const range = map.rangeAt(m.index);
+    if (!range || inProse?.(range)) return true;
+  }
+  return false;
 }
