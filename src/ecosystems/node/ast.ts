@@ -59,16 +59,42 @@ export function importsOf(sf: SourceFile): Map<string, string> {
 /** The declaration that binds an identifier (variable, parameter, function or class), searching enclosing scopes. */
 export function declarationOf(id: T.Identifier): T.Node | undefined {
   const name = id.text;
+  // Memoised per scope and name (null: not bound there or above): every call's callee is looked up, and
+  // most name the same few bindings, each found by scanning the statements of every enclosing scope.
+  const scopes: Node[] = [];
+  let found: Node | null = null;
   for (let scope: Node | undefined = id.parent; scope; scope = scope.parent) {
+    const known = resolvedFrom.get(scope)?.get(name);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
     if (ts.isFunctionLike(scope)) {
-      for (const p of scope.parameters) if (bindsName(p.name, name)) return p;
+      scopes.push(scope);
+      const p = scope.parameters.find((x) => bindsName(x.name, name));
+      if (p) {
+        found = p;
+        break;
+      }
     }
     if (!(ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope))) continue;
-    const found = findDeclarationIn(scope, name);
-    if (found) return found;
+    scopes.push(scope);
+    const hit = findDeclarationIn(scope, name);
+    if (hit) {
+      found = hit;
+      break;
+    }
   }
-  return undefined;
+  for (const s of scopes) {
+    let names = resolvedFrom.get(s);
+    if (!names) resolvedFrom.set(s, (names = new Map()));
+    names.set(name, found);
+  }
+  return found ?? undefined;
 }
+
+/** What a name resolves to when the lookup starts at a scope (see declarationOf). */
+const resolvedFrom = new WeakMap<Node, Map<string, Node | null>>();
 
 function bindsName(b: T.BindingName, name: string): boolean {
   if (ts.isIdentifier(b)) return b.text === name;
@@ -119,7 +145,6 @@ export function qname(e: Expression | undefined, depth = 0): string | undefined 
   if (!e || depth > 12) return undefined;
   e = unwrap(e);
   if (ts.isIdentifier(e)) {
-    const imported = importsOf(e.getSourceFile()).get(e.text);
     const decl = declarationOf(e);
     if (decl) {
       const init = initializerOf(decl);
@@ -127,7 +152,7 @@ export function qname(e: Expression | undefined, depth = 0): string | undefined 
       const q = qname(init.expr, depth + 1);
       return q && init.member ? withMember(q, init.member) : init.member ? undefined : q;
     }
-    return imported;
+    return importsOf(e.getSourceFile()).get(e.text);
   }
   const mod = requiredModule(e);
   if (mod) return `${mod}#`;

@@ -56,9 +56,15 @@ function tsconfigAliases(fs: ProjectFs, dir: string): Aliases | undefined {
 
 export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: string; main?: string }>): Resolver {
   const aliasCache = new Map<string, Aliases | undefined>();
+  const nearest = new Map<string, Aliases | undefined>();
   const aliasesFor = (file: string) => {
+    const start = path.posix.dirname(file);
+    if (!nearest.has(start)) nearest.set(start, nearestAliases(start));
+    return nearest.get(start);
+  };
+  const nearestAliases = (from: string) => {
     // the nearest tsconfig.json above the file
-    let dir = path.posix.dirname(file);
+    let dir = from;
     for (;;) {
       const d = dir === '.' ? '' : dir;
       if (!aliasCache.has(d)) aliasCache.set(d, fs.exists(joinPath(d, 'tsconfig.json')) === 'file' ? tsconfigAliases(fs, d) : undefined);
