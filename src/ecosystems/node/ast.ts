@@ -101,15 +101,32 @@ function bindsName(b: T.BindingName, name: string): boolean {
   return b.elements.some((el) => !ts.isOmittedExpression(el) && bindsName(el.name, name));
 }
 
+/** The first binding of each name among a scope's statements, built once per scope (a file's top level has hundreds). */
+const bindingsOf = new WeakMap<Node, Map<string, Node>>();
+
 function findDeclarationIn(scope: Node, name: string): Node | undefined {
-  const stmts: readonly Node[] = ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) ? (scope as T.Block).statements : [(scope as T.ForOfStatement).initializer ?? scope];
-  for (const st of stmts) {
-    const list = ts.isVariableStatement(st) ? st.declarationList : ts.isVariableDeclarationList(st) ? st : undefined;
-    if (list) for (const d of list.declarations) if (bindsName(d.name, name)) return bindingElementOf(d, name);
-    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name) return st;
-    if (ts.isExportAssignment(st)) continue;
+  let bindings = bindingsOf.get(scope);
+  if (!bindings) {
+    bindings = new Map();
+    const stmts: readonly Node[] = ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) ? (scope as T.Block).statements : [(scope as T.ForOfStatement).initializer ?? scope];
+    for (const st of stmts) {
+      const list = ts.isVariableStatement(st) ? st.declarationList : ts.isVariableDeclarationList(st) ? st : undefined;
+      if (list) {
+        for (const d of list.declarations) {
+          for (const n of boundNames(d.name)) if (!bindings.has(n)) bindings.set(n, bindingElementOf(d, n));
+        }
+      }
+      if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name && !bindings.has(st.name.text)) bindings.set(st.name.text, st);
+    }
+    bindingsOf.set(scope, bindings);
   }
-  return undefined;
+  return bindings.get(name);
+}
+
+function boundNames(b: T.BindingName, out: string[] = []): string[] {
+  if (ts.isIdentifier(b)) out.push(b.text);
+  else for (const el of b.elements) if (!ts.isOmittedExpression(el)) boundNames(el.name, out);
+  return out;
 }
 
 /** For `const { a: b } = x`, the BindingElement of b; for `const b = x`, the declaration. */
