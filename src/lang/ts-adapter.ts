@@ -87,14 +87,45 @@ function parseDiagnostics(sf: TS.SourceFile): readonly TS.Diagnostic[] {
   return (sf as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
 }
 
+/**
+ * Trees the Node ecosystem parsed before the rule pass (files with computed requires in the import graph, files
+ * whose values rules follow), by kind and text: parseTs takes one instead of parsing the same text again. A tree
+ * depends only on its text and kind (the file name is not read), so the rule pass sees the same tree. Cleared
+ * when a project is loaded, so a long-lived process keeps one audit's worth at most.
+ */
+const offered = new Map<TS.ScriptKind, Map<string, TS.SourceFile>>();
+
+/** Parses a file of the project (`fileName` its path), or takes the tree of the same text and kind parsed before. */
+export function parseProjectFile(fileName: string, text: string, kind: TS.ScriptKind): TS.SourceFile {
+  let trees = offered.get(kind);
+  if (!trees) offered.set(kind, (trees = new Map()));
+  let sf = trees.get(text);
+  if (!sf) trees.set(text, (sf = ts.createSourceFile(fileName, text, PARSE_OPTIONS, true, kind)));
+  return sf;
+}
+
+export function clearParsedTrees(): void {
+  offered.clear();
+}
+
+function parseOnce(fileName: string, text: string, kind: TS.ScriptKind): TS.SourceFile {
+  const trees = offered.get(kind);
+  const earlier = trees?.get(text);
+  if (earlier) {
+    trees!.delete(text);
+    return earlier;
+  }
+  return ts.createSourceFile(fileName, text, PARSE_OPTIONS, true, kind);
+}
+
 /** Parses TS/JS text; `.ts` that fails as TS is retried as TSX (the adapter does not know the file name). */
 export function parseTs(text: string, language: 'ts' | 'js', fileName = language === 'ts' ? 'file.ts' : 'file.jsx'): TS.SourceFile {
   const kindOf = (name: string) =>
     /\.tsx$/.test(name) ? ts.ScriptKind.TSX : /\.(m|c)?ts$/.test(name) ? ts.ScriptKind.TS : ts.ScriptKind.JSX;
   const kind = kindOf(fileName);
-  const sf = ts.createSourceFile(fileName, text, PARSE_OPTIONS, true, kind);
+  const sf = parseOnce(fileName, text, kind);
   if (kind === ts.ScriptKind.TS && parseDiagnostics(sf).length) {
-    const tsx = ts.createSourceFile(fileName.replace(/\.\w+$/, '.tsx'), text, PARSE_OPTIONS, true, ts.ScriptKind.TSX);
+    const tsx = parseOnce(fileName.replace(/\.\w+$/, '.tsx'), text, ts.ScriptKind.TSX);
     if (!parseDiagnostics(tsx).length) return tsx;
   }
   return sf;

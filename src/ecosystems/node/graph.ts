@@ -2,7 +2,7 @@ import type { ts as T } from 'ts-morph';
 import path from 'node:path';
 import type { ProjectFs } from '../../project/fs.js';
 import { joinPath, readJson, resolveFile, type NodePackage } from './packages.js';
-import { PARSE_OPTIONS, ts } from './tsapi.js';
+import { PARSE_OPTIONS, parseProjectFile, ts } from './tsapi.js';
 
 /**
  * The server's code: every file reached from the package's entries through `import`, `export ... from`,
@@ -284,7 +284,7 @@ export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver,
     // computed loads: `require(expr)`, `import(expr)`, templates with `${}`, folder loaders (auto-load, require-all...)
     if (/\b(?:require|import)\s*\(\s*(?:[^'"`\s)]|`[^`]*\$\{)|\b(?:autoload|requireAll|requireDir|requireDirectory)\s*\(/.test(text)) {
       globals ??= globalPaths(pkg.entries, readText);
-      const sf = ts.createSourceFile(file, text, PARSE_OPTIONS, true, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
+      const sf = parseProjectFile(file, text, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
       const visit = (n: T.Node): void => {
         const loader = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && FOLDER_LOADERS.test(n.expression.text);
         if (ts.isCallExpression(n) && n.arguments.length && (loader || (ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword) && !ts.isStringLiteral(n.arguments[0])) {
