@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 // The compiler's code cache only (statelint's own dependency and a per-user cache folder), never the project.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,24 +48,41 @@ function loadCompiler(): typeof TS {
   } catch {
     // not written yet
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: TS_FILE, cachedData });
+  let script: vm.Script;
   // Registered as a CommonJS module like a require() would, so a later require of the file gets this instance.
   const mod = new Module(TS_FILE);
-  mod.filename = TS_FILE;
-  script.runInThisContext()(mod.exports, createRequire(TS_FILE), mod, TS_FILE, path.dirname(TS_FILE));
-  mod.loaded = true;
-  fromTsMorph.cache[TS_FILE] = mod;
+  try {
+    script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: TS_FILE, cachedData });
+    mod.filename = TS_FILE;
+    script.runInThisContext()(mod.exports, createRequire(TS_FILE), mod, TS_FILE, path.dirname(TS_FILE));
+    mod.loaded = true;
+    fromTsMorph.cache[TS_FILE] = mod;
+  } catch {
+    return fromTsMorph(TS_FILE);
+  }
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     // Written at exit, so the functions compiled while parsing (the parser's) are in it too.
     process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
       try {
         const data = script.createCachedData();
-        mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
+        // Two plain mkdirs, not a recursive one: Node 20's recursive mkdirSync never returns on some paths (under /proc).
+        for (const dir of [path.dirname(path.dirname(cacheFile)), path.dirname(cacheFile)]) {
+          try {
+            mkdirSync(dir, { mode: 0o700 });
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          }
+        }
         writeFileSync(tmp, data, { mode: 0o600 });
         renameSync(tmp, cacheFile);
       } catch {
         // a read-only home: no cache, same results
+        try {
+          rmSync(tmp, { force: true });
+        } catch {
+          // nothing was written
+        }
       }
     });
   }

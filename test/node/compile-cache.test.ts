@@ -47,6 +47,16 @@ describe('the compiler code cache', () => {
     expect((first.findings as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it('an unusable cache folder (a file, or a path under /proc where a recursive mkdir never returns) changes nothing', () => {
+    const reference = audit({ STATELINT_NO_COMPILE_CACHE: '1' });
+    const file = path.join(cacheHome, 'not-a-folder');
+    writeFileSync(file, '');
+    for (const home of [file, '/proc/statelint-no-such-folder']) {
+      const r = audit({ XDG_CACHE_HOME: home });
+      expect(r).toEqual(reference);
+    }
+  });
+
   it('a corrupt cache file is rejected by V8 and rewritten; the report does not change', () => {
     const before = audit();
     const [file] = cacheFiles();
