@@ -109,26 +109,36 @@ export default defineRule<Node>({
       });
     }
     if (!candidates.length) return;
-    for (const c of candidates) {
-      const writes: Node[] = [];
-      const callers: { file: string; line: number; message: string }[] = [];
-      let reads = 0;
-      const visit = (n: Node) => {
+    // One walk of the file for every candidate (a walk per candidate made files with many top-level objects quadratic);
+    // each candidate still sees only references inside its scope, in source order.
+    const uses = candidates.map(() => ({ writes: [] as Node[], callers: [] as { file: string; line: number; message: string }[], reads: 0 }));
+    const byName = new Map<string, number[]>();
+    candidates.forEach((c, i) => byName.set(c.name, [...(byName.get(c.name) ?? []), i]));
+    const within = (n: Node, scope: Node) => scope === a.sf || (n.pos >= scope.pos && n.end <= scope.end);
+    const visit = (n: Node) => {
+      const member = ts.isPropertyAccessExpression(n) && n.expression.kind === ts.SyntaxKind.ThisKeyword;
+      const name = member ? n.name.text : ts.isIdentifier(n) ? n.text : undefined;
+      for (const i of (name !== undefined && byName.get(name)) || []) {
+        const c = candidates[i];
+        if (!within(n, c.scope)) continue;
         const ref = c.member
-          ? ts.isPropertyAccessExpression(n) && n.expression.kind === ts.SyntaxKind.ThisKeyword && n.name.text === c.name ? n : undefined
-          : ts.isIdentifier(n) && n.text === c.name && n !== (c.decl as T.VariableDeclaration).name && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && !ts.isPropertyAssignment(n.parent) ? n : undefined;
-        if (ref && enclosingFunction(ref)) {
-          if (isWrite(ref)) {
-            const method = c.member ? enclosingMethod(ref) : undefined;
-            const caller = c.member || insideHandler(ref) ? undefined : exportedWriterCaller(a, ref);
-            if (caller) callers.push(caller);
-            const inRequest = c.member ? !!method && !/^(?:constructor|onModuleInit|onApplicationBootstrap)$/.test(method) : insideHandler(ref) || !!caller;
-            if (inRequest && !shadowed(ref as T.Identifier, c.member)) writes.push(ref);
-          } else reads++;
-        }
-        ts.forEachChild(n, visit);
-      };
-      visit(c.scope);
+          ? member ? n : undefined
+          : ts.isIdentifier(n) && n !== (c.decl as T.VariableDeclaration).name && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && !ts.isPropertyAssignment(n.parent) ? n : undefined;
+        if (!ref || !enclosingFunction(ref)) continue;
+        const u = uses[i];
+        if (isWrite(ref)) {
+          const method = c.member ? enclosingMethod(ref) : undefined;
+          const caller = c.member || insideHandler(ref) ? undefined : exportedWriterCaller(a, ref);
+          if (caller) u.callers.push(caller);
+          const inRequest = c.member ? !!method && !/^(?:constructor|onModuleInit|onApplicationBootstrap)$/.test(method) : insideHandler(ref) || !!caller;
+          if (inRequest && !shadowed(ref as T.Identifier, c.member)) u.writes.push(ref);
+        } else u.reads++;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(a.sf);
+    for (const [i, c] of candidates.entries()) {
+      const { writes, callers, reads } = uses[i];
       if (!writes.length || !reads) continue;
       const where = c.member ? `singleton field this.${c.name}` : `module-level ${c.kind} ${c.name}`;
       a.report({

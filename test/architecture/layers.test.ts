@@ -65,8 +65,9 @@ describe('layers', () => {
   });
 
   it('nothing under src/ reads the project with node:fs except the project file system', () => {
-    // user-files: the target folder and baselines the user names; rules/version: statelint's own install folder.
-    const allowed = new Set(['src/project/fs.ts', 'src/project/fix-files.ts', 'src/project/read-source.ts', 'src/ecosystems/rules.ts', 'src/api/version.ts', 'src/api/user-files.ts', 'src/project/cache-file.ts']);
+    // user-files: the target folder and baselines the user names; rules/version: statelint's own install folder;
+    // ts-adapter: the compiler file of statelint's own dependencies and its V8 code cache (a per-user cache folder).
+    const allowed = new Set(['src/project/fs.ts', 'src/project/fix-files.ts', 'src/project/read-source.ts', 'src/ecosystems/rules.ts', 'src/api/version.ts', 'src/api/user-files.ts', 'src/project/cache-file.ts', 'src/lang/ts-adapter.ts']);
     const direct = FILES.filter((f) => (f.startsWith('src/') || f.startsWith('rules/')) && !f.startsWith('src/live/') && !f.startsWith('src/commands/') && !allowed.has(f))
       .filter((f) => /from 'node:fs'/.test(readFileSync(path.join(ROOT, f), 'utf8')));
     expect(direct).toEqual([]);

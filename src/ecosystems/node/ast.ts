@@ -59,31 +59,74 @@ export function importsOf(sf: SourceFile): Map<string, string> {
 /** The declaration that binds an identifier (variable, parameter, function or class), searching enclosing scopes. */
 export function declarationOf(id: T.Identifier): T.Node | undefined {
   const name = id.text;
+  // Memoised per scope and name (null: not bound there or above): every call's callee is looked up, and
+  // most name the same few bindings, each found by scanning the statements of every enclosing scope.
+  const scopes: Node[] = [];
+  let found: Node | null = null;
   for (let scope: Node | undefined = id.parent; scope; scope = scope.parent) {
+    const known = resolvedFrom.get(scope)?.get(name);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
     if (ts.isFunctionLike(scope)) {
-      for (const p of scope.parameters) if (bindsName(p.name, name)) return p;
+      scopes.push(scope);
+      const p = scope.parameters.find((x) => bindsName(x.name, name));
+      if (p) {
+        found = p;
+        break;
+      }
     }
     if (!(ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope))) continue;
-    const found = findDeclarationIn(scope, name);
-    if (found) return found;
+    scopes.push(scope);
+    const hit = findDeclarationIn(scope, name);
+    if (hit) {
+      found = hit;
+      break;
+    }
   }
-  return undefined;
+  for (const s of scopes) {
+    let names = resolvedFrom.get(s);
+    if (!names) resolvedFrom.set(s, (names = new Map()));
+    names.set(name, found);
+  }
+  return found ?? undefined;
 }
+
+/** What a name resolves to when the lookup starts at a scope (see declarationOf). */
+const resolvedFrom = new WeakMap<Node, Map<string, Node | null>>();
 
 function bindsName(b: T.BindingName, name: string): boolean {
   if (ts.isIdentifier(b)) return b.text === name;
   return b.elements.some((el) => !ts.isOmittedExpression(el) && bindsName(el.name, name));
 }
 
+/** The first binding of each name among a scope's statements, built once per scope (a file's top level has hundreds). */
+const bindingsOf = new WeakMap<Node, Map<string, Node>>();
+
 function findDeclarationIn(scope: Node, name: string): Node | undefined {
-  const stmts: readonly Node[] = ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) ? (scope as T.Block).statements : [(scope as T.ForOfStatement).initializer ?? scope];
-  for (const st of stmts) {
-    const list = ts.isVariableStatement(st) ? st.declarationList : ts.isVariableDeclarationList(st) ? st : undefined;
-    if (list) for (const d of list.declarations) if (bindsName(d.name, name)) return bindingElementOf(d, name);
-    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name?.text === name) return st;
-    if (ts.isExportAssignment(st)) continue;
+  let bindings = bindingsOf.get(scope);
+  if (!bindings) {
+    bindings = new Map();
+    const stmts: readonly Node[] = ts.isSourceFile(scope) || ts.isBlock(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) ? (scope as T.Block).statements : [(scope as T.ForOfStatement).initializer ?? scope];
+    for (const st of stmts) {
+      const list = ts.isVariableStatement(st) ? st.declarationList : ts.isVariableDeclarationList(st) ? st : undefined;
+      if (list) {
+        for (const d of list.declarations) {
+          for (const n of boundNames(d.name)) if (!bindings.has(n)) bindings.set(n, bindingElementOf(d, n));
+        }
+      }
+      if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name && !bindings.has(st.name.text)) bindings.set(st.name.text, st);
+    }
+    bindingsOf.set(scope, bindings);
   }
-  return undefined;
+  return bindings.get(name);
+}
+
+function boundNames(b: T.BindingName, out: string[] = []): string[] {
+  if (ts.isIdentifier(b)) out.push(b.text);
+  else for (const el of b.elements) if (!ts.isOmittedExpression(el)) boundNames(el.name, out);
+  return out;
 }
 
 /** For `const { a: b } = x`, the BindingElement of b; for `const b = x`, the declaration. */
@@ -119,7 +162,6 @@ export function qname(e: Expression | undefined, depth = 0): string | undefined 
   if (!e || depth > 12) return undefined;
   e = unwrap(e);
   if (ts.isIdentifier(e)) {
-    const imported = importsOf(e.getSourceFile()).get(e.text);
     const decl = declarationOf(e);
     if (decl) {
       const init = initializerOf(decl);
@@ -127,7 +169,7 @@ export function qname(e: Expression | undefined, depth = 0): string | undefined 
       const q = qname(init.expr, depth + 1);
       return q && init.member ? withMember(q, init.member) : init.member ? undefined : q;
     }
-    return imported;
+    return importsOf(e.getSourceFile()).get(e.text);
   }
   const mod = requiredModule(e);
   if (mod) return `${mod}#`;

@@ -2,7 +2,7 @@ import type { ts as T } from 'ts-morph';
 import path from 'node:path';
 import type { ProjectFs } from '../../project/fs.js';
 import { joinPath, readJson, resolveFile, type NodePackage } from './packages.js';
-import { PARSE_OPTIONS, ts } from './tsapi.js';
+import { PARSE_OPTIONS, parseProjectFile, ts } from './tsapi.js';
 
 /**
  * The server's code: every file reached from the package's entries through `import`, `export ... from`,
@@ -56,9 +56,15 @@ function tsconfigAliases(fs: ProjectFs, dir: string): Aliases | undefined {
 
 export function makeResolver(fs: ProjectFs, workspaces: Map<string, { root: string; main?: string }>): Resolver {
   const aliasCache = new Map<string, Aliases | undefined>();
+  const nearest = new Map<string, Aliases | undefined>();
   const aliasesFor = (file: string) => {
+    const start = path.posix.dirname(file);
+    if (!nearest.has(start)) nearest.set(start, nearestAliases(start));
+    return nearest.get(start);
+  };
+  const nearestAliases = (from: string) => {
     // the nearest tsconfig.json above the file
-    let dir = path.posix.dirname(file);
+    let dir = from;
     for (;;) {
       const d = dir === '.' ? '' : dir;
       if (!aliasCache.has(d)) aliasCache.set(d, fs.exists(joinPath(d, 'tsconfig.json')) === 'file' ? tsconfigAliases(fs, d) : undefined);
@@ -278,7 +284,7 @@ export function importGraph(fs: ProjectFs, pkg: NodePackage, resolver: Resolver,
     // computed loads: `require(expr)`, `import(expr)`, templates with `${}`, folder loaders (auto-load, require-all...)
     if (/\b(?:require|import)\s*\(\s*(?:[^'"`\s)]|`[^`]*\$\{)|\b(?:autoload|requireAll|requireDir|requireDirectory)\s*\(/.test(text)) {
       globals ??= globalPaths(pkg.entries, readText);
-      const sf = ts.createSourceFile(file, text, PARSE_OPTIONS, true, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
+      const sf = parseProjectFile(file, text, /\.tsx?$/.test(file) ? ts.ScriptKind.TSX : ts.ScriptKind.JSX);
       const visit = (n: T.Node): void => {
         const loader = ts.isCallExpression(n) && ts.isIdentifier(n.expression) && FOLDER_LOADERS.test(n.expression.text);
         if (ts.isCallExpression(n) && n.arguments.length && (loader || (ts.isIdentifier(n.expression) && n.expression.text === 'require') || n.expression.kind === ts.SyntaxKind.ImportKeyword) && !ts.isStringLiteral(n.arguments[0])) {

@@ -8,7 +8,7 @@ import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
 import { cachingFs, joinPath, readJson, serverPackages, workspacePackages } from './packages.js';
-import { loadTs, PARSE_OPTIONS, ts } from './tsapi.js';
+import { clearParsedTrees, loadTs, parseProjectFile, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
   errors: FileError[];
@@ -19,6 +19,7 @@ export interface NodeProject extends NodeFacts {
 /** Loads the Node server packages of a project: import graphs, env files, the `config` package. */
 export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): Promise<NodeProject> {
   await loadTs();
+  clearParsedTrees();
   const fs = cachingFs(diskFs);
   const errors: FileError[] = [];
   const texts = new Map<string, string | undefined>();
@@ -73,7 +74,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
   const sourceFile = (file: string) => {
     if (!parsed.has(file)) {
       const text = readText(file);
-      const sf = text === undefined ? undefined : ts.createSourceFile(file, text, PARSE_OPTIONS, true, /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JSX);
+      const sf = text === undefined ? undefined : parseProjectFile(file, text, /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JSX);
       if (sf) paths.set(sf, file);
       parsed.set(file, sf);
     }

@@ -10,11 +10,19 @@ export let ts: typeof TS;
 // eslint-disable-next-line import/no-mutable-exports
 export let PARSE_OPTIONS: TS.CreateSourceFileOptions;
 
+/** The adapter's parse that the rule pass can reuse (see ts-adapter's parseProjectFile). */
+// eslint-disable-next-line import/no-mutable-exports
+export let parseProjectFile: (fileName: string, text: string, kind: TS.ScriptKind) => TS.SourceFile;
+// eslint-disable-next-line import/no-mutable-exports
+export let clearParsedTrees: () => void;
+
 export async function loadTs(): Promise<typeof TS> {
   if (!ts) {
     const adapter = await import('../../lang/ts-adapter.js');
     ts = adapter.ts;
     PARSE_OPTIONS = adapter.PARSE_OPTIONS;
+    parseProjectFile = adapter.parseProjectFile;
+    clearParsedTrees = adapter.clearParsedTrees;
   }
   return ts;
 }
