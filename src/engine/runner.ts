@@ -114,10 +114,12 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const probes = input.textProbes ?? [];
   const textHits = probes.map(() => new Set<string>());
   let done = 0;
+  // A file no rule's include() takes (config for code rules, a Node app's front-end files) is not read at all.
+  const anyRuleTakes = (ref: SourceFileRef) => fileRules.some((r) => r.files!.languages.includes(ref.language) && (r.files!.include?.(ref.path, facts) ?? true));
   all.forEach((ref, at) => {
     if (!mainPaths.has(ref.path)) return;
     input.onProgress?.('reading', ++done, mainPaths.size);
-    if (!languages.has(ref.language)) return;
+    if (!languages.has(ref.language) || (!anyRuleTakes(ref) && !indexWanting(ref).length)) return;
     const read = timedRead(input, ref.path);
     if (!read.ok) {
       skipped.push({ file: ref.path, reason: read.reason });
