@@ -179,6 +179,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     projectChecks: !opts.only || configFiles.some(inScope),
     onProgress: opts.onProgress,
     textProbes: probes.map((p) => p.pattern),
+    configFiles: new Set(configFiles),
     unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
     cache,
   });

@@ -41,6 +41,11 @@ export interface RunInput {
   onProgress?: (phase: 'reading' | 'analysing', done: number, total: number) => void;
   /** Patterns tested on every file the run reads anyway; RunResult.textHits[i] lists the files pattern i matched. */
   textProbes?: RegExp[];
+  /**
+   * Files the configuration is resolved from: read (and listed as skipped when they cannot be) even when no rule
+   * takes them, so a config file over --max-file-size still keeps its checklist row from passing.
+   */
+  configFiles?: Set<string>;
 }
 
 /** The pseudo-rule under which unused suppression directives are reported (ESLint's unused disable directives). */
@@ -119,7 +124,7 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   all.forEach((ref, at) => {
     if (!mainPaths.has(ref.path)) return;
     input.onProgress?.('reading', ++done, mainPaths.size);
-    if (!languages.has(ref.language) || (!anyRuleTakes(ref) && !indexWanting(ref).length)) return;
+    if (!languages.has(ref.language) || (!anyRuleTakes(ref) && !indexWanting(ref).length && !input.configFiles?.has(ref.path))) return;
     const read = timedRead(input, ref.path);
     if (!read.ok) {
       skipped.push({ file: ref.path, reason: read.reason });
