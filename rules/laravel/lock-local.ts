@@ -112,6 +112,8 @@ export default defineRule({
     const imports = fileImports(file.root);
     const seen = new Set<number>();
     const once = (n: SyntaxNode) => !seen.has(n.id) && !!seen.add(n.id);
+    // 'throttle:api' on fifty routes of one file is one limiter configuration: one finding at its first use.
+    const throttles = new Map<string, SyntaxNode[]>();
     for (const node of file.nodesAt(ANCHORS)) {
       const parent = node.parent;
       // Cache::lock() / Cache::store('x')->lock() / Cache::add() as a mutex
@@ -141,9 +143,9 @@ export default defineRule({
       // 'throttle:60,1' / 'throttle:api' middleware
       const literal = closest(node, new Set(['string', 'encapsed_string']));
       if (literal && /^throttle:/.test(stringLiteral(literal) ?? literal.text.replace(/^['"]/, ''))) {
-        const local = limiterStore(laravel);
-        if (!local || !once(literal)) continue;
-        report({ node: literal, message: `The ${stringLiteral(literal) ?? 'throttle'} middleware counts requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
+        if (!once(literal)) continue;
+        const value = stringLiteral(literal) ?? 'throttle';
+        throttles.set(value, [...(throttles.get(value) ?? []), literal]);
         continue;
       }
       // ThrottleRequests::class (not its alias registration), ThrottleRequests::using(), a subclass, $middleware->throttleApi()
@@ -161,6 +163,16 @@ export default defineRule({
         if (!local || !once(parent)) continue;
         report({ node: parent, message: `throttleApi() limits API requests in the '${local.name}' cache store, whose '${local.driver}' driver is per server: the limit multiplies by the number of nodes.`, related: local.related });
       }
+    }
+    const limiter = throttles.size ? limiterStore(laravel) : undefined;
+    for (const [value, [first, ...more]] of throttles) {
+      if (!limiter) break;
+      const uses = more.length ? `; ${more.length + 1} uses in this file, the first here` : '';
+      report({
+        node: first,
+        message: `The ${value} middleware counts requests in the '${limiter.name}' cache store, whose '${limiter.driver}' driver is per server: the limit multiplies by the number of nodes${uses}.`,
+        related: [...(limiter.related ?? []), ...more.slice(0, 3).map((n) => ({ file: file.path, line: n.startPosition.row + 1, message: `also ${value}` }))],
+      });
     }
     // A subclass of ThrottleRequests (imported under any alias) is a throttle middleware of the app's own.
     if (file.text.includes('ThrottleRequests')) {
