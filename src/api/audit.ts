@@ -88,6 +88,9 @@ export function nothingToAudit(target: string): UsageError {
   return new UsageError(`No app found in ${target} (${why}); pass --ecosystem ${ECOSYSTEMS.map((e) => e.id).join('|')} to audit it anyway`);
 }
 
+/** The --timing phase of resolving the ecosystems' facts (each ecosystem is a part of it). */
+const CONFIG_PHASE = 'config resolution (ecosystem load)';
+
 /** Loads what the project is: detected ecosystems and their resolved facts. */
 export async function loadProject(
   opts: AuditOptions,
@@ -104,7 +107,7 @@ export async function loadProject(
   const known: string[] = [];
   let ambiguous = false;
   for (const { ecosystem } of providers) {
-    const l = await timing.timePartAsync('config resolution (ecosystem load)', ecosystem.id, () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files }));
+    const l = await timing.timePartAsync(CONFIG_PHASE, ecosystem.id, () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files }));
     loaded.set(ecosystem.id, l);
     const found = opts.workload && !environment ? l.environmentOf?.(opts.workload) : undefined;
     if (found && 'files' in found) environment = found;
@@ -119,7 +122,7 @@ export async function loadProject(
   for (const { ecosystem } of detected) {
     if (ecosystem.providesEnvironment) continue;
     const load = () => ecosystem.load(fs, { envFiles: opts.envFiles, env: opts.env, assume: opts.assume, targetEnv: opts.targetEnv, configDir: opts.configDir, files, environment });
-    loaded.set(ecosystem.id, await timing.timePartAsync('config resolution (ecosystem load)', ecosystem.id, load));
+    loaded.set(ecosystem.id, await timing.timePartAsync(CONFIG_PHASE, ecosystem.id, load));
   }
   // Reported in detection order, whatever the load order was.
   const order = detected.map((d) => d.ecosystem.id);
@@ -160,7 +163,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   timing.count('files discovered', discovery.files.length);
   // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
   const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
-  const { facts, loaded } = await timing.timeAsync('config resolution (ecosystem load)', () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
+  const { facts, loaded } = await timing.timeAsync(CONFIG_PHASE, () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
   const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
   const inScope = scopeFilter(opts.only);
   const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);

@@ -13,7 +13,7 @@ export async function discoverRules(ecosystemId: string): Promise<Rule[]> {
   const rules: Rule[] = [];
   for (const name of bundled ? bundled.names : ruleFiles(dir)) {
     const rule = (modules ? modules[name] : await import(new URL(name, dir).href)).default as Rule | undefined;
-    const expected = `${ecosystemId}/${name.replace(/\.(js|ts)$/, '')}`;
+    const expected = ruleIdOf(ecosystemId, name);
     if (!rule?.meta || rule.meta.id !== expected) throw new Error(`rules/${ecosystemId}/${name} must default-export the rule ${expected}`);
     rules.push(rule);
   }
@@ -36,8 +36,11 @@ function ruleFiles(dir: URL): string[] {
  */
 export function discoverRuleIds(ecosystemId: string): string[] {
   const bundled = bundledRules()?.[ecosystemId];
-  return (bundled ? bundled.names : ruleFiles(ruleDir(ecosystemId))).map((name) => `${ecosystemId}/${name.replace(/\.(js|ts)$/, '')}`);
+  return (bundled ? bundled.names : ruleFiles(ruleDir(ecosystemId))).map((name) => ruleIdOf(ecosystemId, name));
 }
+
+/** A rule's id is its file name under its ecosystem: rules/laravel/env-outside-config.ts -> laravel/env-outside-config. */
+const ruleIdOf = (ecosystemId: string, file: string) => `${ecosystemId}/${file.replace(/\.(js|ts)$/, '')}`;
 
 /**
  * In the bundled build (scripts/bundle.mjs): per ecosystem, its rule file names (sorted) and a loader of their

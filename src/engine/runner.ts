@@ -119,29 +119,27 @@ export async function runRules(input: RunInput): Promise<RunResult> {
   const probes = input.textProbes ?? [];
   const textHits = probes.map(() => new Set<string>());
   let done = 0;
-  // A file no rule's include() takes (config for code rules, a Node app's front-end files) is not read at all.
-  const anyRuleTakes = (ref: SourceFileRef) => fileRules.some((r) => r.files!.languages.includes(ref.language) && (r.files!.include?.(ref.path, facts) ?? true));
   all.forEach((ref, at) => {
     if (!mainPaths.has(ref.path)) return;
     input.onProgress?.('reading', ++done, mainPaths.size);
-    if (!languages.has(ref.language) || (!anyRuleTakes(ref) && !indexWanting(ref).length && !input.configFiles?.has(ref.path))) return;
+    if (!languages.has(ref.language)) return;
+    const taking = fileRules.filter((r) => r.files!.languages.includes(ref.language) && (r.files!.include?.(ref.path, facts) ?? true));
+    const wanting = indexWanting(ref);
+    // A file no rule's include() takes (config for code rules, a Node app's front-end files) is not read at all.
+    if (!taking.length && !wanting.length && !input.configFiles?.has(ref.path)) return;
     const read = timedRead(input, ref.path);
     if (!read.ok) {
       skipped.push({ file: ref.path, reason: read.reason });
       return;
     }
     const t = timing.enabled ? performance.now() : 0;
-    forIndex(at, ref, read.text, indexWanting(ref));
+    forIndex(at, ref, read.text, wanting);
     filesScanned++;
     probes.forEach((p, i) => p.test(read.text) && textHits[i].add(ref.path));
     // Read, but not as UTF-8 (a legacy encoding): analysed, and said so.
     if (read.note) errors.push({ at, error: { file: ref.path, message: read.note } });
     if (input.unusedSuppressions && read.text.includes('statelint-ignore')) directives.set(ref.path, directivesIn(read.text.split('\n')));
-    const interested = !combined.test(read.text)
-      ? []
-      : fileRules.filter(
-          (r) => r.files!.languages.includes(ref.language) && r.files!.prefilter.test(read.text) && (r.files!.include?.(ref.path, facts) ?? true) && (r.files!.mayReport?.(read.text) ?? true),
-        );
+    const interested = !combined.test(read.text) ? [] : taking.filter((r) => r.files!.prefilter.test(read.text) && (r.files!.mayReport?.(read.text) ?? true));
     if (interested.length) main.push({ at, ref, text: read.text, rules: interested, hash: input.cache ? sha256(read.text) : undefined });
     if (timing.enabled) timing.add('prefilter', performance.now() - t);
   });
