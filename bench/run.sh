@@ -20,7 +20,8 @@ once() {
   (cd "$dir" && /usr/bin/time -o "$tf" -f '%e %M' "$@" >/dev/null 2>&1) || true
   awk 'END {printf "%d %d\n", $1*1000, $2}' "$tf"; rm -f "$tf"
 }
-audit() { local bin=$1; shift; node "$bin" . --ecosystem laravel --format json -o /dev/null --fail-on never "$@"; }
+# The bin runs as an executable, as npx and git hooks run it (its /bin/sh line prepares the environment Node starts with).
+audit() { local bin=$1; shift; "$bin" . --ecosystem laravel --format json -o /dev/null --fail-on never "$@"; }
 export -f audit
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), node $(node -v), RUNS=$runs"

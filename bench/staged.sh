@@ -21,7 +21,8 @@ done
 git -C "$repo" init -q && git -C "$repo" add -A && git -C "$repo" -c user.name=bench -c user.email=bench@localhost commit -qm base
 php=$(git -C "$repo" ls-files '*.php' | wc -l)
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-once() { local tf; tf=$(mktemp); (cd "$repo" && /usr/bin/time -o "$tf" -f '%e %M' node "$bin" "$@" --ecosystem laravel -f json -o /dev/null --fail-on never >/dev/null 2>&1) || true; awk 'END {printf "%d\n", $1*1000}' "$tf"; rm -f "$tf"; }
+# The bin runs as an executable, as a git hook runs it (its /bin/sh line prepares the environment Node starts with).
+once() { local tf; tf=$(mktemp); (cd "$repo" && /usr/bin/time -o "$tf" -f '%e %M' "$bin" "$@" --ecosystem laravel -f json -o /dev/null --fail-on never >/dev/null 2>&1) || true; awk 'END {printf "%d\n", $1*1000}' "$tf"; rm -f "$tf"; }
 stage() { # stage a change to $1 (a comment line appended)
   printf '\n// bench edit %s\n' "$RANDOM" >> "$repo/$1"; git -C "$repo" add "$1"
 }
@@ -35,7 +36,7 @@ for _ in $(seq "$runs"); do
 done
 # Once only, under a guard: the index then reads every app file from the git index (two git processes per file).
 git -C "$repo" reset -q; stage "$upload"
-s2=$(tf=$(mktemp); (cd "$repo" && /usr/bin/time -o "$tf" -f '%e' timeout 600 node "$bin" --staged --ecosystem laravel -f json -o /dev/null --fail-on never >/dev/null 2>&1) || true; awk 'END {printf "%d", $1*1000}' "$tf"; rm -f "$tf")
+s2=$(tf=$(mktemp); (cd "$repo" && /usr/bin/time -o "$tf" -f '%e' timeout 600 "$bin" --staged --ecosystem laravel -f json -o /dev/null --fail-on never >/dev/null 2>&1) || true; awk 'END {printf "%d", $1*1000}' "$tf"; rm -f "$tf")
 echo "# --staged in a git repo of $php PHP files ($(basename "$app") + generated controllers), RUNS=$runs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-58s %8s\n' case median_ms
 printf '%-58s %8s\n' "full audit" "$(printf '%s\n' "${full[@]}" | median)"

@@ -4,12 +4,15 @@
 // the YAML parser still only when a run needs them). Rules are listed here from rules/<id>/ at build time,
 // so adding a rule is still adding a file. bin/statelint.js uses it only when it is newer than
 // dist/src (a bare `tsc` leaves it stale, and then the per-file build runs).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { dependencies } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+/** Loaded by every run, pure JavaScript, no files of their own at run time. */
+const BUNDLED = ['commander', 'chalk', 'ignore'];
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -61,7 +64,11 @@ await esbuild.build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  // Small pure-JavaScript dependencies every run loads are bundled in (one module instead of a package
+  // resolution, a CommonJS wrapper and its files each); the others stay in node_modules.
+  external: Object.keys(dependencies).filter((name) => !BUNDLED.includes(name)),
+  // commander is CommonJS: its require() of Node's modules needs a real require in an ES module.
+  banner: { js: "import { createRequire as __statelintRequire } from 'node:module'; const require = __statelintRequire(import.meta.url);" },
   plugins: [bundledRules],
   logLevel: 'warning',
 });

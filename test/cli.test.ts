@@ -50,16 +50,23 @@ describe('exit codes', () => {
   it('a file of a project is a partial run of the project above it (lint-staged, lefthook {staged_files})', () => {
     const r = runCli([path.join(L10, 'config/session.php'), '-f', 'json']);
     const report = JSON.parse(r.stdout);
-    expect(report.scope).toEqual({ paths: ['config/session.php'] });
+    expect(report.scope).toEqual({ paths: ['config/session.php'], checklistEvaluated: true });
     expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toContain('laravel/session-store-local');
     expect(r.code).toBe(1);
   });
   it('a subfolder is audited as part of the app above it, and only its files are reported', () => {
     const r = runCli(['-f', 'json'], {}, path.join(L10, 'app/Http'));
     const report = JSON.parse(r.stdout);
-    expect(report.scope).toEqual({ paths: ['app/Http'] });
+    // No config file among them: the checklist is not evaluated (each row would be "unknown, partial run"), and says so.
+    expect(report.scope).toEqual({ paths: ['app/Http'], checklistEvaluated: false });
     expect(report.findings.every((f: { location: { file: string } }) => f.location.file.startsWith('app/Http/'))).toBe(true);
-    expect(report.checklist.find((c: { label: string }) => c.label === 'Configuration').status).toBe('unknown');
+    expect(report.checklist).toEqual([]);
+    expect(runCli(['--no-progress'], {}, path.join(L10, 'app/Http')).stdout).toMatch(/^Statelessness checklist not evaluated: a partial run evaluates it only when an env or config file is among its files/m);
+  });
+  it('bin: only live mode keeps NODE_EXTRA_CA_CERTS (Node reads that file at start-up, and nothing else opens TLS)', () => {
+    const env = { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' };
+    expect(runCli(['rules'], env)).toMatchObject({ code: 0, stderr: '' });
+    expect(runCli(['live', '--help'], env).stderr).toMatch(/Ignoring extra certs from `\/nonexistent\/ca.pem`/);
   });
   it('a mistyped command gets "did you mean"', () => {
     const r = runCli(['aduit']);

@@ -62,6 +62,25 @@ describe('partial runs in a real git repository', () => {
     expect(json(r.stdout).baseline.unmatched).toBe(0);
   });
 
+  it('a staged file that gives no rule anything to check: no finding, no checklist, config-level rules not listed as clean', () => {
+    git('reset', '-q'); // nothing else staged (the tests above left .env in the index)
+    const plain = 'app/Http/Controllers/PlainController.php';
+    writeFileSync(path.join(work, plain), "<?php\nclass PlainController { public function show() { return view('welcome'); } }\n");
+    git('add', plain);
+    const r = runCli(['--staged', '-f', 'json'], {}, work);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ findings: [], checklist: [], skipped: [], scope: { paths: [plain], checklistEvaluated: false } });
+    const junit = runCli(['--staged', '-f', 'junit'], {}, work).stdout;
+    expect(junit).toContain('laravel/env-outside-config');
+    expect(junit).not.toContain('laravel/cache-store-local'); // a config-level rule: it did not run
+    expect(junit).toMatch(/<testcase name="checklist" classname="checklist">\s*<skipped message="not evaluated: a partial run/);
+    // A directive that suppresses nothing is still reported from such a file.
+    writeFileSync(path.join(work, plain), '<?php\n// statelint-ignore laravel/env-outside-config -- old\nclass PlainController {}\n');
+    git('add', plain);
+    expect(ids(runCli(['--staged', '--report-unused-suppressions', '-f', 'json'], {}, work).stdout)).toEqual([`statelint/unused-suppression ${plain}`]);
+    git('reset', '-q');
+  });
+
   it('--staged outside a git repository is exit 2 with one sentence', () => {
     const outside = mkdtempSync(path.join(os.tmpdir(), 'statelint-nogit-'));
     cpSync(L10, outside, { recursive: true });

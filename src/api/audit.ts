@@ -5,7 +5,7 @@ import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
-import { languagesOf, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
+import { languagesOf, nothingToReport, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { timing } from '../engine/timing.js';
 import { ResultCache, sha256 } from '../engine/cache.js';
@@ -61,7 +61,7 @@ export interface AuditOptions {
 export interface AuditResult {
   report: Report;
   rootAbsolute: string;
-  /** Metadata of every rule that could have run (formatters describe them). */
+  /** Metadata of the rules that ran (formatters describe them). */
   rules: RuleMeta[];
   lineText(file: string, line: number): string | undefined;
   /** The loaded ecosystems by id (their facts and config views). */
@@ -159,39 +159,59 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const ids = detected.map((d) => d.ecosystem.id);
   const allRules = opts.rules ?? (await timing.timeAsync('rule modules loading', () => loadRules(ids)));
   const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
-  const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
-  timing.count('files discovered', discovery.files.length);
-  // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
-  const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
-  const { facts, loaded } = await timing.timeAsync(CONFIG_PHASE, () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
-  const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
   const inScope = scopeFilter(opts.only);
-  const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
   // strings costs more in GC than reading the few files with findings again for their excerpts.
   const read = (rel: string): ReadResult => fs.read(rel, maxBytes);
-  const probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
-  const result = await runRules({
-    facts,
-    rules,
-    files: discovery.files.filter((f) => inScope(f.path)),
-    indexFiles: discovery.files,
-    read,
-    severities: opts.severities,
-    projectChecks: !opts.only || configFiles.some(inScope),
-    onProgress: opts.onProgress,
-    textProbes: probes.map((p) => p.pattern),
-    configFiles: new Set(configFiles),
-    unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
-    cache,
-  });
-  const cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;
+  // A partial run none of whose paths may decide configuration runs no config-level rule: when its files' text also
+  // gives no rule anything to check, nothing can be reported, so the configuration is not resolved and the rest of
+  // the project not listed (a pre-commit hook with one controller staged in a 6,000-file app).
+  const configMayBeInScope = !opts.only || mayDecideConfig(opts.only, fs, root, opts.envFiles, detected);
+  const quiet = configMayBeInScope || opts.cacheFile || opts.workload ? undefined : quietPartialRun(opts, fs, rules, ids, read);
+  let loaded = new Map<string, LoadedEcosystem>();
+  let configFiles: string[] = [];
+  let probes: { id: string; name: string; pattern: RegExp }[] = [];
+  let result: Awaited<ReturnType<typeof runRules>>;
+  let unreadable: string[] = [];
+  let cacheWarning: string | undefined;
+  // Config-level rules and the checklist run on the whole project, or on a partial run that names a config file.
+  let configChecked = false;
+  if (quiet !== undefined) {
+    result = { findings: [], suppressed: [], errors: [], skipped: [], filesScanned: quiet, textHits: [] };
+  } else {
+    const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
+    timing.count('files discovered', discovery.files.length);
+    unreadable = discovery.unreadable;
+    // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
+    const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
+    const project = await timing.timeAsync(CONFIG_PHASE, () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
+    loaded = project.loaded;
+    const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
+    configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
+    configChecked = !opts.only || configFiles.some(inScope);
+    probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
+    result = await runRules({
+      facts: project.facts,
+      rules,
+      files: discovery.files.filter((f) => inScope(f.path)),
+      indexFiles: discovery.files,
+      read,
+      severities: opts.severities,
+      projectChecks: configChecked,
+      onProgress: opts.onProgress,
+      textProbes: probes.map((p) => p.pattern),
+      configFiles: new Set(configFiles),
+      unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
+      cache,
+    });
+    cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;
+  }
   if (opts.only) {
     // A config finding decided in a file outside the named ones still belongs to the run that named its config.
     result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
   }
-  result.skipped.push(...discovery.unreadable.map((dir) => ({ file: dir, reason: 'folder could not be listed; its files were not audited' })));
+  result.skipped.push(...unreadable.map((dir) => ({ file: dir, reason: 'folder could not be listed; its files were not audited' })));
 
   let baselineInfo: Report['baseline'];
   if (opts.baseline) {
@@ -211,13 +231,14 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     partial: !!opts.only,
   };
   const hitsOf = (id: string) => Object.fromEntries(probes.flatMap((p, i) => (p.id === id ? [[p.name, result.textHits[i]]] : [])));
-  const checklist = timing.time('checklist', () => [...loaded].flatMap(([id, l]) => l.checklist(result.findings, { ...context, textHits: hitsOf(id) })));
+  // A partial run that names no config file evaluates no row: each would be "unknown, partial run" anyway.
+  const checklist = !configChecked ? [] : timing.time('checklist', () => [...loaded].flatMap(([id, l]) => l.checklist(result.findings, { ...context, textHits: hitsOf(id) })));
   const report: Report = {
     schemaVersion: 1,
     tool: { name: 'statelint', version: TOOL_VERSION },
     command: 'audit',
     root: '.',
-    ecosystems: facts.ecosystems,
+    ecosystems: ids,
     project: Object.fromEntries([...loaded].map(([id, l]) => [id, l.info])),
     effectiveConfig: Object.assign({}, ...[...loaded.values()].map((l) => l.effectiveConfig())),
     findings: result.findings,
@@ -226,7 +247,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     skipped: result.skipped,
     checklist,
     ...(baselineInfo ? { baseline: baselineInfo } : {}),
-    ...(opts.only ? { scope: { paths: opts.only } } : {}),
+    ...(opts.only ? { scope: { paths: opts.only, checklistEvaluated: configChecked } } : {}),
     summary: {
       ...countBySeverity(result.findings),
       filesScanned: result.filesScanned,
@@ -242,7 +263,10 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
     }
     return lineCache.get(file)?.lineText(line);
   };
-  const metas = [...allRules.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
+  // The rules that ran (formats list them: JUnit's "no findings" cases, SARIF's rule table): not those turned off,
+  // nor, in a partial run that names no config file, the config-level ones.
+  const ran = rules.filter((r) => (opts.severities?.[r.meta.id] ?? r.meta.severity) !== 'off' && (configChecked || (r.files && r.checkFile)));
+  const metas = [...ran.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
   return { report, rootAbsolute: root, rules: metas, lineText, loaded, ...(cacheWarning ? { cacheWarning } : {}) };
 }
 
@@ -266,4 +290,19 @@ function scopeFilter(only: string[] | undefined): (file: string) => boolean {
   if (!only) return () => true;
   const prefixes = only.map((p) => p.replace(/\/+$/, ''));
   return (file) => prefixes.some((p) => p === '.' || p === '' || file === p || file.startsWith(`${p}/`));
+}
+
+/** Whether a partial run's paths may decide configuration: a folder, a named env file, or a path an ecosystem may read config from. */
+function mayDecideConfig(only: string[], fs: ProjectFs, root: string, envFiles: string[] | undefined, detected: { ecosystem: Ecosystem }[]): boolean {
+  const named = new Set((envFiles ?? []).map((f) => path.relative(root, path.resolve(root, f)).split(path.sep).join('/')));
+  return only.some((p) => p === '.' || named.has(p) || fs.exists(p) === 'dir' || detected.some(({ ecosystem }) => ecosystem.mayBeConfigFile?.(p) ?? true));
+}
+
+/** The number of files a partial run read when they provably give nothing to report (runner's nothingToReport), else undefined. */
+function quietPartialRun(opts: AuditOptions, fs: ProjectFs, rules: Rule[], ecosystems: string[], read: (rel: string) => ReadResult): number | undefined {
+  const scoped = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore, opts.only));
+  timing.count('files discovered', scoped.files.length);
+  // A folder that could not be listed is reported as skipped: that is the full run's to say.
+  if (scoped.unreadable.length) return undefined;
+  return nothingToReport({ rules, files: scoped.files, read, severities: opts.severities, reportUnusedSuppressions: opts.reportUnusedSuppressions, ecosystems });
 }

@@ -26,6 +26,13 @@ export interface Ecosystem {
   providesEnvironment?: boolean;
   /** Resolves the project's facts (configuration with the line that decides each value). */
   load(fs: ProjectFs, options: LoadOptions): Promise<LoadedEcosystem>;
+  /**
+   * Whether a project path may be one of `LoadedEcosystem.configFiles` (exact or wider: true for every file
+   * load() could list), answered from the path alone. A partial run none of whose paths may be a config file
+   * resolves no configuration when its files' text gives no rule anything to check. Without it, every partial
+   * run of the ecosystem resolves its configuration.
+   */
+  mayBeConfigFile?(path: string): boolean;
   /** The ecosystem's rules (rules/<id>/*, discovered, not listed by hand). */
   rules(): Promise<Rule[]>;
 }

@@ -41,8 +41,11 @@ export interface Report {
     passes: number;
     converged: boolean;
   };
-  /** A partial run (named files, --staged, --changed): the project paths it reported on. */
-  scope?: { paths: string[] };
+  /**
+   * A partial run (named files, --staged, --changed): the project paths it reported on, and whether the checklist
+   * was evaluated (only when an env or config file is among them; otherwise `checklist` is empty).
+   */
+  scope?: { paths: string[]; checklistEvaluated: boolean };
   /** With --baseline: how many findings it suppressed and how many of its entries matched nothing. */
   baseline?: { file: string; matched: number; unmatched: number };
   summary: {

@@ -207,6 +207,28 @@ export async function runRules(input: RunInput): Promise<RunResult> {
 }
 
 /**
+ * Whether these files can give nothing to report, decided from their text before the project's facts are resolved:
+ * each reads as clean UTF-8 and no active rule's prefilter matches it (a rule's include() and checkFile only narrow
+ * what its prefilter matched, and an index serves only files the main pass checks). Undefined when a file may give
+ * something (a finding, an error, a skipped entry, a directive to report as unused); else the number of files read.
+ * Project-level checks are the caller's concern.
+ */
+export function nothingToReport(input: Pick<RunInput, 'rules' | 'files' | 'read' | 'severities'> & { ecosystems: string[]; reportUnusedSuppressions?: boolean }): number | undefined {
+  const active = input.rules.filter((r) => r.files && r.checkFile && severityOf(r, input.severities) !== 'off' && input.ecosystems.includes(r.meta.ecosystem));
+  let scanned = 0;
+  for (const ref of input.files) {
+    const rules = active.filter((r) => r.files!.languages.includes(ref.language));
+    if (!rules.length) continue;
+    const read = timedRead(input, ref.path);
+    if (!read.ok || read.note) return undefined;
+    if (input.reportUnusedSuppressions && read.text.includes('statelint-ignore')) return undefined;
+    if (timing.time('prefilter', () => anyOf(rules.map((r) => r.files!.prefilter)).test(read.text))) return undefined;
+    scanned++;
+  }
+  return scanned;
+}
+
+/**
  * One pre-screen for all rules' prefilters. Their flags are united (i, m, s, u each only widen what matches),
  * so the combined pattern matches whenever one rule's does; each rule's own prefilter decides after it.
  */
@@ -319,7 +341,7 @@ async function checkOneFile(
   return true;
 }
 
-function timedRead(input: RunInput, path: string): ReadResult {
+function timedRead(input: Pick<RunInput, 'read'>, path: string): ReadResult {
   if (!timing.enabled) return input.read(path);
   const t = performance.now();
   const r = input.read(path);

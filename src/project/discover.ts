@@ -21,9 +21,11 @@ export interface Discovery {
  * Lists the project's source files in the given languages. Skips dependency and runtime folders,
  * anything the root .gitignore ignores, and --ignore patterns (gitignore syntax). The walk prunes
  * ignored folders before reading them, which a glob library cannot do with .gitignore rules;
- * symbolic links are not followed.
+ * symbolic links are not followed. With `within` (project paths: files or folders), only those are
+ * walked, with the same answer as the whole walk filtered to them: a partial run of a few files in a
+ * large app does not list all of it.
  */
-export function discoverFiles(fs: ProjectFs, languages: LanguageId[], extraIgnores: string[] = []): Discovery {
+export function discoverFiles(fs: ProjectFs, languages: LanguageId[], extraIgnores: string[] = [], within?: string[]): Discovery {
   const out: Discovery = { files: [], unreadable: [] };
   if (!languages.length) return out;
   const rules = ignore().add(extraIgnores);
@@ -32,27 +34,57 @@ export function discoverFiles(fs: ProjectFs, languages: LanguageId[], extraIgnor
     // an unreadable .gitignore only means fewer files are skipped
     if (gitignore.ok) rules.add(gitignore.text);
   }
-  walk(fs, '', rules, languages, out);
+  const walker = new Walker(fs, rules, languages, out);
+  if (!within || within.some((p) => p === '.' || p === '')) walker.walk('');
+  else for (const p of new Set(within)) walker.visit(p);
   out.files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Named paths may overlap (a folder and a file in it): each file once.
+  out.files = out.files.filter((f, i) => i === 0 || f.path !== out.files[i - 1].path);
   return out;
 }
 
-function walk(fs: ProjectFs, rel: string, rules: Ignore, languages: LanguageId[], out: Discovery): void {
-  const entries = fs.list(rel || '.');
-  if (!entries) {
-    out.unreadable.push(rel || '.');
-    return;
-  }
-  for (const e of entries) {
-    if (TOOLING_FILE.test(e.name)) continue;
-    const childRel = rel ? `${rel}/${e.name}` : e.name;
-    if (e.kind === 'dir') {
-      if (SKIPPED_NAMES.has(e.name) || SKIPPED_PATHS.includes(`${childRel}/`) || rules.ignores(`${childRel}/`)) continue;
-      walk(fs, childRel, rules, languages, out);
-    } else {
-      const language = languageOf(e.name);
-      if (!language || !languages.includes(language) || rules.ignores(childRel)) continue;
-      out.files.push({ path: childRel, language });
+class Walker {
+  constructor(
+    private readonly fs: ProjectFs,
+    private readonly rules: Ignore,
+    private readonly languages: LanguageId[],
+    private readonly out: Discovery,
+  ) {}
+
+  walk(rel: string): void {
+    const entries = this.fs.list(rel || '.');
+    if (!entries) {
+      this.out.unreadable.push(rel || '.');
+      return;
     }
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.kind === 'dir') {
+        if (this.takesFolder(childRel)) this.walk(childRel);
+      } else this.takeFile(childRel);
+    }
+  }
+
+  /** One named path: kept only if the whole walk would reach it (no skipped or ignored folder above it). */
+  visit(rel: string): void {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) if (!this.takesFolder(parts.slice(0, i).join('/'))) return;
+    const kind = this.fs.exists(rel);
+    if (kind === 'dir') {
+      if (this.takesFolder(rel)) this.walk(rel);
+    } else if (kind === 'file') this.takeFile(rel);
+  }
+
+  private takesFolder(rel: string): boolean {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    return !TOOLING_FILE.test(name) && !SKIPPED_NAMES.has(name) && !SKIPPED_PATHS.includes(`${rel}/`) && !this.rules.ignores(`${rel}/`);
+  }
+
+  private takeFile(rel: string): void {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (TOOLING_FILE.test(name)) return;
+    const language = languageOf(name);
+    if (!language || !this.languages.includes(language) || this.rules.ignores(rel)) return;
+    this.out.files.push({ path: rel, language });
   }
 }

@@ -103,11 +103,15 @@ export class GitIndexFs implements ProjectFs {
     readonly root: string,
     listing: Buffer = execFileSync('git', GitIndexFs.LIST, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
   ) {
+    // Records are `<mode> <object id> <stage>\t<path>`, NUL-terminated; cut by position (6,000 of them in a hook's time).
     for (const record of listing.toString('utf8').split('\0')) {
-      const m = /^(\d+) ([0-9a-f]+) \d\t(.*)$/s.exec(record);
-      if (!m || m[1] === '120000' || m[1] === '160000') continue; // symbolic links and submodules are not files here
-      const rel = m[3];
-      this.blobs.set(rel, m[2]);
+      const tab = record.indexOf('\t');
+      const idEnd = record.lastIndexOf(' ', tab);
+      if (tab < 0 || idEnd < 8 || record[6] !== ' ') continue;
+      const mode = record.slice(0, 6);
+      if (mode === '120000' || mode === '160000') continue; // symbolic links and submodules are not files here
+      const rel = record.slice(tab + 1);
+      this.blobs.set(rel, record.slice(7, idEnd));
       // Enter the file in its folder, and each new folder in its parent, up to the first folder already known.
       let entry = rel;
       let kind: EntryKind = 'file';

@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../engine/finding.js';
 import type { CheckStatus, ChecklistItem, FormatInput } from './model.js';
-import { checklistSource, isUrl, plural, summaryLine, unresolvedValues } from './paths.js';
+import { checklistNotEvaluated, checklistSource, isUrl, plural, summaryLine, unresolvedValues } from './paths.js';
 
 /** Project text in HTML text and attribute values: nothing in a file name, line of code or message becomes markup. */
 export function htmlEscape(s: string): string {
@@ -85,6 +85,8 @@ function scoreRing(items: ChecklistItem[]): string {
 
 function checklist(input: FormatInput): string {
   const items = input.report.checklist;
+  const notEvaluated = checklistNotEvaluated(input);
+  if (notEvaluated) return `<section id="checklist"><h2>Statelessness checklist</h2><div class="card"><p class="muted wrap">${h(notEvaluated)}</p></div></section>`;
   if (!items.length) return '';
   const rows = items
     .map((item) => {

@@ -1,6 +1,6 @@
 import type { Finding } from '../engine/finding.js';
 import type { FormatInput } from './model.js';
-import { checklistSource, isUrl, repoPath, summaryLine, unresolvedValues, where } from './paths.js';
+import { checklistNotEvaluated, checklistSource, isUrl, repoPath, summaryLine, unresolvedValues, where } from './paths.js';
 
 /**
  * Text for XML 1.0: the five markup characters escaped, and characters XML cannot carry at all (C0 controls
@@ -97,6 +97,8 @@ export function formatJunit(input: FormatInput): string {
     const cases = findings.length ? findings.map((f) => findingCase(input, f)) : [{ name: 'no findings', classname: ruleId }];
     suites.push(suite(ruleId, cases));
   }
+  const notEvaluated = checklistNotEvaluated(input);
+  if (notEvaluated) suites.push(suite('statelessness checklist', [{ name: 'checklist', classname: 'checklist', skipped: notEvaluated }]));
   if (report.checklist.length) {
     suites.push(
       suite(

@@ -1,6 +1,6 @@
 import type { Finding, Severity } from '../engine/finding.js';
 import type { CheckStatus, FormatInput } from './model.js';
-import { checklistSource, isUrl, plural, repoPath, summaryLine, unresolvedValues } from './paths.js';
+import { checklistNotEvaluated, checklistSource, isUrl, plural, repoPath, summaryLine, unresolvedValues } from './paths.js';
 
 const STATUS: Record<CheckStatus, string> = { pass: '✅ pass', fail: '❌ fail', unknown: '❔ unknown', none: '➖ none' };
 const SEVERITY: Record<Severity, string> = { error: '🔴 error', warning: '🟠 warning', info: '🔵 info' };
@@ -26,6 +26,8 @@ function location(input: FormatInput, f: Finding): string {
 export function formatMarkdown(input: FormatInput): string {
   const { report } = input;
   const out: string[] = [`## statelint ${report.command === 'live' ? 'live check' : 'audit'}`, '', `**${mdEscape(summaryLine(input))}**`, ''];
+  const notEvaluated = checklistNotEvaluated(input);
+  if (notEvaluated) out.push('### Statelessness checklist', '', `_${mdEscape(notEvaluated)}_`, '');
   if (report.checklist.length) {
     out.push('### Statelessness checklist', '', '| Status | Area | Resolved value | From |', '|---|---|---|---|');
     for (const item of report.checklist) {

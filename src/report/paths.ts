@@ -35,6 +35,12 @@ export function summaryLine(input: FormatInput): string {
   return `${plural(total, 'problem')} (${plural(error, 'error')}, ${plural(warning, 'warning')}, ${info} info${suppressed}) in ${scope}`;
 }
 
+/** Why a partial run has no checklist rows (undefined when it was evaluated, or the run was not partial). */
+export function checklistNotEvaluated(input: FormatInput): string | undefined {
+  const scope = input.report.scope;
+  return scope && !scope.checklistEvaluated ? 'not evaluated: a partial run evaluates it only when an env or config file is among its files (the full audit always does)' : undefined;
+}
+
 /** Where a checklist row's value came from: "session.driver = file" -> the line that decided session.driver. */
 export function checklistSource(input: FormatInput, value: string): { file: string; line: number } | null {
   const m = /^([A-Za-z0-9_.-]+)\s*=/.exec(value);

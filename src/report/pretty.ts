@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Finding, Severity } from '../engine/finding.js';
 import { excerptView, terminalSafe } from '../lang/source-text.js';
 import type { CheckStatus, FormatInput } from './model.js';
+import { checklistNotEvaluated } from './paths.js';
 
 /**
  * Everything printed here that comes from the project (file names, source lines, env and config values,
@@ -89,6 +90,8 @@ export function formatPretty(input: FormatInput, c: ChalkInstance): string {
     }
     out.push('');
   }
+  const notEvaluated = checklistNotEvaluated(input);
+  if (notEvaluated) out.push(`${c.bold('Statelessness checklist')} ${c.dim(notEvaluated)}`, '');
   if (report.checklist.length) {
     out.push(c.bold('Statelessness checklist'));
     for (const item of report.checklist) {

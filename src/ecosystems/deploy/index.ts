@@ -4,6 +4,7 @@ import type { ChecklistItem, CheckStatus, EffectiveValue } from '../../engine/re
 import { LineIndex } from '../../lang/source-text.js';
 import type { EnvEntry, EnvFile } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
+import { languageOf } from '../../lang/adapter.js';
 import { discoverRules } from '../rules.js';
 import type { ChecklistContext, Ecosystem, LoadedEcosystem, ProvidedEnvironment } from '../types.js';
 import { deployFiles, hasDeployFiles } from './files.js';
@@ -50,6 +51,8 @@ export const deploy: Ecosystem = {
       },
     };
   },
+  // Its config files are manifests, Dockerfiles, Procfiles and hooks: never PHP, JavaScript or TypeScript sources.
+  mayBeConfigFile: (file) => !languageOf(file),
   rules: () => discoverRules('deploy'),
 };
 

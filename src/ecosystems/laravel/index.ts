@@ -8,7 +8,11 @@ import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
 import { laravelChecklist, MENTIONS_SCHEDULE, SCHEDULE_PROBE, schedulerEvidence } from './checklist.js';
 import { scheduleLockStore } from './facts.js';
-import { CONFIG_FILES, laravelEvidence, type LaravelProject } from './project.js';
+import { CONFIG_FILES, laravelEvidence, PACKAGE_CONFIG_FILES, type LaravelProject } from './project.js';
+import { languageOf } from '../../lang/adapter.js';
+
+/** A PHP file named like a config file the resolver reads, in any folder (useConfigPath and --config-dir move them). */
+const CONFIG_FILE_NAME = new RegExp(`(?:^|/)(?:${[...CONFIG_FILES, ...PACKAGE_CONFIG_FILES].join('|')})\\.php$`);
 
 /** Keys shown in effectiveConfig and by `statelint config` (never secrets). */
 export const REPORTED_KEYS = [
@@ -66,6 +70,8 @@ export const laravel: Ecosystem = {
       envPlan: async (findings) => (await import('./env-plan.js')).laravelEnvPlan(project, findings, configFiles),
     };
   },
+  // Env files and manifests are not source files; config files are PHP files with the config names.
+  mayBeConfigFile: (file) => !languageOf(file) || CONFIG_FILE_NAME.test(file),
   rules: () => discoverRules('laravel'),
 };
 

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import type { EffectiveValue } from '../../engine/report.js';
 import { isSecretValue } from '../../project/env-files.js';
 import type { ProjectFs } from '../../project/fs.js';
+import { languageOf } from '../../lang/adapter.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
 import { nodeChecklist } from './checklist.js';
@@ -45,6 +46,8 @@ export const node: Ecosystem = {
       configFiles: project.configFiles,
     };
   },
+  // Its config files are env files and the `config` package's JSON files: never PHP, JavaScript or TypeScript sources.
+  mayBeConfigFile: (file) => !languageOf(file),
   rules: () => discoverRules('node'),
 };
 
