@@ -28,10 +28,21 @@ const mtime = (rel) => {
     return -1;
   }
 };
-const bundle = mtime('../dist/bundle/cli.js');
+const bundled = mtime('../dist/bundle/cli.js') >= 0 && mtime('../dist/bundle/cli.js') >= mtime('../dist/src/cli.js');
+
+// A pre-commit hook's `--staged` run starts with two git processes: start them now, so they run while the CLI
+// loads. The CLI uses them only if it audits this folder's index (src/project/git-prefetch.ts).
+if (process.argv.includes('--staged')) {
+  try {
+    (await import(bundled ? '../dist/bundle/git-prefetch.js' : '../dist/src/project/git-prefetch.js')).prefetchStagedGit(process.cwd());
+  } catch {
+    // no build yet: said below
+  }
+}
+
 let cli;
 try {
-  cli = bundle >= 0 && bundle >= mtime('../dist/src/cli.js') ? await import('../dist/bundle/cli.js') : await import('../dist/src/cli.js');
+  cli = bundled ? await import('../dist/bundle/cli.js') : await import('../dist/src/cli.js');
 } catch (e) {
   // An install that skipped the build (e.g. npm --ignore-scripts from git) has no dist/: say so, exit 2.
   if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist')) throw e;

@@ -54,7 +54,8 @@ const bundledRules = {
 const outdir = path.join(root, 'dist/bundle');
 await rm(outdir, { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli.ts')],
+  // git-prefetch: bin/statelint.js starts a --staged run's git processes with it before the CLI loads.
+  entryPoints: { cli: path.join(root, 'src/cli.ts'), 'git-prefetch': path.join(root, 'src/project/git-prefetch.ts') },
   outdir,
   // What the code loads lazily (the Laravel resolver, the Node ecosystem, live checks, --diff) stays a
   // separate chunk, so its dependencies (ts-morph, yaml, ioredis...) are still imported only on use.

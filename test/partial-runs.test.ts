@@ -70,6 +70,8 @@ describe('partial runs in a real git repository', () => {
     const r = runCli(['--staged', '-f', 'json'], {}, work);
     expect(r.code).toBe(0);
     expect(json(r.stdout)).toMatchObject({ findings: [], checklist: [], skipped: [], scope: { paths: [plain], checklistEvaluated: false } });
+    // From a subfolder, the git processes the bin started early are for another folder: the run starts its own.
+    expect(json(runCli(['--staged', '-f', 'json'], {}, path.join(work, 'app')).stdout).scope).toEqual({ paths: [plain], checklistEvaluated: false });
     const junit = runCli(['--staged', '-f', 'junit'], {}, work).stdout;
     expect(junit).toContain('laravel/env-outside-config');
     expect(junit).not.toContain('laravel/cache-store-local'); // a config-level rule: it did not run
