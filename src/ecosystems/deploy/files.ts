@@ -32,6 +32,11 @@ const KUSTOMIZATION = /^(?:kustomization\.ya?ml|Kustomization)$/;
 /** values.yaml, values-production.yaml, values.prod.yaml (beside a Chart.yaml: checked after the walk). */
 export const HELM_VALUES = /^values(?:[.-][\w.-]+)?\.ya?ml$/;
 const SUPPORT = /\.(?:sh|conf|ini|cron)$|^(?:crontab|[\w.-]*entrypoint[\w.-]*|[\w-]*cron[\w-]*|start(?:-container)?|run|up)$/i;
+/**
+ * Every name `classify` can keep matches this (one test instead of ten for the thousands of source files of an app;
+ * a file under `.platform/` is kept whatever its name).
+ */
+const MAYBE_DEPLOY = /\.(?:ya?ml|config|sh|conf|ini|cron)$|^(?:Dockerfile|Procfile$|Kustomization$)|dockerfile$|entrypoint|cron|^(?:start(?:-container)?|run|up)$/i;
 
 const cache = new WeakMap<ProjectFs, DeployFiles>();
 
@@ -65,6 +70,7 @@ function walk(fs: ProjectFs, rel: string, depth: number, out: DeployFiles): void
 }
 
 function classify(fs: ProjectFs, p: string, name: string, out: DeployFiles): void {
+  if (!MAYBE_DEPLOY.test(name) && !p.startsWith('.platform/')) return;
   if (p.startsWith('.ebextensions/') && name.endsWith('.config')) return void out.ebextensions.push(p);
   if (/^\.platform\/(?:hooks|confighooks)\//.test(p)) return void out.platformHooks.push(p);
   if (p === '.elasticbeanstalk/config.yml') return void out.ebConfig.push(p);
