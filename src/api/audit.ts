@@ -5,7 +5,7 @@ import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import { countBySeverity, type Report } from '../engine/report.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
-import { languagesOf, nothingToReport, runRules, UNUSED_SUPPRESSION, type ReadResult } from '../engine/runner.js';
+import { languagesOf, nothingToReport, runRules, UNUSED_SUPPRESSION, type ReadResult, type RunResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { timing } from '../engine/timing.js';
 import { ResultCache, sha256 } from '../engine/cache.js';
@@ -169,44 +169,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   // the project not listed (a pre-commit hook with one controller staged in a 6,000-file app).
   const configMayBeInScope = !opts.only || mayDecideConfig(opts.only, fs, root, opts.envFiles, detected);
   const quiet = configMayBeInScope || opts.cacheFile || opts.workload ? undefined : quietPartialRun(opts, fs, rules, ids, read);
-  let loaded = new Map<string, LoadedEcosystem>();
-  let configFiles: string[] = [];
-  let probes: { id: string; name: string; pattern: RegExp }[] = [];
-  let result: Awaited<ReturnType<typeof runRules>>;
-  let unreadable: string[] = [];
-  let cacheWarning: string | undefined;
-  // Config-level rules and the checklist run on the whole project, or on a partial run that names a config file.
-  let configChecked = false;
-  if (quiet !== undefined) {
-    result = { findings: [], suppressed: [], errors: [], skipped: [], filesScanned: quiet, textHits: [] };
-  } else {
-    const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
-    timing.count('files discovered', discovery.files.length);
-    unreadable = discovery.unreadable;
-    // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
-    const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
-    const project = await timing.timeAsync(CONFIG_PHASE, () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
-    loaded = project.loaded;
-    const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
-    configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
-    configChecked = !opts.only || configFiles.some(inScope);
-    probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
-    result = await runRules({
-      facts: project.facts,
-      rules,
-      files: discovery.files.filter((f) => inScope(f.path)),
-      indexFiles: discovery.files,
-      read,
-      severities: opts.severities,
-      projectChecks: configChecked,
-      onProgress: opts.onProgress,
-      textProbes: probes.map((p) => p.pattern),
-      configFiles: new Set(configFiles),
-      unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
-      cache,
-    });
-    cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;
-  }
+  const { result, loaded, configFiles, probes, unreadable, configChecked, cacheWarning } =
+    quiet !== undefined ? nothingResolved(quiet) : await resolveAndRun(opts, fs, detected, rules, read, inScope);
   if (opts.only) {
     // A config finding decided in a file outside the named ones still belongs to the run that named its config.
     result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
@@ -268,6 +232,56 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const ran = rules.filter((r) => (opts.severities?.[r.meta.id] ?? r.meta.severity) !== 'off' && (configChecked || (r.files && r.checkFile)));
   const metas = [...ran.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
   return { report, rootAbsolute: root, rules: metas, lineText, loaded, ...(cacheWarning ? { cacheWarning } : {}) };
+}
+
+/** One audit's run: the rules' results and what the configuration resolution gave them. */
+interface AuditRun {
+  result: RunResult;
+  loaded: Map<string, LoadedEcosystem>;
+  configFiles: string[];
+  probes: { id: string; name: string; pattern: RegExp }[];
+  /** Folders that could not be listed. */
+  unreadable: string[];
+  /** Config-level rules and the checklist ran: a whole project, or a partial run that names a config file. */
+  configChecked: boolean;
+  cacheWarning?: string;
+}
+
+/** A partial run that could report nothing: `filesScanned` files read, nothing resolved. */
+function nothingResolved(filesScanned: number): AuditRun {
+  const result: RunResult = { findings: [], suppressed: [], errors: [], skipped: [], filesScanned, textHits: [] };
+  return { result, loaded: new Map(), configFiles: [], probes: [], unreadable: [], configChecked: false };
+}
+
+/** The ordinary run: walk the project, resolve each ecosystem's facts, run the rules on the files in scope. */
+async function resolveAndRun(
+  opts: AuditOptions, fs: ProjectFs, detected: { ecosystem: Ecosystem; evidence: string[] }[], rules: Rule[], read: (rel: string) => ReadResult, inScope: (file: string) => boolean,
+): Promise<AuditRun> {
+  const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
+  timing.count('files discovered', discovery.files.length);
+  // With --cache, every answer the ecosystems get while resolving their facts is part of the cache key.
+  const recording = opts.cacheFile ? new RecordingFs(fs) : undefined;
+  const { facts, loaded } = await timing.timeAsync(CONFIG_PHASE, () => loadProject(opts, recording ?? fs, discovery.files, recording ? undefined : detected));
+  const cache = opts.cacheFile ? new ResultCache(cacheKey(opts, rules, discovery.files, recording!), readCacheFile(opts.cacheFile)) : undefined;
+  const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
+  const configChecked = !opts.only || configFiles.some(inScope);
+  const probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
+  const result = await runRules({
+    facts,
+    rules,
+    files: discovery.files.filter((f) => inScope(f.path)),
+    indexFiles: discovery.files,
+    read,
+    severities: opts.severities,
+    projectChecks: configChecked,
+    onProgress: opts.onProgress,
+    textProbes: probes.map((p) => p.pattern),
+    configFiles: new Set(configFiles),
+    unusedSuppressions: opts.reportUnusedSuppressions ? { knownRuleIds: new Set(knownRuleIds()) } : undefined,
+    cache,
+  });
+  const cacheWarning = cache && opts.cacheFile ? writeCacheFile(opts.cacheFile, cache.toFile()) : undefined;
+  return { result, loaded, configFiles, probes, unreadable: discovery.unreadable, configChecked, cacheWarning };
 }
 
 /** What every cached result depends on besides its file: this build, the rules, the options, the facts' inputs. */
