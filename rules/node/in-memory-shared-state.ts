@@ -1,6 +1,7 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
 import { importsOf } from '../../src/ecosystems/node/ast.js';
+import { mayHoldSharedState } from './support/shared-state-text.js';
 import { type Analysis, analyse, decoratorsOf, enclosingFunction, insideHandler, LANGUAGES, lineOf, qname, serverFile, ts, unwrap, type Node } from './support/common.js';
 
 const CACHE_MODULES = /^(?:lru-cache|node-cache|quick-lru|memory-cache|mnemonist|cache-manager|tiny-lru|@isaacs\/ttlcache|ttl-cache|flat-cache)#/;
@@ -73,6 +74,9 @@ export default defineRule<Node>({
     languages: LANGUAGES,
     prefilter: /(?:^|\n)(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*(?::[^\n]*?)?=\s*(?:new\s+(?:Map|Set)\b|[{[])|lru|LRU|node-cache|memory-cache|mnemonist|cache-manager|ttl-?cache|flat-cache|@Injectable|@Controller|@WebSocketGateway|CacheModule/,
     include: serverFile,
+    // Most prefilter hits are constant tables and per-request objects: a text screen drops files with no name that is
+    // both declared as a container and written through (exact or wider than checkFile: support/shared-state-text.ts).
+    mayReport: mayHoldSharedState,
   },
   checkFile(ctx) {
     const a = analyse(ctx);
