@@ -1,6 +1,3 @@
-import type { ts as T } from 'ts-morph';
-import { ts } from '../../../src/ecosystems/node/ast.js';
-
 /**
  * A text screen for node/in-memory-shared-state (its `mayReport`): can this file hold a finding at all?
  * Its prefilter matches most files of a real app (any top-level `const x = {` or `[`), and parsing them was most
@@ -20,12 +17,10 @@ import { ts } from '../../../src/ecosystems/node/ast.js';
  */
 const ALWAYS = /@flow|Injectable|Controller|WebSocketGateway|CacheModule|lru|LRU|node-cache|memory-cache|mnemonist|cache-manager|ttl-?cache|flat-cache|\\u[\da-fA-F{]|\\x[\da-fA-F]/;
 const IDENT = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/uy;
-const IDENTS = /[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*/gu;
 /** The rule's MUTATORS: a call of one of these on the container is a write. */
 const MUTATORS = new Set(['set', 'add', 'push', 'unshift', 'splice', 'put', 'delete', 'setex', 'mset', 'increment', 'incr']);
 /** An assignment (every compound form) or ++/-- right after a member or element access. */
 const ASSIGN = /(?:\+\+|--|(?:\*\*|<<|>>>|>>|&&|\|\||\?\?|[-+*/%&|^])?=(?!=))/y;
-const PREFIX = /\+\+|--|(?<![\p{ID_Continue}$\u200c\u200d])delete(?![\p{ID_Continue}$\u200c\u200d])/gu;
 /** Longest type annotation or bracket read before giving up (and answering "may"). */
 const SCAN_LIMIT = 4000;
 
@@ -137,81 +132,154 @@ function writtenThrough(text: string, after: number): boolean {
   return (!hash && MUTATORS.has(name)) || assignsAt(text, j + hash + name.length);
 }
 
-/** Keywords after which `/` starts a regular expression; after other keywords (contextual ones may be names) it is not known. */
+/** Words after which `/` starts a regular expression (after other names it divides). */
 const REGEX_AFTER = new Set(['return', 'typeof', 'instanceof', 'in', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else']);
-const VALUE_KEYWORDS = new Set(['this', 'super', 'true', 'false', 'null']);
+/** Words after which `/` may be either (contextual keywords that may be names, ASI after break): the scan gives up. */
+const EITHER_AFTER = new Set(['yield', 'await', 'of', 'default', 'break', 'continue', 'debugger', 'extends']);
+const isIdentStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36 || c > 0x7f;
+const isIdentPart = (c: number) => isIdentStart(c) || (c >= 48 && c <= 57);
 
 /**
  * Names declared at the top of the file (brace, paren and bracket depth 0) with an initialiser that may be a
- * container, read with the compiler's scanner (strings, comments, templates and regular expressions are skipped
- * as the parser would). 'may' when the scan cannot be sure of the depth: JSX, a `/` whose meaning needs the parser
- * (after `}` or a contextual keyword), a scanner error, unbalanced brackets.
+ * container. One pass over the characters that skips comments, strings, templates and regular expressions as the
+ * parser would (a `/` is a regular expression or a division by what precedes it); 'may' when it cannot be sure of
+ * the depth: JSX, a `/` after `}` or a contextual keyword, an unterminated string, unbalanced brackets. A loop
+ * over characters: the compiler's scanner cost ~3x more on a cold start (this runs once per process).
  */
 function topLevelContainers(text: string): Set<string> | 'may' {
-  if (/<\/|\/>/.test(text)) return 'may'; // JSX text is not JavaScript tokens
-  let failed = false;
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text, () => {
-    failed = true;
-  });
-  const K = ts.SyntaxKind;
-  // after a value `/` divides (a template head or middle opens a substitution: a regex may follow)
-  const VALUE_TOKENS = new Set<T.SyntaxKind>([K.Identifier, K.PrivateIdentifier, K.CloseBracketToken, K.PlusPlusToken, K.MinusMinusToken, K.NumericLiteral, K.BigIntLiteral, K.StringLiteral, K.RegularExpressionLiteral, K.NoSubstitutionTemplateLiteral, K.TemplateTail]);
+  if (text.includes('</') || text.includes('/>')) return 'may'; // JSX text is not JavaScript tokens
   const names = new Set<string>();
+  const n = text.length;
   let braces = 0;
-  const parens: boolean[] = []; // per open paren: is it the condition of if/while/for/with (then `) /re/` is a regex)?
   let brackets = 0;
-  const templates: number[] = []; // brace depth inside each open `${`
-  let prev: T.SyntaxKind | undefined;
-  let prevText = '';
-  let parenWasCondition = false; // of the last `)`
-  for (let kind = scanner.scan(); kind !== K.EndOfFileToken; kind = scanner.scan()) {
-    if (failed) return 'may';
-    if (kind === K.SlashToken || kind === K.SlashEqualsToken) {
-      let regex: boolean;
-      if (prev === undefined) regex = true;
-      else if (prev === K.CloseParenToken) regex = parenWasCondition;
-      else if (prev === K.CloseBraceToken) return 'may';
-      else if (VALUE_TOKENS.has(prev)) regex = false;
-      else if (prev >= K.FirstKeyword && prev <= K.LastKeyword) {
-        if (VALUE_KEYWORDS.has(prevText)) regex = false;
-        else if (REGEX_AFTER.has(prevText)) regex = true;
-        else return 'may';
-      } else regex = true; // after any other punctuator
-      if (regex) kind = scanner.reScanSlashToken();
-    } else if (kind === K.OpenBraceToken) braces++;
-    else if (kind === K.TemplateHead) templates.push(++braces);
-    else if (kind === K.CloseBraceToken) {
-      if (templates.length && templates[templates.length - 1] === braces) {
-        kind = scanner.reScanTemplateToken(false);
-        if (kind === K.TemplateTail) {
-          templates.pop();
-          braces--;
-        }
-      } else braces--;
-    } else if (kind === K.OpenParenToken) parens.push(prev !== undefined && prev >= K.FirstKeyword && /^(?:if|while|for|with)$/.test(prevText));
-    else if (kind === K.CloseParenToken) parenWasCondition = parens.pop() ?? false;
-    else if (kind === K.OpenBracketToken) brackets++;
-    else if (kind === K.CloseBracketToken) brackets--;
-    else if ((kind === K.Identifier || (kind >= K.FirstKeyword && kind <= K.LastKeyword)) && braces === 0 && !parens.length && brackets === 0) {
-      if (declaresContainer(text, scanner.getTokenEnd())) names.add(scanner.getTokenValue());
+  const parens: boolean[] = []; // per open paren: does it follow if/while/for/with (then `) /re/` is a regular expression)?
+  const templates: number[] = []; // the brace depth of each open `${`
+  // what precedes the next token: 'v' a value (then `/` divides), 'o' an operator or the start (a regex), 'c' `)` of a
+  // condition, '}' a closing brace, 'w' a word (decided by `word`), '.' a member dot (the next word is a property name)
+  let prev: 'v' | 'o' | 'c' | '}' | 'w' | '.' = 'o';
+  let word = '';
+  let i = text.startsWith('#!') ? text.indexOf('\n') + 1 || n : 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 9 || c === 13) {
+      i++;
+      continue;
     }
+    if (c === 47) {
+      const d = text.charCodeAt(i + 1);
+      if (d === 47 || d === 42) {
+        i = skipTrivia(text, i);
+        continue;
+      }
+      const regex: boolean = prev === 'o' || prev === 'c' || (prev === 'w' && REGEX_AFTER.has(word));
+      if (prev === '}' || (prev === 'w' && EITHER_AFTER.has(word))) return 'may';
+      if (regex) {
+        let inClass = false;
+        for (i++; ; i++) {
+          const r = text.charCodeAt(i);
+          if (i >= n || r === 10 || r === 13) return 'may';
+          if (r === 92) i++;
+          else if (r === 91) inClass = true;
+          else if (r === 93) inClass = false;
+          else if (r === 47 && !inClass) break;
+        }
+        i++;
+        while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+      } else i++;
+      prev = regex ? 'v' : 'o';
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      for (i++; ; i++) {
+        const r = text.charCodeAt(i);
+        if (i >= n || r === 10 || r === 13) return 'may';
+        if (r === 92) i++;
+        else if (r === c) break;
+      }
+      i++;
+      prev = 'v';
+      continue;
+    }
+    if (c === 96 || (c === 125 && templates.length && templates[templates.length - 1] === braces)) {
+      // a template from its start, or its text after a substitution's `}`
+      if (c === 125) {
+        templates.pop();
+        braces--;
+      }
+      for (i++; ; i++) {
+        const r = text.charCodeAt(i);
+        if (i >= n) return 'may';
+        if (r === 92) i++;
+        else if (r === 96) break;
+        else if (r === 36 && text.charCodeAt(i + 1) === 123) {
+          templates.push(++braces);
+          i++;
+          break;
+        }
+      }
+      i++;
+      prev = text.charCodeAt(i - 1) === 96 ? 'v' : 'o';
+      continue;
+    }
+    if (isIdentStart(c) || c === 35) {
+      const start = i;
+      for (i++; i < n && isIdentPart(text.charCodeAt(i)); i++);
+      word = text.slice(start, i);
+      if (c === 35) {
+        prev = 'v'; // a #private name: never a module-level container
+        continue;
+      }
+      if (/[^\w$]/.test(word) || (i < n && text.charCodeAt(i) === 92)) return 'may'; // non-ASCII or escaped names: not read here
+      const property: boolean = prev === '.';
+      prev = property ? 'v' : 'w';
+      if (!property && braces === 0 && brackets === 0 && !parens.length && declaresContainer(text, i)) names.add(word);
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      for (i++; i < n && (isIdentPart(text.charCodeAt(i)) || text.charCodeAt(i) === 46); i++);
+      prev = 'v';
+      continue;
+    }
+    i++;
+    if (c === 123) {
+      braces++;
+      prev = 'o';
+    } else if (c === 125) {
+      braces--;
+      prev = '}';
+    } else if (c === 40) {
+      parens.push(prev === 'w' && /^(?:if|while|for|with)$/.test(word));
+      prev = 'o';
+    } else if (c === 41) prev = parens.pop() ? 'c' : 'v';
+    else if (c === 91) {
+      brackets++;
+      prev = 'o';
+    } else if (c === 93) {
+      brackets--;
+      prev = 'v';
+    } else if ((c === 43 || c === 45) && text.charCodeAt(i) === c) {
+      i++;
+      // `x++ / 2` divides; a prefix `++` is followed by a name, never by `/`
+      prev = 'v';
+    } else if (c === 46 && text.charCodeAt(i) !== 46) prev = '.';
+    else if (c === 46) {
+      i += 2;
+      prev = 'o';
+    } else prev = 'o';
     if (braces < 0 || brackets < 0) return 'may';
-    prev = kind;
-    prevText = kind >= K.FirstKeyword && kind <= K.LastKeyword ? scanner.getTokenText() : '';
   }
-  return failed || braces !== 0 || brackets !== 0 || parens.length || templates.length ? 'may' : names;
+  return braces !== 0 || brackets !== 0 || parens.length || templates.length ? 'may' : names;
 }
+
 /** The rule's `mayReport`: exact or wider than its checkFile (see the module comment). */
 export function mayHoldSharedState(text: string): boolean {
   if (ALWAYS.test(text)) return true;
   const declared = topLevelContainers(text);
   if (declared === 'may') return true;
   if (!declared.size) return false;
-  for (const m of text.matchAll(IDENTS)) if (declared.has(m[0]) && writtenThrough(text, m.index! + m[0].length)) return true;
-  // `delete X.k`, `++X.k`, `--X[k]`: the name after the operator is written.
-  for (const m of text.matchAll(PREFIX)) {
-    const name = identAt(text, skipTrivia(text, m.index! + m[0].length));
-    if (name !== undefined && declared.has(name)) return true;
-  }
-  return false;
+  // one pass for every declared name (ASCII names: others made the scan answer 'may')
+  const names = [...declared].map((x) => x.replace(/\$/g, '\\$')).join('|');
+  for (const m of text.matchAll(new RegExp(`(?<![\\w$])(?:${names})(?![\\w$])`, 'g'))) if (writtenThrough(text, m.index! + m[0].length)) return true;
+  // `delete X.k`, `++X.k`, `--X[k]`: the name after the operator is written (a comment between: may)
+  return new RegExp(`(?:\\+\\+|--|\\bdelete)\\s*(?:\\/[/*]|(?:${names})(?![\\w$]))`).test(text);
 }
