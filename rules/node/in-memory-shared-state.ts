@@ -101,7 +101,9 @@ export default defineRule<Node>({
       }
     }
     // Nest's CacheModule with the default in-memory store: a cache per replica with no shared invalidation.
-    for (const { call, q } of a.calls) {
+    // A call resolves to CacheModule only where the text names it (an import or a member), unless written with escapes:
+    // other files skip the walk over every call.
+    for (const { call, q } of /CacheModule|\\[ux]/.test(ctx.file.text) ? a.calls : []) {
       if (!q || !/^@nestjs\/(?:cache-manager|common)#CacheModule\.register(?:Async)?$/.test(q) || !ts.isCallExpression(call)) continue;
       const arg = call.arguments[0];
       if (arg && /\bstore\b|\bstores\b/.test(arg.getText())) continue;
