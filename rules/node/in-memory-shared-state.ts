@@ -197,7 +197,9 @@ function exportedWriterCaller(a: Analysis, ref: Node): { file: string; line: num
   if (!exported) return undefined;
   const self = a.ctx.file.path;
   for (const file of a.nf.packageOf(self)?.files ?? []) {
-    if (file === self || !new RegExp(`\\b${name}\\s*\\(`).test(a.nf.textOf(file) ?? '')) continue;
+    const text = file === self ? undefined : a.nf.textOf(file);
+    // the substring first: the regex over each of the package's files cost more than the rest of the rule
+    if (!text?.includes(name) || !new RegExp(`\\b${name}\\s*\\(`).test(text)) continue;
     const sf = a.nf.sourceFile(file);
     if (!sf) continue;
     const imported = importsOf(sf).get(name);
