@@ -80,7 +80,8 @@ export function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
 
-const join = (...parts: string[]) => path.posix.normalize(path.posix.join(...parts.filter(Boolean))).replace(/^\.\/|^\.$/, '').replace(/\/$/, '');
+// posix.join normalizes already (a second normalize was a third of the import graph's path work)
+const join = (...parts: string[]) => path.posix.join(...parts.filter(Boolean)).replace(/^\.\/|^\.$/, '').replace(/\/$/, '');
 
 /** The file a path names, trying source extensions and index files. */
 export function resolveFile(fs: ProjectFs, candidate: string): string | undefined {
