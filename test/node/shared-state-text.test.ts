@@ -28,12 +28,15 @@ const REPORTED: Record<string, string> = {
   // A regular expression and a string holding braces before the declaration: misread as code, the depth would be wrong.
   'regex.js':
     "const re = /[{]+}/g;\nconst s = '{{{';\nif (s) /}/.test(s);\nconst t = `${ { a: '}' }.a }${/{/.source}`;\nconst half = (1 + 2) / 2;\nconst byId = new Map();\nmodule.exports = (app) => app.get('/j', (req, res) => { byId.set(req.query.id, re.test(s) + t + half); res.json([...byId]); });\n",
+  'declarators.js': "const a = [1], registry = new Map();\nmodule.exports = (app) => app.get('/n', (req, res) => { registry.set(req.query.k, a); res.json([...registry]); });\n",
   'optional.js': "const q = [];\nmodule.exports = (app) => app.get('/k', (req, res) => { q?.push(req.ip); res.json(q); });\n",
 };
 /** Files the screen must drop: local containers, constant tables, top-level containers that are only read. */
 const DROPPED: Record<string, string> = {
   'local.js': "const LIMITS = { max: 5 };\nmodule.exports = (app) => app.get('/l', (req, res) => { const out = []; out.push(LIMITS.max); const m = new Map(); m.set(1, 2); res.json(out); });\n",
   'tables.ts': "export const COLORS = ['red', 'blue'];\nexport const byName: Record<string, number> = { a: 1 };\nexport const lookup = (k: string) => byName[k] ?? COLORS[0];\n",
+  // a type alias is no variable, however its name is used
+  'types.ts': "type Shape = { a: number };\nlet Shape2: Shape;\nexport default (app: any) => app.get('/o', (req: any, res: any) => { const s: Shape = { a: 1 }; s.a = 2; Shape2 = s; res.json(Shape2); });\n",
   'read.js': "const names = new Set(['a']);\nconst opts = {};\nmodule.exports = (app) => app.get('/m', (req, res) => { const o = { ...opts }; o.x = 1; res.json(names.has(req.query.n) && o); });\n",
 };
 

@@ -162,6 +162,8 @@ function topLevelContainers(text: string): Set<string> | 'may' {
   // condition, '}' a closing brace, 'w' a word (decided by `word`), '.' a member dot (the next word is a property name)
   let prev: 'v' | 'o' | 'c' | '}' | 'w' | '.' = 'o';
   let word = '';
+  // a variable statement's names follow const/let/var/using or a comma (`type X = {`, `X = {}` declare no variable)
+  let comma = false;
   let i = text.startsWith('#!') ? text.indexOf('\n') + 1 || n : 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -191,6 +193,7 @@ function topLevelContainers(text: string): Set<string> | 'may' {
         while (i < n && isIdentPart(text.charCodeAt(i))) i++;
       } else i++;
       prev = regex ? 'v' : 'o';
+      comma = false;
       continue;
     }
     if (c === 34 || c === 39) {
@@ -202,6 +205,7 @@ function topLevelContainers(text: string): Set<string> | 'may' {
       }
       i++;
       prev = 'v';
+      comma = false;
       continue;
     }
     if (c === 96 || (c === 125 && templates.length && templates[templates.length - 1] === braces)) {
@@ -223,28 +227,35 @@ function topLevelContainers(text: string): Set<string> | 'may' {
       }
       i++;
       prev = text.charCodeAt(i - 1) === 96 ? 'v' : 'o';
+      comma = false;
       continue;
     }
     if (isIdentStart(c) || c === 35) {
       const start = i;
       for (i++; i < n && isIdentPart(text.charCodeAt(i)); i++);
+      const prevWord = prev === 'w' ? word : undefined;
       word = text.slice(start, i);
       if (c === 35) {
+        comma = false;
         prev = 'v'; // a #private name: never a module-level container
         continue;
       }
       if (/[^\w$]/.test(word) || (i < n && text.charCodeAt(i) === 92)) return 'may'; // non-ASCII or escaped names: not read here
       const property: boolean = prev === '.';
+      const declaring = comma || (prevWord !== undefined && /^(?:const|let|var|using)$/.test(prevWord));
+      comma = false;
       prev = property ? 'v' : 'w';
-      if (!property && braces === 0 && brackets === 0 && !parens.length && declaresContainer(text, i)) names.add(word);
+      if (declaring && !property && braces === 0 && brackets === 0 && !parens.length && declaresContainer(text, i)) names.add(word);
       continue;
     }
     if (c >= 48 && c <= 57) {
       for (i++; i < n && (isIdentPart(text.charCodeAt(i)) || text.charCodeAt(i) === 46); i++);
       prev = 'v';
+      comma = false;
       continue;
     }
     i++;
+    comma = c === 44;
     if (c === 123) {
       braces++;
       prev = 'o';
