@@ -1,6 +1,7 @@
 import { defineRule } from '../../src/engine/rule.js';
 import { analyse, choose, evaluate, insideHandler, isNullish, LANGUAGES, moduleOf, options, qname, related, serverFile, ts, unwrap, whyText, type Call, type Expression, type Node } from './support/common.js';
 
+const LIMIT_MODULES = /['"`](?:express-rate-limit|express-slow-down|@fastify\/rate-limit|fastify-rate-limit|koa-ratelimit|rate-limiter-flexible|@nestjs\/throttler|limiter)['"`]|\\[ux]/;
 const EXPRESS = /^express-(?:rate-limit|slow-down)#(?:rateLimit|slowDown)?$/;
 const MEMORY_STORE = /^(?:express-rate-limit#MemoryStore|express-slow-down#MemoryStore|rate-limiter-flexible#RateLimiterMemory|memorystore|lru-cache|node-cache)/;
 
@@ -36,7 +37,15 @@ export default defineRule<Node>({
     },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /rate-limit|slow-down|koa-ratelimit|rate-limiter-flexible|@nestjs\/throttler|\blimiter\b/, include: serverFile },
+  files: {
+    languages: LANGUAGES,
+    prefilter: /rate-limit|slow-down|koa-ratelimit|rate-limiter-flexible|@nestjs\/throttler|\blimiter\b/,
+    include: serverFile,
+    // Every construct reported here is a call that resolves to one of these modules, and a call resolves to a module only
+    // through an import or require of it in the same file: its name as a whole string (or escapes, not read here).
+    // Files that only say "rate limiter" in prose or env names (outline's env.ts) are not parsed.
+    mayReport: (text) => LIMIT_MODULES.test(text),
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (call: Call, message: string, kind: string, because = [] as import('../../src/engine/values.js').Origin[]) =>

@@ -77,3 +77,16 @@ describe('node/in-memory-shared-state text screen', () => {
     expect(mayHoldSharedState('}}}} `${'.repeat(20_000))).toBe(true);
   });
 });
+
+describe('node/rate-limit-memory text screen', () => {
+  const rateLimit = (async () => (await import('../../rules/node/rate-limit-memory.js')).default)();
+  it('drops files that only name a rate limiter in prose, passes files that import a limiter module', async () => {
+    const mayReport = (await rateLimit).files!.mayReport!;
+    expect(mayReport('/** A boolean switch to toggle the rate limiter */\nexport const RATE_LIMITER_ENABLED = process.env.RATE_LIMITER_ENABLED;')).toBe(false);
+    expect(mayReport("const rateLimit = require('express-rate-limit');")).toBe(true);
+    expect(mayReport('import { ThrottlerModule } from "@nestjs/throttler";')).toBe(true);
+    expect(mayReport('const { RateLimiter } = require(`limiter`);')).toBe(true);
+    expect(mayReport("app.register(import('@fastify/rate-limit'));")).toBe(true);
+    expect(mayReport("const m = require('\\x6cimiter');")).toBe(true); // escapes are not read: may
+  });
+});
