@@ -76,6 +76,13 @@ describe('node/in-memory-shared-state text screen', () => {
     // a hostile file: unbalanced braces, an unterminated template; answered at once, never a hang
     expect(mayHoldSharedState('}}}} `${'.repeat(20_000))).toBe(true);
   });
+
+  it('stays linear on hostile files (long types after many declarations, thousands of containers, nested brackets)', () => {
+    // each case took seconds or grew quadratically before the scan budget and the cap on names (test timeout: 5 s)
+    expect(mayHoldSharedState(`const a: b c d e f g h ${'const b: x y z w v u t s r q '.repeat(20_000)}`)).toBe(false);
+    expect(mayHoldSharedState(`${Array.from({ length: 20_000 }, (_, i) => `const a${i} = {};`).join('\n')}\nfunction f() { return 1; }`)).toBe(true);
+    expect(mayHoldSharedState(`const a = [];\nfunction f() {\n${'a[a[a[a[a['.repeat(60_000)}\n}`)).toBe(true);
+  });
 });
 
 describe('node/rate-limit-memory text screen', () => {

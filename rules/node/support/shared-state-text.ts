@@ -35,6 +35,13 @@ const MUTATORS = new Set(['set', 'add', 'push', 'unshift', 'splice', 'put', 'del
 const ASSIGN = /(?:\+\+|--|(?:\*\*|<<|>>>|>>|&&|\|\||\?\?|[-+*/%&|^])?=(?!=))/y;
 /** Longest type annotation or bracket read before giving up (and answering "may"). */
 const SCAN_LIMIT = 4000;
+/**
+ * Characters the type and bracket scans may still read in this file: a hostile file of short declarations with long
+ * types after each would make them quadratic. Spent, every scan answers "may" at once (linear, and wider).
+ */
+let budget = 0;
+/** More declared containers than this: one regex of their names would be slow; answered "may". */
+const MAX_NAMES = 500;
 
 /** The offset after white space and comments from `i` (an unterminated comment runs to the end). */
 function skipTrivia(text: string, i: number): number {
@@ -75,25 +82,31 @@ function containerAt(text: string, i: number, depth = 0): boolean {
  * (a parameter, an object key, `let x: T;`).
  */
 function initialiserAfterType(text: string, i: number): number | 'may' | false {
-  let depth = 0;
-  const end = Math.min(text.length, i + SCAN_LIMIT);
-  for (; i < end; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
-    if (c === '=') {
-      if (text[i + 1] === '>') {
-        i++;
-        continue;
+  const start = i;
+  try {
+    let depth = 0;
+    const end = Math.min(text.length, i + SCAN_LIMIT, i + budget);
+    if (i >= end && i < text.length) return 'may';
+    for (; i < end; i++) {
+      const c = text[i];
+      if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
+      if (c === '=') {
+        if (text[i + 1] === '>') {
+          i++;
+          continue;
+        }
+        return depth === 0 && text[i + 1] !== '=' ? i + 1 : 'may';
       }
-      return depth === 0 && text[i + 1] !== '=' ? i + 1 : 'may';
+      if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
+      else if (c === ')' || c === ']' || c === '}' || c === '>') {
+        if (depth === 0) return false;
+        depth--;
+      } else if ((c === ',' || c === ';') && depth === 0) return false;
     }
-    if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
-    else if (c === ')' || c === ']' || c === '}' || c === '>') {
-      if (depth === 0) return false;
-      depth--;
-    } else if ((c === ',' || c === ';') && depth === 0) return false;
+    return i >= text.length ? false : 'may';
+  } finally {
+    budget -= Math.max(1, i - start);
   }
-  return i >= text.length ? false : 'may';
 }
 
 /** Is the name at `i` (already read, ending at `after`) declared here with an initialiser that may be a container? */
@@ -108,19 +121,25 @@ function declaresContainer(text: string, after: number): boolean {
 
 /** After `]` of `X[...]`: the offset after the matching `]`, 'may' when the brackets hold strings or comments. */
 function closeBracket(text: string, i: number): number | 'may' | false {
-  let depth = 0;
-  const end = Math.min(text.length, i + SCAN_LIMIT);
-  for (; i < end; i++) {
-    const c = text[i];
-    if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
-    if (c === '[' || c === '(' || c === '{') depth++;
-    else if (c === ']' || c === ')' || c === '}') {
-      depth--;
-      if (depth === 0) return c === ']' ? i + 1 : 'may';
-      if (depth < 0) return 'may';
+  const start = i;
+  try {
+    let depth = 0;
+    const end = Math.min(text.length, i + SCAN_LIMIT, i + budget);
+    if (i >= end && i < text.length) return 'may';
+    for (; i < end; i++) {
+      const c = text[i];
+      if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
+      if (c === '[' || c === '(' || c === '{') depth++;
+      else if (c === ']' || c === ')' || c === '}') {
+        depth--;
+        if (depth === 0) return c === ']' ? i + 1 : 'may';
+        if (depth < 0) return 'may';
+      }
     }
+    return i >= text.length ? false : 'may';
+  } finally {
+    budget -= Math.max(1, i - start);
   }
-  return i >= text.length ? false : 'may';
 }
 
 const assignsAt = (text: string, i: number) => {
@@ -296,8 +315,9 @@ function topLevelContainers(text: string): Set<string> | 'may' {
 
 /** The rule's `mayReport`: exact or wider than its checkFile (see the module comment). */
 export function mayHoldSharedState(text: string): boolean {
+  budget = 4 * text.length + 20_000;
   const declared = topLevelContainers(text);
-  if (declared === 'may') return true;
+  if (declared === 'may' || declared.size > MAX_NAMES) return true;
   if (!declared.size) return leftToParse(text);
   // one pass for every declared name (ASCII names: others made the scan answer 'may')
   const names = [...declared].map((x) => x.replace(/\$/g, '\\$')).join('|');
