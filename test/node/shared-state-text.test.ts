@@ -97,3 +97,24 @@ describe('node/rate-limit-memory text screen', () => {
     expect(mayReport("const m = require('\\x6cimiter');")).toBe(true); // escapes are not read: may
   });
 });
+
+describe('module screens of node/upload-to-local-disk and node/database-local-file', () => {
+  const load = async (id: string) => (await import(`../../rules/node/${id}.js`)).default.files!.mayReport! as (text: string) => boolean;
+  it('upload: drops formidable options handed to another package, passes imports of multer, formidable or fs and .mv()', async () => {
+    const mayReport = await load('upload-to-local-disk');
+    expect(mayReport('app.use(bodyParser({ multipart: true, formidable: { maxFileSize: 10 } }));')).toBe(false);
+    expect(mayReport("const multer = require('multer');")).toBe(true);
+    expect(mayReport('import { createWriteStream } from "node:fs";')).toBe(true);
+    expect(mayReport("import { writeFile } from 'fs/promises';")).toBe(true);
+    expect(mayReport('req.files.avatar.mv(dest);')).toBe(true);
+  });
+  it('database: drops models that only call this.knex(), passes imports of the database modules', async () => {
+    const mayReport = await load('database-local-file');
+    expect(mayReport("module.exports = class User extends Model { static query() { return this.knex().table('users'); } };")).toBe(false);
+    expect(mayReport("const knex = require('knex')({ client: 'sqlite3' });")).toBe(true);
+    expect(mayReport('import Database from "better-sqlite3";')).toBe(true);
+    expect(mayReport("import { DatabaseSync } from 'node:sqlite';")).toBe(true);
+    expect(mayReport("import { JSONFile } from 'lowdb/node';")).toBe(true);
+    expect(mayReport("TypeOrmModule.forRoot({ type: 'sqlite' }); import { TypeOrmModule } from '@nestjs/typeorm';")).toBe(true);
+  });
+});
