@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audit } from '../../src/api/audit.js';
 import { loadTs } from '../../src/ecosystems/node/tsapi.js';
 import type { Rule } from '../../src/engine/rule.js';
+import databaseRule from '../../rules/node/database-local-file.js';
 import rule from '../../rules/node/in-memory-shared-state.js';
+import rateLimitRule from '../../rules/node/rate-limit-memory.js';
+import uploadRule from '../../rules/node/upload-to-local-disk.js';
 import { mayHoldSharedState } from '../../rules/node/support/shared-state-text.js';
 
 /**
@@ -86,9 +89,8 @@ describe('node/in-memory-shared-state text screen', () => {
 });
 
 describe('node/rate-limit-memory text screen', () => {
-  const rateLimit = (async () => (await import('../../rules/node/rate-limit-memory.js')).default)();
-  it('drops files that only name a rate limiter in prose, passes files that import a limiter module', async () => {
-    const mayReport = (await rateLimit).files!.mayReport!;
+  it('drops files that only name a rate limiter in prose, passes files that import a limiter module', () => {
+    const mayReport = rateLimitRule.files!.mayReport!;
     expect(mayReport('/** A boolean switch to toggle the rate limiter */\nexport const RATE_LIMITER_ENABLED = process.env.RATE_LIMITER_ENABLED;')).toBe(false);
     expect(mayReport("const rateLimit = require('express-rate-limit');")).toBe(true);
     expect(mayReport('import { ThrottlerModule } from "@nestjs/throttler";')).toBe(true);
@@ -99,17 +101,16 @@ describe('node/rate-limit-memory text screen', () => {
 });
 
 describe('module screens of node/upload-to-local-disk and node/database-local-file', () => {
-  const load = async (id: string) => (await import(`../../rules/node/${id}.js`)).default.files!.mayReport! as (text: string) => boolean;
-  it('upload: drops formidable options handed to another package, passes imports of multer, formidable or fs and .mv()', async () => {
-    const mayReport = await load('upload-to-local-disk');
+  it('upload: drops formidable options handed to another package, passes imports of multer, formidable or fs and .mv()', () => {
+    const mayReport = uploadRule.files!.mayReport!;
     expect(mayReport('app.use(bodyParser({ multipart: true, formidable: { maxFileSize: 10 } }));')).toBe(false);
     expect(mayReport("const multer = require('multer');")).toBe(true);
     expect(mayReport('import { createWriteStream } from "node:fs";')).toBe(true);
     expect(mayReport("import { writeFile } from 'fs/promises';")).toBe(true);
     expect(mayReport('req.files.avatar.mv(dest);')).toBe(true);
   });
-  it('database: drops models that only call this.knex(), passes imports of the database modules', async () => {
-    const mayReport = await load('database-local-file');
+  it('database: drops models that only call this.knex(), passes imports of the database modules', () => {
+    const mayReport = databaseRule.files!.mayReport!;
     expect(mayReport("module.exports = class User extends Model { static query() { return this.knex().table('users'); } };")).toBe(false);
     expect(mayReport("const knex = require('knex')({ client: 'sqlite3' });")).toBe(true);
     expect(mayReport('import Database from "better-sqlite3";')).toBe(true);
