@@ -112,7 +112,9 @@ describe('module screens of node/upload-to-local-disk and node/database-local-fi
   it('database: drops models that only call this.knex(), passes imports of the database modules', () => {
     const mayReport = databaseRule.files!.mayReport!;
     expect(mayReport("module.exports = class User extends Model { static query() { return this.knex().table('users'); } };")).toBe(false);
+    expect(mayReport("if (WIKI.config.db.type === 'sqlite') { dbClient = 'sqlite3'; }")).toBe(false); // a setting, not an import
     expect(mayReport("const knex = require('knex')({ client: 'sqlite3' });")).toBe(true);
+    expect(mayReport("const knex = require(/* the query builder */ 'knex');")).toBe(true); // a comment before the name: may
     expect(mayReport('import Database from "better-sqlite3";')).toBe(true);
     expect(mayReport("import { DatabaseSync } from 'node:sqlite';")).toBe(true);
     expect(mayReport("import { JSONFile } from 'lowdb/node';")).toBe(true);
