@@ -6,6 +6,7 @@ import { audit } from '../../src/api/audit.js';
 import { loadTs } from '../../src/ecosystems/node/tsapi.js';
 import type { Rule } from '../../src/engine/rule.js';
 import databaseRule from '../../rules/node/database-local-file.js';
+import logRule from '../../rules/node/log-to-local-file.js';
 import rule from '../../rules/node/in-memory-shared-state.js';
 import rateLimitRule from '../../rules/node/rate-limit-memory.js';
 import uploadRule from '../../rules/node/upload-to-local-disk.js';
@@ -119,5 +120,16 @@ describe('module screens of node/upload-to-local-disk and node/database-local-fi
     expect(mayReport("import { DatabaseSync } from 'node:sqlite';")).toBe(true);
     expect(mayReport("import { JSONFile } from 'lowdb/node';")).toBe(true);
     expect(mayReport("TypeOrmModule.forRoot({ type: 'sqlite' }); import { TypeOrmModule } from '@nestjs/typeorm';")).toBe(true);
+  });
+});
+
+describe('node/log-to-local-file module screen', () => {
+  it('drops a write stream from another package, passes logging modules and the names its option objects need', () => {
+    const mayReport = logRule.files!.mayReport!;
+    expect(mayReport("import fs from 'fs-extra';\nconst out = fs.createWriteStream(zipPath);")).toBe(false);
+    expect(mayReport("import winston from 'winston';")).toBe(true);
+    expect(mayReport("const { createWriteStream } = require('node:fs');")).toBe(true);
+    expect(mayReport("const transport = { target: 'pino/file' }; const name = 'pino';")).toBe(true); // checkFile's `uses`: a quoted name
+    expect(mayReport('log4js.configure({ appenders: { app: { type: "file" } } }); // from "log4js"')).toBe(true);
   });
 });
