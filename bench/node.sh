@@ -35,8 +35,9 @@ for dir in "$@"; do
   dir=$(cd "$dir" && pwd)
   files=$(find "$dir" \( -name node_modules -o -name .git \) -prune -o -type f \( -name '*.ts' -o -name '*.tsx' -o -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \) -print | wc -l)
   read -r g_ms g_kb _ < <(measure "$dir" bash -c grep_audit)
-  read -r s_ms s_kb s_cpu < <(measure "$dir" node "$here/bin/statelint.js" . --format json -o /dev/null --fail-on never)
-  findings=$(node "$here/bin/statelint.js" "$dir" --format json --fail-on never | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.findings.length+"/"+r.errors.length+"err/"+r.summary.filesScanned+"scan")})')
+  # the bin runs as an executable, as npx and git hooks run it (its /bin/sh line prepares the environment Node starts with)
+  read -r s_ms s_kb s_cpu < <(measure "$dir" "$here/bin/statelint.js" . --format json -o /dev/null --fail-on never)
+  findings=$("$here/bin/statelint.js" "$dir" --format json --fail-on never | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);console.log(r.findings.length+"/"+r.errors.length+"err/"+r.summary.filesScanned+"scan")})')
   ratio=$(awk -v a="$s_ms" -v b="$g_ms" 'BEGIN{printf "%.1fx", (b>0?a/b:0)}')
   printf '%-26s %6s %8s %9s %12s %12s %11s %7s %13s\n' "$(basename "$dir")" "$files" "$g_ms" "$((g_kb/1024))" "$s_ms" "$s_cpu" "$((s_kb/1024))" "$ratio" "$findings"
 done

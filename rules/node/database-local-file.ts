@@ -1,9 +1,11 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
+import { importsOneOf } from './support/module-screen.js';
 import type { Origin, Val } from '../../src/engine/values.js';
 import { nodeOf } from '../../src/ecosystems/node/facts.js';
 import { analyse, choose, valueNode, enclosingFunction, evaluate, insideHandler, LANGUAGES, options, qname, related, serverFile, ts, unwrap, whyText, type Analysis, type Call, type Node } from './support/common.js';
 
+const DB_MODULES = importsOneOf(['sqlite3', 'sqlite', 'better-sqlite3', 'node:sqlite', 'sequelize', 'sequelize-typescript', 'knex', 'typeorm', '@nestjs/typeorm', 'lowdb', 'lowdb/node', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'nedb', '@seald-io/nedb', 'nedb-promises']);
 const SQLITE = /^(?:sqlite3?|better-sqlite3|sqlite)$/;
 const IN_MEMORY = /^(?::memory:|)$/;
 const FILE_ADAPTERS = /^(?:lowdb\/node#(?:JSONFile|JSONFileSync|TextFile|TextFileSync|DataFile|DataFileSync)|lowdb\/adapters\/(?:FileSync|FileAsync)#|lowdb\/lib\/adapters\/\w+#|lowdb#(?:JSONFile|JSONFileSync))/;
@@ -52,7 +54,14 @@ export default defineRule<Node>({
       });
     }
   },
-  files: { languages: LANGUAGES, prefilter: /sqlite|new\s+[\w$.]*Sequelize\b|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb|writeFile/, include: serverFile },
+  files: {
+    languages: LANGUAGES,
+    prefilter: /sqlite|new\s+[\w$.]*Sequelize\b|knex|typeorm|TypeOrmModule|DataSource|lowdb|nedb|writeFile/,
+    include: serverFile,
+    // A report needs a call that resolves to one of these modules (support/module-screen.ts): models that call
+    // `this.knex()` (wiki: 35 files) or compare a setting with 'sqlite' are not parsed.
+    mayReport: (text) => DB_MODULES.test(text),
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (node: Call, message: string, because: Origin[] = []) =>

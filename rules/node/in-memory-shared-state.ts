@@ -1,6 +1,7 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
 import { importsOf } from '../../src/ecosystems/node/ast.js';
+import { mayHoldSharedState } from './support/shared-state-text.js';
 import { type Analysis, analyse, decoratorsOf, enclosingFunction, insideHandler, LANGUAGES, lineOf, qname, serverFile, ts, unwrap, type Node } from './support/common.js';
 
 const CACHE_MODULES = /^(?:lru-cache|node-cache|quick-lru|memory-cache|mnemonist|cache-manager|tiny-lru|@isaacs\/ttlcache|ttl-cache|flat-cache)#/;
@@ -73,6 +74,9 @@ export default defineRule<Node>({
     languages: LANGUAGES,
     prefilter: /(?:^|\n)(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*(?::[^\n]*?)?=\s*(?:new\s+(?:Map|Set)\b|[{[])|lru|LRU|node-cache|memory-cache|mnemonist|cache-manager|ttl-?cache|flat-cache|@Injectable|@Controller|@WebSocketGateway|CacheModule/,
     include: serverFile,
+    // Most prefilter hits are constant tables and per-request objects: a text screen drops files with no name that is
+    // both declared as a container and written through (exact or wider than checkFile: support/shared-state-text.ts).
+    mayReport: mayHoldSharedState,
   },
   checkFile(ctx) {
     const a = analyse(ctx);
@@ -97,7 +101,9 @@ export default defineRule<Node>({
       }
     }
     // Nest's CacheModule with the default in-memory store: a cache per replica with no shared invalidation.
-    for (const { call, q } of a.calls) {
+    // A call resolves to CacheModule only where the text names it (an import or a member), unless written with escapes:
+    // other files skip the walk over every call.
+    for (const { call, q } of /CacheModule|\\[ux]/.test(ctx.file.text) ? a.calls : []) {
       if (!q || !/^@nestjs\/(?:cache-manager|common)#CacheModule\.register(?:Async)?$/.test(q) || !ts.isCallExpression(call)) continue;
       const arg = call.arguments[0];
       if (arg && /\bstore\b|\bstores\b/.test(arg.getText())) continue;
@@ -191,7 +197,9 @@ function exportedWriterCaller(a: Analysis, ref: Node): { file: string; line: num
   if (!exported) return undefined;
   const self = a.ctx.file.path;
   for (const file of a.nf.packageOf(self)?.files ?? []) {
-    if (file === self || !new RegExp(`\\b${name}\\s*\\(`).test(a.nf.textOf(file) ?? '')) continue;
+    const text = file === self ? undefined : a.nf.textOf(file);
+    // the substring first: the regex over each of the package's files cost more than the rest of the rule
+    if (!text?.includes(name) || !new RegExp(`\\b${name}\\s*\\(`).test(text)) continue;
     const sf = a.nf.sourceFile(file);
     if (!sf) continue;
     const imported = importsOf(sf).get(name);

@@ -1,6 +1,10 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
 import { analyse, choose, descendants, evaluate, LANGUAGES, moduleOf, options, propertyName, serverFile, stringValue, ts, unwrap, type Analysis, type Node } from './support/common.js';
+import { importsOneOf } from './support/module-screen.js';
+
+const LOG_MODULES = importsOneOf(['winston', 'winston-daily-rotate-file', 'pino', 'fs', 'node:fs', 'rotating-file-stream', 'file-stream-rotator']);
+const LOG_NAMES = /['"`](?:pino|nestjs-pino|pino-http|log4js|bunyan)['"`]/;
 
 const STDOUT = /^(?:1|2|\/dev\/stdout|\/dev\/stderr|process\.stdout(?:\.fd)?|process\.stderr(?:\.fd)?)$/;
 const LOG_PATH = /\.log(?:\.\w+)?$|(?:^|\/)logs?\//i;
@@ -42,7 +46,15 @@ export default defineRule<Node>({
     examples: { bad: "new winston.transports.File({ filename: 'logs/app.log' })", good: 'new winston.transports.Console()' },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /winston|pino|morgan|log4js|bunyan|createWriteStream|file-stream-rotator|rotating-file-stream/, include: serverFile },
+  files: {
+    languages: LANGUAGES,
+    prefilter: /winston|pino|morgan|log4js|bunyan|createWriteStream|file-stream-rotator|rotating-file-stream/,
+    include: serverFile,
+    // A report needs a call that resolves to one of the logging or fs modules (support/module-screen.ts), or, for the
+    // option objects of pino, log4js and bunyan, the module's name as a string in the file (as checkFile's `uses` asks):
+    // a createWriteStream from fs-extra or an S3 client is not parsed for this rule.
+    mayReport: (text) => LOG_MODULES.test(text) || LOG_NAMES.test(text),
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const reported = new Set<Node>();

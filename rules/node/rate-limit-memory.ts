@@ -1,6 +1,8 @@
 import { defineRule } from '../../src/engine/rule.js';
+import { importsOneOf } from './support/module-screen.js';
 import { analyse, choose, evaluate, insideHandler, isNullish, LANGUAGES, moduleOf, options, qname, related, serverFile, ts, unwrap, whyText, type Call, type Expression, type Node } from './support/common.js';
 
+const LIMIT_MODULES = importsOneOf(['express-rate-limit', 'express-slow-down', '@fastify/rate-limit', 'fastify-rate-limit', 'koa-ratelimit', 'rate-limiter-flexible', '@nestjs/throttler', 'limiter']);
 const EXPRESS = /^express-(?:rate-limit|slow-down)#(?:rateLimit|slowDown)?$/;
 const MEMORY_STORE = /^(?:express-rate-limit#MemoryStore|express-slow-down#MemoryStore|rate-limiter-flexible#RateLimiterMemory|memorystore|lru-cache|node-cache)/;
 
@@ -36,7 +38,14 @@ export default defineRule<Node>({
     },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /rate-limit|slow-down|koa-ratelimit|rate-limiter-flexible|@nestjs\/throttler|\blimiter\b/, include: serverFile },
+  files: {
+    languages: LANGUAGES,
+    prefilter: /rate-limit|slow-down|koa-ratelimit|rate-limiter-flexible|@nestjs\/throttler|\blimiter\b/,
+    include: serverFile,
+    // Every finding is a call that resolves to a limiter module (support/module-screen.ts): files that only say
+    // "rate limiter" in prose or env names (outline's env.ts) are not parsed.
+    mayReport: (text) => LIMIT_MODULES.test(text),
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (call: Call, message: string, kind: string, because = [] as import('../../src/engine/values.js').Origin[]) =>

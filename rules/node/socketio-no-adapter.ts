@@ -10,7 +10,8 @@ function adapterAttached(nf: NodeFacts, file: string): string | undefined {
   const pkg = nf.packageOf(file);
   for (const f of pkg?.files ?? [file]) {
     const text = nf.textOf(f);
-    if (text && ATTACH.test(text) && (ADAPTERS.test(text) || /useWebSocketAdapter|\.adapter\s*\(/.test(text))) return f;
+    // every ATTACH form contains 'dapter': a substring search skips the regex in almost every file
+    if (text?.includes('dapter') && ATTACH.test(text) && (ADAPTERS.test(text) || /useWebSocketAdapter|\.adapter\s*\(/.test(text))) return f;
   }
   return undefined;
 }

@@ -1,8 +1,10 @@
 import type { ts as T } from 'ts-morph';
 import { defineRule } from '../../src/engine/rule.js';
+import { importsOneOf } from './support/module-screen.js';
 import { analyse, choose, enclosingFunction, evaluate, insideHandler, LANGUAGES, options, qname, serverFile, ts, unwrap, type Analysis, type Call, type Expression, type Node } from './support/common.js';
 
 /** Paths that are temporary, not where uploads are kept. */
+const UPLOAD_MODULES = importsOneOf(['multer', 'formidable', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises']);
 const TEMP = /os\.tmpdir\(\)|tmpdir\(\)|^['"`]?\/tmp\b|\bTMPDIR\b|\btmp\b|\btemp\b/i;
 const REQUEST_DATA = /\breq(?:uest)?\.(?:body|file|files|raw|rawBody)\b|\bctx\.request\.(?:body|files?)\b|\brequest\.(?:payload|file|files)\b/;
 
@@ -50,7 +52,14 @@ export default defineRule<Node>({
     examples: { bad: "const upload = multer({ dest: 'uploads/' });", good: 'const upload = multer({ storage: multerS3({ s3, bucket: process.env.S3_BUCKET }) });' },
     fixable: false,
   },
-  files: { languages: LANGUAGES, prefilter: /multer|formidable|busboy|express-fileupload|\.mv\s*\(|writeFile|createWriteStream/, include: serverFile },
+  files: {
+    languages: LANGUAGES,
+    prefilter: /multer|formidable|busboy|express-fileupload|\.mv\s*\(|writeFile|createWriteStream/,
+    include: serverFile,
+    // A report needs a call that resolves to multer, formidable or fs (support/module-screen.ts) or an `.mv(` call:
+    // files that only pass formidable options to another package are not parsed.
+    mayReport: (text) => UPLOAD_MODULES.test(text) || /\bmv\b/.test(text),
+  },
   checkFile(ctx) {
     const a = analyse(ctx);
     const report = (node: Call, message: string) => a.report({ node, message: `${message}: the file exists only on this replica.`, remediation: REMEDIATION });

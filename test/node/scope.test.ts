@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverPackages } from '../../src/ecosystems/node/packages.js';
+import { node } from '../../src/ecosystems/node/index.js';
+import { serverPackages, takeDetected } from '../../src/ecosystems/node/packages.js';
 import { loadNodeProject } from '../../src/ecosystems/node/project.js';
 import { DiskFs } from '../../src/project/fs.js';
 
@@ -31,6 +32,19 @@ describe('Node detection and scope', () => {
 
   it('does not take a Laravel front-end package.json (vite, express only in devDependencies) for a server', () => {
     expect(serverPackages(app('laravel-with-frontend'))).toEqual([]);
+  });
+
+  it('a load after detection on the same file system takes what detection found, once, with the same result', async () => {
+    const fresh = await loadNodeProject(app('node-monorepo'), {});
+    const fs = app('node-monorepo');
+    expect(node.detect(fs, {})?.evidence).toHaveLength(1);
+    const afterDetect = await loadNodeProject(fs, {});
+    expect(takeDetected(fs)).toBeUndefined(); // taken by the load: a later audit on this file system detects afresh
+    const again = await loadNodeProject(fs, {});
+    for (const p of [afterDetect, again]) {
+      expect(p.packages).toEqual(fresh.packages);
+      expect([...p.serverFiles]).toEqual([...fresh.serverFiles]);
+    }
   });
 
   it('finds Nest entries through nest-cli.json', () => {

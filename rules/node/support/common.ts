@@ -34,23 +34,35 @@ export function analyse(ctx: FileContext<Node>): Analysis {
   const nf = nodeOf(ctx.facts)!;
   const sf = ctx.file.root as T.SourceFile;
   nf.register(sf, ctx.file.path);
-  // Every rule interested in a file walks the same tree: the calls and their qualified names are computed once.
-  let calls = callsOf.get(sf);
-  if (!calls) {
-    const found: Analysis['calls'] = [];
-    const visit = (n: Node) => {
-      if (ts.isCallExpression(n) || ts.isNewExpression(n)) found.push({ call: n, q: qname(n.expression) });
-      ts.forEachChild(n, visit);
-    };
-    visit(sf);
-    calls = found;
-    callsOf.set(sf, calls);
-  }
+  // Every rule interested in a file walks the same tree: the calls and their qualified names are computed once, on
+  // first use (node/in-memory-shared-state reads them only in files that name CacheModule).
+  const callsOfFile = () => {
+    let calls = callsOf.get(sf);
+    if (!calls) {
+      const found: Analysis['calls'] = [];
+      const visit = (n: Node) => {
+        if (ts.isCallExpression(n) || ts.isNewExpression(n)) found.push({ call: n, q: qname(n.expression) });
+        ts.forEachChild(n, visit);
+      };
+      visit(sf);
+      calls = found;
+      callsOf.set(sf, calls);
+    }
+    return calls;
+  };
   const report: Analysis['report'] = (input) => {
     const callers = input.node ? wrapperCallers(nf, ctx.file.path, input.node) : [];
     ctx.report(callers.length ? { ...input, related: [...(input.related ?? []), ...callers] } : input);
   };
-  return { nf, sf, ctx, calls, report };
+  return {
+    nf,
+    sf,
+    ctx,
+    get calls() {
+      return callsOfFile();
+    },
+    report,
+  };
 }
 
 /** A value chosen by a condition that can be decided (`process.env.REDIS_URL ? redisStore : undefined`). */

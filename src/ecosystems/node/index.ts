@@ -6,7 +6,7 @@ import { languageOf } from '../../lang/adapter.js';
 import { discoverRules } from '../rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../types.js';
 import { nodeChecklist } from './checklist.js';
-import { cachingFs, serverPackages } from './packages.js';
+import { detectServerPackages } from './packages.js';
 import type { NodeProject } from './project.js';
 
 /** Env variables shown in the effective config: the ones that usually decide where state lives. */
@@ -18,7 +18,7 @@ export const node: Ecosystem = {
   signature: 'no package.json with a server framework such as express, fastify, koa, @nestjs/core or hapi and a server entry',
   detect(fs) {
     // Parser-free: reads package.json files only (a Laravel-only audit stops here).
-    const packages = serverPackages(cachingFs(fs));
+    const packages = detectServerPackages(fs);
     if (!packages.length) return undefined;
     return { evidence: packages.map((p) => `${p.root || '.'}/package.json: ${p.frameworks.join(', ')} server (${p.entryEvidence[0]})`) };
   },

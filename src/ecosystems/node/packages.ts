@@ -80,7 +80,8 @@ export function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
 
-const join = (...parts: string[]) => path.posix.normalize(path.posix.join(...parts.filter(Boolean))).replace(/^\.\/|^\.$/, '').replace(/\/$/, '');
+// posix.join normalizes already (a second normalize was a third of the import graph's path work)
+const join = (...parts: string[]) => path.posix.join(...parts.filter(Boolean)).replace(/^\.\/|^\.$/, '').replace(/\/$/, '');
 
 /** The file a path names, trying source extensions and index files. */
 export function resolveFile(fs: ProjectFs, candidate: string): string | undefined {
@@ -233,13 +234,42 @@ function expandGlob(fs: ProjectFs, segs: string[], base: string, depth: number):
 }
 
 export function serverPackages(fs: ProjectFs): NodePackage[] {
-  return packageFolders(fs).map((d) => serverPackage(fs, d)).filter((p): p is NodePackage => !!p);
+  return foldersOf(fs).map((d) => serverPackage(fs, d)).filter((p): p is NodePackage => !!p);
+}
+
+/** packageFolders once per caching file system (a detection or a load asks for them twice). */
+const folderMemo = new WeakMap<ProjectFs, string[]>();
+function foldersOf(fs: ProjectFs): string[] {
+  if (!cachingOnes.has(fs)) return packageFolders(fs);
+  let hit = folderMemo.get(fs);
+  if (!hit) folderMemo.set(fs, (hit = packageFolders(fs)));
+  return hit;
+}
+
+/**
+ * What detection found, handed to the load of the same audit (same file system, nothing written between them), so
+ * the load does not list and read the package folders again. Taken once: a later audit on the same file system
+ * (a fix pass over an overlay) detects afresh.
+ */
+const detected = new WeakMap<ProjectFs, { fs: ProjectFs; packages: NodePackage[] }>();
+
+export function detectServerPackages(fs: ProjectFs): NodePackage[] {
+  const caching = cachingFs(fs);
+  const packages = serverPackages(caching);
+  detected.set(fs, { fs: caching, packages });
+  return packages;
+}
+
+export function takeDetected(fs: ProjectFs): { fs: ProjectFs; packages: NodePackage[] } | undefined {
+  const hit = detected.get(fs);
+  detected.delete(fs);
+  return hit;
 }
 
 /** Every package of a monorepo by name (for imports of workspace packages). */
 export function workspacePackages(fs: ProjectFs): Map<string, { root: string; main?: string }> {
   const out = new Map<string, { root: string; main?: string }>();
-  for (const d of packageFolders(fs)) {
+  for (const d of foldersOf(fs)) {
     const pkg = readJson(fs, join(d, 'package.json'));
     if (typeof pkg?.name === 'string') out.set(pkg.name, { root: d, main: typeof pkg.main === 'string' ? pkg.main : typeof pkg.types === 'string' ? pkg.types : undefined });
   }
@@ -253,6 +283,8 @@ export { join as joinPath, sourceOf };
  * candidate extension, and DiskFs answers each by listing the parent folder (it never stats through a
  * link). Reads go straight through.
  */
+const cachingOnes = new WeakSet<ProjectFs>();
+
 export function cachingFs(fs: ProjectFs): ProjectFs {
   const lists = new Map<string, Map<string, 'file' | 'dir'> | undefined>();
   const listing = (dir: string) => {
@@ -263,7 +295,7 @@ export function cachingFs(fs: ProjectFs): ProjectFs {
     }
     return lists.get(key);
   };
-  return {
+  const caching: ProjectFs = {
     root: fs.root,
     read: (file, maxBytes) => fs.read(file, maxBytes),
     list: (dir) => {
@@ -276,4 +308,6 @@ export function cachingFs(fs: ProjectFs): ProjectFs {
       return listing(slash < 0 ? '' : file.slice(0, slash))?.get(slash < 0 ? file : file.slice(slash + 1));
     },
   };
+  cachingOnes.add(caching);
+  return caching;
 }

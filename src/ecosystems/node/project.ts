@@ -7,7 +7,7 @@ import { toProjectPath, type ProjectFs } from '../../project/fs.js';
 import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
-import { cachingFs, joinPath, readJson, serverPackages, workspacePackages } from './packages.js';
+import { cachingFs, joinPath, readJson, serverPackages, takeDetected, workspacePackages } from './packages.js';
 import { clearParsedTrees, loadTs, parseProjectFile, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
@@ -20,7 +20,9 @@ export interface NodeProject extends NodeFacts {
 export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): Promise<NodeProject> {
   await loadTs();
   clearParsedTrees();
-  const fs = cachingFs(diskFs);
+  // the detection of this audit already listed the package folders and read their package.json files
+  const pre = takeDetected(diskFs);
+  const fs = pre?.fs ?? cachingFs(diskFs);
   const errors: FileError[] = [];
   const texts = new Map<string, string | undefined>();
   const readText = (f: string) => {
@@ -30,7 +32,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
     }
     return texts.get(f);
   };
-  const found = serverPackages(fs);
+  const found = pre?.packages ?? serverPackages(fs);
   const workspaces = workspacePackages(fs);
   const resolver = makeResolver(fs, workspaces);
   const envFileCache = new Map<string, EnvFile | undefined>();
