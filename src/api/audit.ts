@@ -170,7 +170,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const configMayBeInScope = !opts.only || mayDecideConfig(opts.only, fs, root, opts.envFiles, detected);
   const quiet = configMayBeInScope || opts.cacheFile || opts.workload ? undefined : quietPartialRun(opts, fs, rules, ids, read);
   const { result, loaded, configFiles, probes, unreadable, configChecked, cacheWarning } =
-    quiet !== undefined ? nothingResolved(quiet) : await resolveAndRun(opts, fs, detected, rules, read, inScope);
+    quiet !== undefined ? nothingResolved(quiet) : await resolveAndRun(opts, fs, detected, rules, read, maxBytes === DEFAULT_MAX_FILE_BYTES, inScope);
   if (opts.only) {
     // A config finding decided in a file outside the named ones still belongs to the run that named its config.
     result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
@@ -255,7 +255,13 @@ function nothingResolved(filesScanned: number): AuditRun {
 
 /** The ordinary run: walk the project, resolve each ecosystem's facts, run the rules on the files in scope. */
 async function resolveAndRun(
-  opts: AuditOptions, fs: ProjectFs, detected: { ecosystem: Ecosystem; evidence: string[] }[], rules: Rule[], read: (rel: string) => ReadResult, inScope: (file: string) => boolean,
+  opts: AuditOptions,
+  fs: ProjectFs,
+  detected: { ecosystem: Ecosystem; evidence: string[] }[],
+  rules: Rule[],
+  read: (rel: string) => ReadResult,
+  defaultCap: boolean,
+  inScope: (file: string) => boolean,
 ): Promise<AuditRun> {
   const discovery = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore));
   timing.count('files discovered', discovery.files.length);
@@ -266,12 +272,15 @@ async function resolveAndRun(
   const configFiles = [...loaded.values()].flatMap((l) => l.configFiles);
   const configChecked = !opts.only || configFiles.some(inScope);
   const probes = [...loaded].flatMap(([id, l]) => Object.entries(l.textProbes ?? {}).map(([name, pattern]) => ({ id, name, pattern })));
+  // A file an ecosystem read while loading (with the same cap) is not read again.
+  const readers = [...loaded.values()].flatMap((l) => (defaultCap && l.readDuringLoad ? [l.readDuringLoad] : []));
+  const readOnce = readers.length ? (rel: string) => readers.reduce<ReadResult | undefined>((r, f) => r ?? f(rel), undefined) ?? read(rel) : read;
   const result = await runRules({
     facts,
     rules,
     files: discovery.files.filter((f) => inScope(f.path)),
     indexFiles: discovery.files,
-    read,
+    read: readOnce,
     severities: opts.severities,
     projectChecks: configChecked,
     onProgress: opts.onProgress,

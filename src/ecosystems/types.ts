@@ -5,6 +5,7 @@ import type { Rule } from '../engine/rule.js';
 import type { LanguageId } from '../lang/adapter.js';
 import type { EnvFile } from '../project/env-files.js';
 import type { ProjectFs } from '../project/fs.js';
+import type { ReadResult } from '../project/read-source.js';
 
 /**
  * An ecosystem plug-in (docs/ARCHITECTURE.md, "Ecosystems"): everything statelint knows about one kind
@@ -83,6 +84,11 @@ export interface LoadedEcosystem {
   checklist(findings: Finding[], context: ChecklistContext): ChecklistItem[];
   /** `statelint config`: every deciding value with the line it came from. */
   describeConfig(format: 'pretty' | 'json', chalk: ChalkInstance): string;
+  /**
+   * What reading a project file gave this load (on the audit's file system, with the default size cap), when it read
+   * it: the run takes it instead of reading the file again (a Node app's server files, which the import graph read).
+   */
+  readDuringLoad?(file: string): ReadResult | undefined;
   /** Project files whose change re-decides the configuration (env and config files). */
   configFiles: string[];
   /**

@@ -44,6 +44,7 @@ export const node: Ecosystem = {
       checklist: (findings, context) => nodeChecklist(project, findings, context),
       describeConfig: (format, chalk) => describeConfig(project, format, chalk),
       configFiles: project.configFiles,
+      readDuringLoad: (file) => project.reads.get(file),
     };
   },
   // Its config files are env files and the `config` package's JSON files: never PHP, JavaScript or TypeScript sources.

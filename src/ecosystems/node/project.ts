@@ -4,6 +4,7 @@ import type { FileError } from '../../engine/finding.js';
 import { scalar, unknown, type Val } from '../../engine/values.js';
 import { EnvironmentView, parseEnvFile, type EnvFile } from '../../project/env-files.js';
 import { toProjectPath, type ProjectFs } from '../../project/fs.js';
+import type { ReadResult } from '../../project/read-source.js';
 import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
@@ -12,6 +13,8 @@ import { clearParsedTrees, loadTs, parseProjectFile, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
   errors: FileError[];
+  /** Every read of the load (server files for the import graph), by project path. */
+  reads: ReadonlyMap<string, ReadResult>;
   envFileList: string[];
   configFiles: string[];
 }
@@ -24,13 +27,11 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
   const pre = takeDetected(diskFs);
   const fs = pre?.fs ?? cachingFs(diskFs);
   const errors: FileError[] = [];
-  const texts = new Map<string, string | undefined>();
+  const reads = new Map<string, ReadResult>();
   const readText = (f: string) => {
-    if (!texts.has(f)) {
-      const r = fs.read(f);
-      texts.set(f, r.ok ? r.text : undefined);
-    }
-    return texts.get(f);
+    let r = reads.get(f);
+    if (!r) reads.set(f, (r = fs.read(f)));
+    return r.ok ? r.text : undefined;
   };
   const found = pre?.packages ?? serverPackages(fs);
   const workspaces = workspacePackages(fs);
@@ -109,6 +110,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
       return p && p.dependencies.includes('config') ? configOf(p).get(key) : undefined;
     },
     textOf: readText,
+    reads,
     prismaSchemas: packages.flatMap((p) => prismaSchemas(fs, p)),
     errors,
     envFileList: [...new Set(packages.flatMap((p) => p.envFiles))],
