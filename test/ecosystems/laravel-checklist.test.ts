@@ -211,7 +211,10 @@ describe('Laravel checklist', () => {
 
     it('a partial run', async () => {
       const dir = project({ 'app/Http/Controllers/HomeController.php': "<?php\nnamespace App\\Http\\Controllers;\nclass HomeController {}\n" });
-      const r = await rows(dir, { only: ['app/Http/Controllers/HomeController.php'] });
+      // No config file among its files: no row is evaluated (the report says so), none passes.
+      expect(await rows(dir, { only: ['app/Http/Controllers/HomeController.php'] })).toEqual({});
+      // A config file among them: every row evaluated, none passes (the code was only partly read).
+      const r = await rows(dir, { only: ['app/Http/Controllers/HomeController.php', 'config/session.php'] });
       expect(Object.values(r).map((x) => x.status)).toEqual(Array(8).fill('unknown'));
       expect(r.sessions.value).toContain('partial run');
     });
