@@ -28,21 +28,10 @@ const mtime = (rel) => {
     return -1;
   }
 };
-const bundled = mtime('../dist/bundle/cli.js') >= 0 && mtime('../dist/bundle/cli.js') >= mtime('../dist/src/cli.js');
-
-// A pre-commit hook's `--staged` run starts with two git processes: start them now, so they run while the CLI
-// loads. The CLI uses them only if it audits this folder's index (src/project/git-prefetch.ts).
-if (process.argv.includes('--staged')) {
-  try {
-    (await import(bundled ? '../dist/bundle/git-prefetch.js' : '../dist/src/project/git-prefetch.js')).prefetchStagedGit(process.cwd());
-  } catch {
-    // no build yet: said below
-  }
-}
-
+const bundle = mtime('../dist/bundle/cli.js');
 let cli;
 try {
-  cli = bundled ? await import('../dist/bundle/cli.js') : await import('../dist/src/cli.js');
+  cli = bundle >= 0 && bundle >= mtime('../dist/src/cli.js') ? await import('../dist/bundle/cli.js') : await import('../dist/src/cli.js');
 } catch (e) {
   // An install that skipped the build (e.g. npm --ignore-scripts from git) has no dist/: say so, exit 2.
   if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('dist')) throw e;

@@ -55,8 +55,7 @@ const bundledRules = {
 const outdir = path.join(root, 'dist/bundle');
 await rm(outdir, { recursive: true, force: true });
 await esbuild.build({
-  // git-prefetch: bin/statelint.js starts a --staged run's git processes with it before the CLI loads.
-  entryPoints: { cli: path.join(root, 'src/cli.ts'), 'git-prefetch': path.join(root, 'src/project/git-prefetch.ts') },
+  entryPoints: [path.join(root, 'src/cli.ts')],
   outdir,
   // What the code loads lazily (the Laravel resolver, the Node ecosystem, live checks, --diff) stays a
   // separate chunk, so its dependencies (ts-morph, yaml, ioredis...) are still imported only on use.

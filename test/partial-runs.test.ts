@@ -70,7 +70,7 @@ describe('partial runs in a real git repository', () => {
     const r = runCli(['--staged', '-f', 'json'], {}, work);
     expect(r.code).toBe(0);
     expect(json(r.stdout)).toMatchObject({ findings: [], checklist: [], skipped: [], scope: { paths: [plain], checklistEvaluated: false } });
-    // From a subfolder, the git processes the bin started early are for another folder: the run starts its own.
+    // From a subfolder of the app: the same staged files, relative to the app.
     expect(json(runCli(['--staged', '-f', 'json'], {}, path.join(work, 'app')).stdout).scope).toEqual({ paths: [plain], checklistEvaluated: false });
     const junit = runCli(['--staged', '-f', 'junit'], {}, work).stdout;
     expect(junit).toContain('laravel/env-outside-config');

@@ -3,7 +3,6 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { decodeSource, readRegularFile, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
-import { INDEX_LISTING } from './git-prefetch.js';
 
 export type { ReadResult };
 
@@ -97,11 +96,12 @@ export class DiskFs implements ProjectFs {
 export class GitIndexFs implements ProjectFs {
   private readonly blobs = new Map<string, string>();
   private readonly dirs = new Map<string, Map<string, EntryKind>>();
+  static readonly LIST = ['ls-files', '--stage', '-z'];
 
   /** `listing`: the output of `git ls-files --stage -z` run in `root` (read here when not given). */
   constructor(
     readonly root: string,
-    listing: Buffer = execFileSync('git', INDEX_LISTING, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
+    listing: Buffer = execFileSync('git', GitIndexFs.LIST, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
   ) {
     // Records are `<mode> <object id> <stage>\t<path>`, NUL-terminated; cut by position (6,000 of them in a hook's time).
     for (const record of listing.toString('utf8').split('\0')) {

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { GitIndexFs } from './fs.js';
-import { stagedGitOutputs } from './git-prefetch.js';
 
 /** git plumbing for partial runs (--staged, --changed); paths come back relative to `cwd`. */
 function git(cwd: string, args: string[]): string {
@@ -17,15 +17,17 @@ export function isGitWorkTree(cwd: string): boolean {
   }
 }
 
+const STAGED = ['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '--relative'];
+
 /**
  * A --staged run's inputs: the index as a file system, and the files added, copied, modified or renamed in
- * it (what the next commit changes, under cwd), from the two git processes of src/project/git-prefetch.ts
- * (started by the bin while the CLI loaded, when they were for this folder). Rejects outside a work tree
- * (the caller says so).
+ * it (what the next commit changes, under cwd). Two git processes run at once: a hook's time is mostly
+ * process start-up. Rejects outside a work tree (the caller says so).
  */
 export async function stagedSnapshot(cwd: string): Promise<{ fs: GitIndexFs; staged: string[] }> {
-  const [listing, staged] = await stagedGitOutputs(cwd);
-  return { fs: new GitIndexFs(cwd, listing), staged: list(staged.toString('utf8')) };
+  const run = (args: string[]) => promisify(execFile)('git', args, { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const [listing, staged] = await Promise.all([run(GitIndexFs.LIST), run(STAGED)]);
+  return { fs: new GitIndexFs(cwd, listing.stdout), staged: list(staged.stdout.toString('utf8')) };
 }
 
 /** Files changed since `base` in the work tree, plus untracked files that are not ignored, under cwd. */
