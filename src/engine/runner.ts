@@ -215,14 +215,23 @@ export async function runRules(input: RunInput): Promise<RunResult> {
  */
 export function nothingToReport(input: Pick<RunInput, 'rules' | 'files' | 'read' | 'severities'> & { ecosystems: string[]; reportUnusedSuppressions?: boolean }): number | undefined {
   const active = input.rules.filter((r) => r.files && r.checkFile && severityOf(r, input.severities) !== 'off' && input.ecosystems.includes(r.meta.ecosystem));
+  // One combined prefilter per language (lint-staged may name hundreds of files).
+  const prefilters = new Map<LanguageId, RegExp | undefined>();
+  const prefilterOf = (language: LanguageId) => {
+    if (!prefilters.has(language)) {
+      const rules = active.filter((r) => r.files!.languages.includes(language));
+      prefilters.set(language, rules.length ? anyOf(rules.map((r) => r.files!.prefilter)) : undefined);
+    }
+    return prefilters.get(language);
+  };
   let scanned = 0;
   for (const ref of input.files) {
-    const rules = active.filter((r) => r.files!.languages.includes(ref.language));
-    if (!rules.length) continue;
+    const prefilter = prefilterOf(ref.language);
+    if (!prefilter) continue;
     const read = timedRead(input, ref.path);
     if (!read.ok || read.note) return undefined;
     if (input.reportUnusedSuppressions && read.text.includes('statelint-ignore')) return undefined;
-    if (timing.time('prefilter', () => anyOf(rules.map((r) => r.files!.prefilter)).test(read.text))) return undefined;
+    if (timing.time('prefilter', () => prefilter.test(read.text))) return undefined;
     scanned++;
   }
   return scanned;
