@@ -82,26 +82,37 @@ function containerAt(text: string, i: number, depth = 0): boolean {
  * (a parameter, an object key, `let x: T;`).
  */
 function initialiserAfterType(text: string, i: number): number | 'may' | false {
+  let depth = 0;
+  return budgetedScan(text, i, (c, at) => {
+    if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
+    if (c === '=') {
+      if (text[at + 1] === '>') return { skip: 1 };
+      return depth === 0 && text[at + 1] !== '=' ? at + 1 : 'may';
+    }
+    if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
+    else if (c === ')' || c === ']' || c === '}' || c === '>') {
+      if (depth === 0) return false;
+      depth--;
+    } else if ((c === ',' || c === ';') && depth === 0) return false;
+    return undefined;
+  });
+}
+
+/**
+ * Runs `step` on each character from `i`, within the scan limit and what is left of the file's budget, until it
+ * gives an answer (`{ skip: n }` steps over n more characters). False at the end of the text; 'may' when the limit
+ * or the budget ends the scan first.
+ */
+function budgetedScan<T>(text: string, i: number, step: (c: string, at: number) => T | { skip: number } | undefined): T | 'may' | false {
   const start = i;
   try {
-    let depth = 0;
     const end = Math.min(text.length, i + SCAN_LIMIT, i + budget);
     if (i >= end && i < text.length) return 'may';
     for (; i < end; i++) {
-      const c = text[i];
-      if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
-      if (c === '=') {
-        if (text[i + 1] === '>') {
-          i++;
-          continue;
-        }
-        return depth === 0 && text[i + 1] !== '=' ? i + 1 : 'may';
-      }
-      if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
-      else if (c === ')' || c === ']' || c === '}' || c === '>') {
-        if (depth === 0) return false;
-        depth--;
-      } else if ((c === ',' || c === ';') && depth === 0) return false;
+      const r = step(text[i], i);
+      if (r === undefined) continue;
+      if (typeof r === 'object' && r !== null && 'skip' in r) i += r.skip;
+      else return r as T;
     }
     return i >= text.length ? false : 'may';
   } finally {
@@ -121,25 +132,17 @@ function declaresContainer(text: string, after: number): boolean {
 
 /** After `]` of `X[...]`: the offset after the matching `]`, 'may' when the brackets hold strings or comments. */
 function closeBracket(text: string, i: number): number | 'may' | false {
-  const start = i;
-  try {
-    let depth = 0;
-    const end = Math.min(text.length, i + SCAN_LIMIT, i + budget);
-    if (i >= end && i < text.length) return 'may';
-    for (; i < end; i++) {
-      const c = text[i];
-      if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
-      if (c === '[' || c === '(' || c === '{') depth++;
-      else if (c === ']' || c === ')' || c === '}') {
-        depth--;
-        if (depth === 0) return c === ']' ? i + 1 : 'may';
-        if (depth < 0) return 'may';
-      }
+  let depth = 0;
+  return budgetedScan(text, i, (c, at) => {
+    if (c === '"' || c === "'" || c === '`' || c === '/') return 'may';
+    if (c === '[' || c === '(' || c === '{') depth++;
+    else if (c === ']' || c === ')' || c === '}') {
+      depth--;
+      if (depth === 0) return c === ']' ? at + 1 : 'may';
+      if (depth < 0) return 'may';
     }
-    return i >= text.length ? false : 'may';
-  } finally {
-    budget -= Math.max(1, i - start);
-  }
+    return undefined;
+  });
 }
 
 const assignsAt = (text: string, i: number) => {
