@@ -142,11 +142,14 @@ function parseOnce(fileName: string, text: string, kind: TS.ScriptKind): TS.Sour
   return ts.createSourceFile(fileName, text, PARSE_OPTIONS, true, kind);
 }
 
+/** How a file is parsed, from its name: .tsx as TSX, .ts/.mts/.cts as TS, JavaScript as JSX (JSX is a superset). */
+export function scriptKindOf(fileName: string): TS.ScriptKind {
+  return /\.tsx$/.test(fileName) ? ts.ScriptKind.TSX : /\.(m|c)?ts$/.test(fileName) ? ts.ScriptKind.TS : ts.ScriptKind.JSX;
+}
+
 /** Parses TS/JS text; `.ts` that fails as TS is retried as TSX (the adapter does not know the file name). */
 export function parseTs(text: string, language: 'ts' | 'js', fileName = language === 'ts' ? 'file.ts' : 'file.jsx'): TS.SourceFile {
-  const kindOf = (name: string) =>
-    /\.tsx$/.test(name) ? ts.ScriptKind.TSX : /\.(m|c)?ts$/.test(name) ? ts.ScriptKind.TS : ts.ScriptKind.JSX;
-  const kind = kindOf(fileName);
+  const kind = scriptKindOf(fileName);
   const sf = parseOnce(fileName, text, kind);
   if (kind === ts.ScriptKind.TS && parseDiagnostics(sf).length) {
     const tsx = parseOnce(fileName.replace(/\.\w+$/, '.tsx'), text, ts.ScriptKind.TSX);

@@ -9,7 +9,7 @@ import type { LoadOptions } from '../types.js';
 import type { NodeFacts, ServerPackage } from './facts.js';
 import { importGraph, makeResolver } from './graph.js';
 import { cachingFs, joinPath, readJson, serverPackages, takeDetected, workspacePackages } from './packages.js';
-import { clearParsedTrees, loadTs, parseProjectFile, ts } from './tsapi.js';
+import { clearParsedTrees, loadTs, parseProjectFile, scriptKindOf, ts } from './tsapi.js';
 
 export interface NodeProject extends NodeFacts {
   errors: FileError[];
@@ -77,7 +77,7 @@ export async function loadNodeProject(diskFs: ProjectFs, options: LoadOptions): 
   const sourceFile = (file: string) => {
     if (!parsed.has(file)) {
       const text = readText(file);
-      const sf = text === undefined ? undefined : parseProjectFile(file, text, /\.tsx$/.test(file) ? ts.ScriptKind.TSX : /\.[cm]?ts$/.test(file) ? ts.ScriptKind.TS : ts.ScriptKind.JSX);
+      const sf = text === undefined ? undefined : parseProjectFile(file, text, scriptKindOf(file));
       if (sf) paths.set(sf, file);
       parsed.set(file, sf);
     }

@@ -15,6 +15,8 @@ export let PARSE_OPTIONS: TS.CreateSourceFileOptions;
 export let parseProjectFile: (fileName: string, text: string, kind: TS.ScriptKind) => TS.SourceFile;
 // eslint-disable-next-line import/no-mutable-exports
 export let clearParsedTrees: () => void;
+// eslint-disable-next-line import/no-mutable-exports
+export let scriptKindOf: (fileName: string) => TS.ScriptKind;
 
 export async function loadTs(): Promise<typeof TS> {
   if (!ts) {
@@ -23,6 +25,7 @@ export async function loadTs(): Promise<typeof TS> {
     PARSE_OPTIONS = adapter.PARSE_OPTIONS;
     parseProjectFile = adapter.parseProjectFile;
     clearParsedTrees = adapter.clearParsedTrees;
+    scriptKindOf = adapter.scriptKindOf;
   }
   return ts;
 }
