@@ -5,10 +5,10 @@
 // ioredis...) stay in node_modules, imported as before. Rules are listed here from rules/<id>/ at build time,
 // so adding a rule is still adding a file. bin/statelint.js uses it only when it is newer than
 // dist/src (a bare `tsc` leaves it stale, and then the per-file build runs).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { dependencies } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -47,7 +47,30 @@ const bundledRules = {
       );
       const marker = 'return undefined; // statelint:bundled-rules';
       if (!source.includes(marker)) throw new Error(`${args.path}: marker "${marker}" not found`);
-      return { contents: source.replace(marker, `return { ${entries.join(', ')} };`), loader: 'ts' };
+      const outlinesMarker = 'return undefined; // statelint:bundled-rule-outlines';
+      if (!source.includes(outlinesMarker)) throw new Error(`${args.path}: marker "${outlinesMarker}" not found`);
+      const outlineLoaders = ecosystems.map((eco) => `${JSON.stringify(eco)}: async () => (await import(${JSON.stringify(`statelint-rule-outlines:${eco}`)})).default`);
+      return {
+        contents: source.replace(marker, `return { ${entries.join(', ')} };`).replace(outlinesMarker, `return { ${outlineLoaders.join(', ')} };`),
+        loader: 'ts',
+      };
+    });
+    // An ecosystem's rule outlines as data (one small chunk): computed with outlineOf from the rules tsc just compiled.
+    build.onResolve({ filter: /^statelint-rule-outlines:/ }, (args) => ({ path: args.path.slice('statelint-rule-outlines:'.length), namespace: 'statelint-rule-outlines' }));
+    build.onLoad({ filter: /.*/, namespace: 'statelint-rule-outlines' }, async (args) => {
+      const { outlineOf } = await import(pathToFileURL(path.join(root, 'dist/src/engine/rule.js')).href);
+      const items = [];
+      for (const f of ruleFiles(args.path)) {
+        const source = path.join(root, 'rules', args.path, f);
+        const compiled = path.join(root, 'dist/rules', args.path, f.replace(/\.ts$/, '.js'));
+        // A stale compiled rule would give a stale outline: the bundle is built right after tsc (npm run build).
+        if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) throw new Error(`${compiled} is missing or older than ${source}: run tsc first (npm run build)`);
+        const { meta, files } = outlineOf((await import(pathToFileURL(compiled).href)).default);
+        // RegExp#source escapes slashes and line ends, so /source/flags is a valid literal.
+        const screen = files ? `, files: { languages: ${JSON.stringify(files.languages)}, prefilter: ${String(files.prefilter)} }` : '';
+        items.push(`{ meta: ${JSON.stringify(meta)}${screen} }`);
+      }
+      return { contents: `export default [\n${items.join(',\n')}\n];\n`, loader: 'js', resolveDir: root };
     });
   },
 };

@@ -83,6 +83,23 @@ describe('partial runs in a real git repository', () => {
     git('reset', '-q');
   });
 
+  it('the bundled build decides such a run on rule outlines listed at build time: the same reports as the per-file build', () => {
+    const plain = 'app/Http/Controllers/PlainController.php';
+    writeFileSync(path.join(work, plain), "<?php\nclass PlainController { public function show() { return view('welcome'); } }\n");
+    git('add', plain);
+    // dist/src reads the rules themselves (src/ecosystems/rules.ts); the binary runs dist/bundle, whose outlines are data.
+    const perFile = (args: string[]) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/cli.js'))}); process.exitCode = await main(${JSON.stringify(args)});`], { cwd: work, encoding: 'utf8' });
+    const stable = (out: string) => out.replace(/"durationMs": \d+/g, '').replace(/time="[\d.]+"/g, '');
+    for (const args of [['--staged', '-f', 'sarif'], ['--staged', '-f', 'junit'], ['--staged', '-f', 'json', '--rule', 'laravel/env-outside-config=off']]) {
+      const bundled = runCli(args, {}, work);
+      expect(bundled.code).toBe(0);
+      expect(stable(bundled.stdout)).toBe(stable(perFile(args)));
+    }
+    expect(JSON.parse(runCli(['--staged', '-f', 'sarif'], {}, work).stdout).runs[0].tool.driver.rules.length).toBeGreaterThan(5);
+    git('reset', '-q');
+  });
+
   it('--staged outside a git repository is exit 2 with one sentence', () => {
     const outside = mkdtempSync(path.join(os.tmpdir(), 'statelint-nogit-'));
     cpSync(L10, outside, { recursive: true });

@@ -4,7 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import type { SeverityOrOff } from '../engine/finding.js';
 import type { ProjectFacts } from '../engine/project-facts.js';
 import { countBySeverity, type Report } from '../engine/report.js';
-import type { Rule, RuleMeta } from '../engine/rule.js';
+import { outlineOf, type Rule, type RuleMeta, type RuleOutline } from '../engine/rule.js';
 import { languagesOf, nothingToReport, runRules, UNUSED_SUPPRESSION, type ReadResult, type RunResult } from '../engine/runner.js';
 import { LineIndex } from '../lang/source-text.js';
 import { timing } from '../engine/timing.js';
@@ -12,7 +12,7 @@ import { ResultCache, sha256 } from '../engine/cache.js';
 import { buildIdentity, readCacheFile, writeCacheFile } from '../project/cache-file.js';
 import { RecordingFs } from './cache.js';
 import { ECOSYSTEMS, findEcosystem } from '../ecosystems/registry.js';
-import { discoverRuleIds } from '../ecosystems/rules.js';
+import { discoverRuleIds, ruleOutlines } from '../ecosystems/rules.js';
 import type { Ecosystem, LoadedEcosystem, LoadOptions } from '../ecosystems/types.js';
 import { discoverFiles, type SourceFileRef } from '../project/discover.js';
 import { DiskFs, type ProjectFs } from '../project/fs.js';
@@ -144,6 +144,12 @@ export async function loadRules(ecosystemIds?: string[]): Promise<Rule[]> {
   return (await Promise.all(ecosystems.map((e) => e.rules()))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
 }
 
+/** The outlines of the given ecosystems' rules, in loadRules' order, without loading rule modules in the bundled build. */
+async function loadRuleOutlines(ecosystemIds: string[]): Promise<RuleOutline[]> {
+  const ecosystems = ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id));
+  return (await Promise.all(ecosystems.map((e) => ruleOutlines(e.id)))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+}
+
 /** Every rule id of every ecosystem, without loading the rules (for checking `--rule` and settings files). */
 export function knownRuleIds(): string[] {
   return ECOSYSTEMS.flatMap((e) => discoverRuleIds(e.id)).sort();
@@ -157,8 +163,8 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   const detected = timing.time('ecosystem detection', () => detectEcosystems(fs, opts.ecosystems, opts.configDir));
   if (!detected.length) throw nothingToAudit(opts.path);
   const ids = detected.map((d) => d.ecosystem.id);
-  const allRules = opts.rules ?? (await timing.timeAsync('rule modules loading', () => loadRules(ids)));
-  const rules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
+  // A partial run that can report nothing decides on the rules' outlines; the rules themselves load only for a real run.
+  const outlines = (opts.rules ? opts.rules.map(outlineOf) : await timing.timeAsync('rule outlines', () => loadRuleOutlines(ids))).filter((r) => ids.includes(r.meta.ecosystem));
   const inScope = scopeFilter(opts.only);
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // Texts are not kept: most files are only matched against the prefilter, and holding thousands of
@@ -168,9 +174,17 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   // gives no rule anything to check, nothing can be reported, so the configuration is not resolved and the rest of
   // the project not listed (a pre-commit hook with one controller staged in a 6,000-file app).
   const configMayBeInScope = !opts.only || mayDecideConfig(opts.only, fs, root, opts.envFiles, detected);
-  const quiet = configMayBeInScope || opts.cacheFile || opts.workload ? undefined : quietPartialRun(opts, fs, rules, ids, read);
-  const { result, loaded, configFiles, probes, unreadable, configChecked, cacheWarning } =
-    quiet !== undefined ? nothingResolved(quiet) : await resolveAndRun(opts, fs, detected, rules, read, maxBytes === DEFAULT_MAX_FILE_BYTES, inScope);
+  const quiet = configMayBeInScope || opts.cacheFile || opts.workload ? undefined : quietPartialRun(opts, fs, outlines, ids, read);
+  let rules: RuleOutline[] = outlines;
+  let run: AuditRun;
+  if (quiet !== undefined) run = nothingResolved(quiet);
+  else {
+    const allRules = opts.rules ?? (await timing.timeAsync('rule modules loading', () => loadRules(ids)));
+    const loadedRules = allRules.filter((r) => ids.includes(r.meta.ecosystem));
+    rules = loadedRules.map(outlineOf);
+    run = await resolveAndRun(opts, fs, detected, loadedRules, read, maxBytes === DEFAULT_MAX_FILE_BYTES, inScope);
+  }
+  const { result, loaded, configFiles, probes, unreadable, configChecked, cacheWarning } = run;
   if (opts.only) {
     // A config finding decided in a file outside the named ones still belongs to the run that named its config.
     result.findings = result.findings.filter((f) => inScope(f.location.file) || configFiles.includes(f.location.file) || f.related.some((r) => inScope(r.file)));
@@ -229,7 +243,7 @@ export async function audit(opts: AuditOptions): Promise<AuditResult> {
   };
   // The rules that ran (formats list them: JUnit's "no findings" cases, SARIF's rule table): not those turned off,
   // nor, in a partial run that names no config file, the config-level ones.
-  const ran = rules.filter((r) => (opts.severities?.[r.meta.id] ?? r.meta.severity) !== 'off' && (configChecked || (r.files && r.checkFile)));
+  const ran = rules.filter((r) => (opts.severities?.[r.meta.id] ?? r.meta.severity) !== 'off' && (configChecked || r.files));
   const metas = [...ran.map((r) => r.meta), ...(opts.reportUnusedSuppressions ? [UNUSED_SUPPRESSION] : [])];
   return { report, rootAbsolute: root, rules: metas, lineText, loaded, ...(cacheWarning ? { cacheWarning } : {}) };
 }
@@ -322,7 +336,7 @@ function mayDecideConfig(only: string[], fs: ProjectFs, root: string, envFiles: 
 }
 
 /** The number of files a partial run read when they provably give nothing to report (runner's nothingToReport), else undefined. */
-function quietPartialRun(opts: AuditOptions, fs: ProjectFs, rules: Rule[], ecosystems: string[], read: (rel: string) => ReadResult): number | undefined {
+function quietPartialRun(opts: AuditOptions, fs: ProjectFs, rules: RuleOutline[], ecosystems: string[], read: (rel: string) => ReadResult): number | undefined {
   const scoped = timing.time('file walk (discovery)', () => discoverFiles(fs, languagesOf(rules), opts.ignore, opts.only));
   timing.count('files discovered', scoped.files.length);
   // A folder that could not be listed is reported as skipped: that is the full run's to say.

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import type { Rule } from '../engine/rule.js';
+import { outlineOf, type Rule, type RuleOutline } from '../engine/rule.js';
 
 /**
  * The rules of an ecosystem are the files in rules/<id>/ (one rule per file, default export), found
@@ -39,6 +39,16 @@ export function discoverRuleIds(ecosystemId: string): string[] {
   return (bundled ? bundled.names : ruleFiles(ruleDir(ecosystemId))).map((name) => ruleIdOf(ecosystemId, name));
 }
 
+/**
+ * The outlines of an ecosystem's rules (metadata, languages, prefilter), in file-name order. The bundled build lists
+ * them at build time, from the compiled rules, in a chunk of data: a partial run that can report nothing decides
+ * without compiling ~150 KB of rule code. Everywhere else they are taken from the loaded rules.
+ */
+export async function ruleOutlines(ecosystemId: string): Promise<RuleOutline[]> {
+  const bundled = bundledRuleOutlines()?.[ecosystemId];
+  return bundled ? await bundled() : (await discoverRules(ecosystemId)).map(outlineOf);
+}
+
 /** A rule's id is its file name under its ecosystem: rules/laravel/env-outside-config.ts -> laravel/env-outside-config. */
 const ruleIdOf = (ecosystemId: string, file: string) => `${ecosystemId}/${file.replace(/\.(js|ts)$/, '')}`;
 
@@ -48,4 +58,12 @@ const ruleIdOf = (ecosystemId: string, file: string) => `${ecosystemId}/${file.r
  */
 function bundledRules(): Record<string, { names: string[]; load(): Promise<Record<string, { default?: Rule }>> }> | undefined {
   return undefined; // statelint:bundled-rules
+}
+
+/**
+ * In the bundled build (scripts/bundle.mjs): per ecosystem, a loader of its rules' outlines, written at build time
+ * from the compiled rules (dist/rules) with outlineOf. Everywhere else undefined.
+ */
+function bundledRuleOutlines(): Record<string, () => Promise<RuleOutline[]>> | undefined {
+  return undefined; // statelint:bundled-rule-outlines
 }

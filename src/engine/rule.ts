@@ -108,6 +108,21 @@ export interface Rule<N = any> {
   index?: IndexQuery<N, any>;
 }
 
+/**
+ * What a run needs of a rule before it analyses anything: its metadata and, for a rule that checks files, the
+ * languages it reads and its prefilter. A partial run that can report nothing decides on outlines alone; the
+ * bundled build lists them at build time (src/ecosystems/rules.ts), so such a run loads no rule module.
+ */
+export interface RuleOutline {
+  meta: RuleMeta;
+  /** Set exactly when the rule checks files (defineRule: files and checkFile go together). */
+  files?: Pick<FileQuery, 'languages' | 'prefilter'>;
+}
+
+export function outlineOf(rule: Rule): RuleOutline {
+  return rule.files && rule.checkFile ? { meta: rule.meta, files: { languages: rule.files.languages, prefilter: rule.files.prefilter } } : { meta: rule.meta };
+}
+
 export const RULE_ID = /^[a-z]+\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const FIX_RANK = { suggestion: 1, unsafe: 2, safe: 3 } as const;

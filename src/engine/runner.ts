@@ -2,7 +2,7 @@ import type { Category, FileError, Finding, Location, SeverityOrOff, SkippedFile
 import { RuleFailure } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import type { ProjectFacts } from './project-facts.js';
-import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type SourceFile } from './rule.js';
+import { fixAllowed, relatedOf, type FileContext, type ReportInput, type Rule, type RuleMeta, type RuleOutline, type SourceFile } from './rule.js';
 import { directivesIn, findSuppression, type Directive } from './suppressions.js';
 import { loadAdapter, type LanguageAdapter, type LanguageId, type ParsedFile } from '../lang/adapter.js';
 import { LineIndex, lineIdentity, suppressionView } from '../lang/source-text.js';
@@ -18,7 +18,7 @@ export interface SourceFileRef {
 export type ReadResult = { ok: true; text: string; note?: string } | { ok: false; reason: string };
 
 /** The languages the given rules read (to discover only those files). */
-export function languagesOf(rules: Rule[]): LanguageId[] {
+export function languagesOf(rules: RuleOutline[]): LanguageId[] {
   return [...new Set(rules.flatMap((r) => r.files?.languages ?? []))];
 }
 
@@ -213,8 +213,8 @@ export async function runRules(input: RunInput): Promise<RunResult> {
  * something (a finding, an error, a skipped entry, a directive to report as unused); else the number of files read.
  * Project-level checks are the caller's concern.
  */
-export function nothingToReport(input: Pick<RunInput, 'rules' | 'files' | 'read' | 'severities'> & { ecosystems: string[]; reportUnusedSuppressions?: boolean }): number | undefined {
-  const active = input.rules.filter((r) => r.files && r.checkFile && severityOf(r, input.severities) !== 'off' && input.ecosystems.includes(r.meta.ecosystem));
+export function nothingToReport(input: Pick<RunInput, 'files' | 'read' | 'severities'> & { rules: RuleOutline[]; ecosystems: string[]; reportUnusedSuppressions?: boolean }): number | undefined {
+  const active = input.rules.filter((r) => r.files && severityOf(r, input.severities) !== 'off' && input.ecosystems.includes(r.meta.ecosystem));
   // One combined prefilter per language (lint-staged may name hundreds of files).
   const prefilters = new Map<LanguageId, RegExp | undefined>();
   const prefilterOf = (language: LanguageId) => {
@@ -372,7 +372,7 @@ async function timedParse(phase: string, adapter: LanguageAdapter<unknown>, ref:
   }
 }
 
-function severityOf(rule: Rule, overrides: Record<string, SeverityOrOff> | undefined): SeverityOrOff {
+function severityOf(rule: RuleOutline, overrides: Record<string, SeverityOrOff> | undefined): SeverityOrOff {
   return overrides?.[rule.meta.id] ?? rule.meta.severity;
 }
 
