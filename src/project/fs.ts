@@ -127,9 +127,14 @@ export class GitIndexFs implements ProjectFs {
     } else {
       this.index = source;
       const all = source.paths;
-      for (let i = 0; i < all.length; i++) {
-        // Symbolic links and submodules are not files here.
-        if ((source.mode(i) & 0o170000) === 0o100000) this.add(all[i], '', i);
+      if (source.plain) {
+        // The usual case: files only, no conflict. Shared as they are (rows stay empty: a path's row is its position).
+        this.paths = all;
+      } else {
+        for (let i = 0; i < all.length; i++) {
+          // Symbolic links and submodules are not files here.
+          if ((source.mode(i) & 0o170000) === 0o100000) this.add(all[i], '', i);
+        }
       }
     }
     // The index is sorted by bytes: string order too, but for some non-ASCII names (and U+FFFD). Then sort.
@@ -155,12 +160,18 @@ export class GitIndexFs implements ProjectFs {
   }
 
   private sortUnique(): void {
-    const { paths, oids, rows } = this;
+    const { paths, oids } = this;
+    const rows = paths.map((_, i) => this.rowOf(i));
     const order = paths.map((_, i) => i).sort((a, b) => (paths[a] < paths[b] ? -1 : paths[a] > paths[b] ? 1 : a - b));
     this.paths = [];
     this.oids = [];
     this.rows = [];
     for (const i of order) this.add(paths[i], oids[i], rows[i]);
+  }
+
+  /** The index file's row of the path at `i` (-1 when from the listing). */
+  private rowOf(i: number): number {
+    return this.index && this.rows.length === 0 ? i : this.rows[i];
   }
 
   /** Position of `file` in `paths`, or -1. */
@@ -174,7 +185,7 @@ export class GitIndexFs implements ProjectFs {
     const i = this.find(file);
     if (i < 0) return { ok: false, reason: 'not in the git index' };
     const abs = path.join(this.root, file);
-    const row = this.rows[i];
+    const row = this.rowOf(i);
     const index = this.index;
     const before = index && row >= 0 ? statClean(abs, index, row) : undefined;
     const disk = readRegularFile(abs, maxBytes);

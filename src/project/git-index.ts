@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -52,6 +52,8 @@ export class GitIndex {
     readonly paths: string[],
     /** Where each entry starts in `buf`. */
     private readonly starts: number[],
+    /** Every entry is a regular file at stage 0: the paths are the index file system's files as they are. */
+    readonly plain: boolean,
   ) {}
 
   mode(i: number): number {
@@ -111,6 +113,7 @@ export function readGitIndex(cwd: string, env: NodeJS.ProcessEnv = process.env):
   try {
     const repo = locate(cwd, env);
     if (!repo) return undefined;
+    // fstat the descriptor read: the mtime must be that of these bytes (git replaces the file, never edits it).
     const fd = openSync(repo.index, 'r');
     let buf: Buffer;
     let mtimeS: number;
@@ -118,13 +121,7 @@ export function readGitIndex(cwd: string, env: NodeJS.ProcessEnv = process.env):
       const st = fstatSync(fd);
       if (!st.isFile()) return undefined;
       mtimeS = Math.floor(st.mtimeMs / 1000);
-      buf = Buffer.allocUnsafe(st.size);
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, null);
-        if (n === 0) return undefined; // shrank while read: a concurrent git rewrote it
-        got += n;
-      }
+      buf = readFileSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -162,7 +159,7 @@ interface Repo {
 
 const same = (a: string, b: string) => {
   try {
-    return realpathSync(a) === realpathSync(b);
+    return realpathSync.native(a) === realpathSync.native(b);
   } catch {
     return false;
   }
@@ -173,24 +170,21 @@ function locate(cwd: string, env: NodeJS.ProcessEnv): Repo | undefined {
   // These move the work tree, the objects or the repository away from where discovery finds them.
   if (env.GIT_WORK_TREE || env.GIT_COMMON_DIR || env.GIT_OBJECT_DIRECTORY || env.GIT_NAMESPACE) return undefined;
   if (env.GIT_CONFIG_PARAMETERS?.includes('worktree') || env.GIT_CONFIG_COUNT) return undefined;
-  const start = realpathSync(cwd);
+  const start = realpathSync.native(cwd);
   let top = start;
-  let dotGit: string;
-  for (;;) {
+  let dotGit = path.join(top, '.git');
+  let found = statSync(dotGit, { throwIfNoEntry: false });
+  while (!found) {
+    const up = path.dirname(top);
+    if (up === top) return undefined;
+    top = up;
     dotGit = path.join(top, '.git');
-    try {
-      statSync(dotGit);
-      break;
-    } catch {
-      const up = path.dirname(top);
-      if (up === top) return undefined;
-      top = up;
-    }
+    found = statSync(dotGit, { throwIfNoEntry: false });
   }
   const rel = path.relative(top, start);
   if (rel.split(path.sep).includes('.git')) return undefined; // inside the repository itself, not its work tree
   let gitDir = dotGit;
-  if (statSync(dotGit).isFile()) {
+  if (found.isFile()) {
     // A linked worktree or a submodule: `gitdir: <path>`, relative to the folder holding the file.
     const m = /^gitdir: (.+?)\r?\n?$/.exec(readFileSync(dotGit, 'utf8'));
     if (!m) return undefined;
@@ -247,6 +241,7 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
   const preLen = pre.length;
   const paths: string[] = [];
   const starts: number[] = [];
+  let plain = true;
   // Version 4 stores each path as "drop N bytes from the previous path, then append these": kept in `scratch`.
   let scratch = Buffer.allocUnsafe(version === 4 ? 4096 : 0);
   let prevLen = 0;
@@ -307,6 +302,7 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
       for (let k = 0; under && k < preLen; k++) under = nameBuf[nameStart + k] === pre[k];
     }
     if (under) {
+      if ((buf[at + 26] & 0xf0) !== 0x80 || flags & 0x3000) plain = false;
       paths.push(nameBuf.toString('utf8', nameStart + preLen, nameEnd));
       starts.push(at);
     }
@@ -322,5 +318,5 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
     if (!(buf[at] >= 0x41 && buf[at] <= 0x5a)) return undefined;
     at += 8 + size;
   }
-  return at === end ? new GitIndex(buf, idLength, mtimeS, paths, starts) : undefined;
+  return at === end ? new GitIndex(buf, idLength, mtimeS, paths, starts, plain) : undefined;
 }

@@ -305,6 +305,9 @@ describe('GitIndexFs answers the same from the index file and from the listing',
     const dir = repo();
     write(path.join(dir, 'app/Http/Controllers/Admin/A.php'), '<?php // a\n');
     write(path.join(dir, 'app/Http/Controllers-old/B.php'), '<?php // b\n');
+    // Byte order (the index's) and string order differ for these two: U+FF21 sorts first in UTF-8, last in UTF-16.
+    write(path.join(dir, 'app/\u{1F600}.php'), '<?php // astral\n');
+    write(path.join(dir, 'app/\uFF21.php'), '<?php // fullwidth\n');
     git(dir, 'add', '-A');
     for (const root of [dir, path.join(dir, 'app')]) {
       const a = new GitIndexFs(root, readGitIndex(root, ENV));
@@ -312,7 +315,8 @@ describe('GitIndexFs answers the same from the index file and from the listing',
       const folders = ['.', '', 'app', 'app/Http', 'Http', 'Http/Controllers', 'app/Http/Controllers', 'résumé', 'nope', 'app/Models/User.php'];
       for (const f of folders) expect(a.list(f), f).toEqual(b.list(f));
       for (const f of [...folders, 'artisan', 'Models/User.php', 'link.php', 'app/Http/Controllers/Admin']) expect(a.exists(f), f).toEqual(b.exists(f));
-      for (const f of ['artisan', 'Models/User.php', 'Http/Controllers/Admin/A.php', 'missing.php']) expect(a.read(f), f).toEqual(b.read(f));
+      for (const f of ['artisan', 'Models/User.php', 'Http/Controllers/Admin/A.php', 'missing.php', 'app/\u{1F600}.php', '\uFF21.php']) expect(a.read(f), f).toEqual(b.read(f));
+      expect(a.exists(root === dir ? 'app/\uFF21.php' : '\u{1F600}.php')).toBe('file');
     }
   });
 });
