@@ -239,7 +239,10 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
   const end = buf.length - idLength;
   const pre = Buffer.from(prefix, 'utf8');
   const preLen = pre.length;
-  const paths: string[] = [];
+  // The paths are gathered into `names`, NUL-separated, and decoded by one call at the end: a string made per
+  // entry (or a Buffer copy) costs a call into Node each, the bulk of a cold run's time on 6,000 entries.
+  const names = Buffer.allocUnsafe(buf.length);
+  let w = 0;
   const starts: number[] = [];
   let plain = true;
   // Version 4 stores each path as "drop N bytes from the previous path, then append these": kept in `scratch`.
@@ -303,7 +306,8 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
     }
     if (under) {
       if ((buf[at + 26] & 0xf0) !== 0x80 || flags & 0x3000) plain = false;
-      paths.push(nameBuf.toString('utf8', nameStart + preLen, nameEnd));
+      for (let p = nameStart + preLen; p < nameEnd; p++) names[w++] = nameBuf[p];
+      names[w++] = 0;
       starts.push(at);
     }
     at = next;
@@ -318,5 +322,7 @@ export function parseIndex(buf: Buffer, idLength: number, prefix = '', mtimeS = 
     if (!(buf[at] >= 0x41 && buf[at] <= 0x5a)) return undefined;
     at += 8 + size;
   }
-  return at === end ? new GitIndex(buf, idLength, mtimeS, paths, starts, plain) : undefined;
+  if (at !== end) return undefined;
+  const paths = w === 0 ? [] : names.toString('utf8', 0, w - 1).split('\0');
+  return new GitIndex(buf, idLength, mtimeS, paths, starts, plain);
 }
