@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, readdirSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { GitIndex } from './git-index.js';
+import type { GitIndex, IndexFiles } from './git-index.js';
 import { decodeSource, readRegularFile, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
 
 export type { ReadResult };
@@ -278,6 +278,41 @@ function lstatIfAny(abs: string): BigIntStats | undefined {
 
 const sameStat = (a: BigIntStats, b: BigIntStats | undefined) =>
   !!b && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+
+/** The disk as the git index reader (src/project/git-index.ts) sees it: git's own files, not the project's. */
+export const diskIndexFiles: IndexFiles = {
+  kind(file) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    return st === undefined ? undefined : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  },
+  text(file) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  realpath(file) {
+    try {
+      return realpathSync.native(file);
+    } catch {
+      return undefined;
+    }
+  },
+  bytes(file) {
+    // fstat the descriptor read: the mtime must be that of these bytes (git replaces the index, never edits it).
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'r');
+      const st = fstatSync(fd);
+      return st.isFile() ? { bytes: readFileSync(fd), mtimeS: Math.floor(st.mtimeMs / 1000) } : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  },
+};
 
 /** Changes held in memory over another file system: fix passes and `--diff` read their own edits. */
 export class OverlayFs implements ProjectFs {

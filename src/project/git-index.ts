@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 
@@ -105,28 +104,30 @@ const ASSUME_VALID = 0x8000;
 const EXTENDED = 0x4000;
 const SKIP_WORKTREE = 0x4000;
 const INTENT_TO_ADD = 0x2000;
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
+
+/**
+ * The few disk operations the reader needs. Only the project file system touches the disk
+ * (src/project/fs.ts gives `diskIndexFiles`); each answers undefined when the path cannot be read.
+ */
+export interface IndexFiles {
+  /** What is at the path, following symbolic links. */
+  kind(file: string): 'file' | 'dir' | 'other' | undefined;
+  text(file: string): string | undefined;
+  realpath(file: string): string | undefined;
+  /** A regular file's bytes and its mtime in whole seconds, both of one open descriptor. */
+  bytes(file: string): { bytes: Buffer; mtimeS: number } | undefined;
+}
 
 /** Entries of the index that `git ls-files --stage` run in `cwd` would list, or undefined when not sure. */
-export function readGitIndex(cwd: string, env: NodeJS.ProcessEnv = process.env): GitIndex | undefined {
+export function readGitIndex(cwd: string, files: IndexFiles, env: NodeJS.ProcessEnv = process.env): GitIndex | undefined {
   try {
-    const repo = locate(cwd, env);
+    const repo = locate(cwd, files, env);
     if (!repo) return undefined;
-    // fstat the descriptor read: the mtime must be that of these bytes (git replaces the file, never edits it).
-    const fd = openSync(repo.index, 'r');
-    let buf: Buffer;
-    let mtimeS: number;
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) return undefined;
-      mtimeS = Math.floor(st.mtimeMs / 1000);
-      buf = readFileSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // The id length follows the repository's object format; the layout check below confirms it (a wrong length
-    // cannot parse to the trailer exactly), and the other length is tried when the configuration could not be read.
+    const read = files.bytes(repo.index);
+    if (!read) return undefined;
+    const { bytes: buf, mtimeS } = read;
+    // The id length follows the repository's object format; the checksum and the layout confirm it (a wrong
+    // length cannot parse to the trailer exactly), and the other length is tried if the configuration misled.
     const lengths = repo.idLength === 32 ? [32, 20] : [20, 32];
     for (const idLength of lengths) {
       const index = checksummed(buf, idLength) ? parseIndex(buf, idLength, repo.prefix, mtimeS) : undefined;
@@ -157,73 +158,60 @@ interface Repo {
   idLength: number;
 }
 
-const same = (a: string, b: string) => {
-  try {
-    return realpathSync.native(a) === realpathSync.native(b);
-  } catch {
-    return false;
-  }
-};
 
 /** The index file of the work tree holding `cwd` (found as git finds it: the nearest `.git` upward). */
-function locate(cwd: string, env: NodeJS.ProcessEnv): Repo | undefined {
+function locate(cwd: string, files: IndexFiles, env: NodeJS.ProcessEnv): Repo | undefined {
+  const same = (a: string, b: string) => {
+    const real = files.realpath(a);
+    return real !== undefined && real === files.realpath(b);
+  };
   // These move the work tree, the objects or the repository away from where discovery finds them.
   if (env.GIT_WORK_TREE || env.GIT_COMMON_DIR || env.GIT_OBJECT_DIRECTORY || env.GIT_NAMESPACE) return undefined;
   if (env.GIT_CONFIG_PARAMETERS?.includes('worktree') || env.GIT_CONFIG_COUNT) return undefined;
-  const start = realpathSync.native(cwd);
+  const start = files.realpath(cwd);
+  if (start === undefined) return undefined;
   let top = start;
   let dotGit = path.join(top, '.git');
-  let found = statSync(dotGit, { throwIfNoEntry: false });
+  let found = files.kind(dotGit);
   while (!found) {
     const up = path.dirname(top);
     if (up === top) return undefined;
     top = up;
     dotGit = path.join(top, '.git');
-    found = statSync(dotGit, { throwIfNoEntry: false });
+    found = files.kind(dotGit);
   }
   const rel = path.relative(top, start);
   if (rel.split(path.sep).includes('.git')) return undefined; // inside the repository itself, not its work tree
   let gitDir = dotGit;
-  if (found.isFile()) {
+  if (found === 'file') {
     // A linked worktree or a submodule: `gitdir: <path>`, relative to the folder holding the file.
-    const m = /^gitdir: (.+?)\r?\n?$/.exec(readFileSync(dotGit, 'utf8'));
+    const m = /^gitdir: (.+?)\r?\n?$/.exec(files.text(dotGit) ?? '');
     if (!m) return undefined;
     gitDir = path.resolve(top, m[1]);
   }
-  if (!statSync(gitDir).isDirectory()) return undefined;
+  if (files.kind(gitDir) !== 'dir') return undefined;
   const index = path.join(gitDir, 'index');
   // A hook gets GIT_INDEX_FILE (and in a linked worktree GIT_DIR) naming the usual files; `git commit -a` or
   // `git commit <path>` name a temporary index instead. Only the usual ones are read here.
   if (env.GIT_INDEX_FILE && !same(path.resolve(top, env.GIT_INDEX_FILE), index)) return undefined;
   // With GIT_DIR set git does no discovery: the current folder is the top of the work tree.
   if (env.GIT_DIR && !(same(path.resolve(start, env.GIT_DIR), gitDir) && rel === '')) return undefined;
-  let commonDir = gitDir;
-  try {
-    commonDir = path.resolve(gitDir, readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim());
-  } catch {
-    // not a linked worktree: the git folder is the common one
-  }
-  const config = readConfig(path.join(commonDir, 'config'));
+  // A linked worktree's git folder names the common one (else it is the common one).
+  const common = files.text(path.join(gitDir, 'commondir'));
+  const commonDir = common === undefined ? gitDir : path.resolve(gitDir, common.trim());
+  const config = files.text(path.join(commonDir, 'config'));
   if (config === undefined) return undefined;
   // A core.worktree (submodules absorbed into .git/modules have one) must name this very work tree.
-  for (const [file, dir] of [[config, commonDir], [readConfig(path.join(gitDir, 'config.worktree')) ?? '', gitDir]] as const) {
+  for (const [file, dir] of [[config, commonDir], [files.text(path.join(gitDir, 'config.worktree')) ?? '', gitDir]] as const) {
     const wt = /^\s*worktree\s*=\s*(.*?)\s*$/im.exec(file);
     if (wt && (/["\\]/.test(wt[1]) || !same(path.resolve(dir, wt[1]), top))) return undefined;
   }
   if (gitDir !== commonDir) {
-    const own = readConfig(path.join(gitDir, 'config'));
+    const own = files.text(path.join(gitDir, 'config'));
     if (own && /^\s*worktree\s*=/im.test(own)) return undefined;
   }
   const idLength = /^\s*objectformat\s*=\s*"?sha256"?\s*$/im.test(config) ? 32 : 20;
   return { index, prefix: rel === '' ? '' : rel.split(path.sep).join('/') + '/', idLength };
-}
-
-function readConfig(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /**

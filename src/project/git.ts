@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { GitIndexFs } from './fs.js';
+import { diskIndexFiles, GitIndexFs } from './fs.js';
 import { readGitIndex } from './git-index.js';
 
 /** git plumbing for partial runs (--staged, --changed); paths come back relative to `cwd`. */
@@ -30,7 +30,7 @@ export async function stagedSnapshot(cwd: string, env: NodeJS.ProcessEnv = proce
   const run = (args: string[]) => promisify(execFile)('git', args, { cwd, env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
   const diff = run(STAGED);
   // Read while git starts: the diff's promise is awaited below, so its failure still rejects.
-  const index = readGitIndex(cwd, env);
+  const index = readGitIndex(cwd, diskIndexFiles, env);
   const [listing, staged] = await Promise.all([index ?? run(GitIndexFs.LIST).then((r) => r.stdout), diff]);
   return { fs: new GitIndexFs(cwd, listing), staged: list(staged.stdout.toString('utf8')) };
 }

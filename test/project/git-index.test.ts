@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GitIndexFs } from '../../src/project/fs.js';
-import { parseIndex, readGitIndex } from '../../src/project/git-index.js';
+import { diskIndexFiles, GitIndexFs } from '../../src/project/fs.js';
+import { parseIndex, readGitIndex as readWith } from '../../src/project/git-index.js';
 import { stagedSnapshot } from '../../src/project/git.js';
 
 // Real repositories, and git's own `ls-files --stage -z` as the oracle. No GIT_* from a surrounding hook.
@@ -13,6 +13,7 @@ const ENV = { ...clean, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMI
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'statelint-gitindex-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const readGitIndex = (cwd: string, env: NodeJS.ProcessEnv) => readWith(cwd, diskIndexFiles, env);
 let n = 0;
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: ENV, stdio: 'pipe' }).toString();
 const write = (file: string, text: string) => {
