@@ -91,8 +91,9 @@ export class DiskFs implements ProjectFs {
  * The staged content of a git repository (what `git commit` would record), for pre-commit hooks.
  * Built from the index file's entries (src/project/git-index.ts), or from `git ls-files --stage` run in the
  * audited folder when that reader is not sure; either way paths are relative to that folder. A file is read
- * from the work tree when git's stat data says git would take it as unchanged, or when its bytes hash to the
- * staged blob; otherwise its blob is read with `git cat-file`. Each git process costs a hook ~10-30 ms, and a
+ * from the work tree when git's stat data says git would take it as unchanged (files of 32 KB or more: below,
+ * hashing is cheaper than the check), or when its bytes hash to the staged blob; otherwise its blob is read
+ * with `git cat-file`. Each git process costs a hook ~10-30 ms, and a
  * 6,000-file app must not pay two per file.
  */
 export class GitIndexFs implements ProjectFs {
@@ -245,6 +246,12 @@ export class GitIndexFs implements ProjectFs {
 }
 
 /**
+ * Below this size hashing is the cheaper proof: the two lstat calls of the stat check cost about what SHA-1 of
+ * ~30 KB does (measured: 4,900 small controllers read 20-40% slower through the stat check than hashed).
+ */
+const TRUST_STAT_FROM_BYTES = 32 * 1024;
+
+/**
  * The work-tree file's stat when it matches what git recorded at staging (mtime, ctime, size, inode: as
  * `git status` decides, with core.trustctime) and the entry is not "racily clean" (changed in the second the
  * index was written, when a later edit could leave the same stat). Otherwise undefined: hash the bytes.
@@ -252,7 +259,7 @@ export class GitIndexFs implements ProjectFs {
 function statClean(abs: string, index: GitIndex, row: number): BigIntStats | undefined {
   if (index.flagged(row)) return undefined;
   const s = index.stat(row);
-  if (s.mtimeS >= index.indexMtimeS) return undefined;
+  if (s.size < TRUST_STAT_FROM_BYTES || s.mtimeS >= index.indexMtimeS) return undefined;
   const st = lstatIfAny(abs);
   if (!st?.isFile()) return undefined;
   const low = (n: bigint) => Number(n & 0xffffffffn);

@@ -252,44 +252,49 @@ describe('the reader steps aside when it is not sure (undefined: git lists the i
 
 describe('reading a staged file: git stat data decides when the work-tree bytes are the staged blob', () => {
   const past = new Date(Date.now() - 3600_000);
+  // 40 KB: below 32 KB hashing is cheaper than the stat check, and small files are always hashed.
+  const big = (word: string) => `<?php // ${word}\n${'// padding padding padding padding\n'.repeat(1100)}`;
 
-  it('an unchanged file whose stat data git recorded is read without hashing', () => {
+  it('an unchanged file whose stat data git recorded is read without hashing (a small one is hashed)', () => {
     const dir = repo();
     const file = 'app/Models/Old.php';
-    write(path.join(dir, file), '<?php // old\n');
-    utimesSync(path.join(dir, file), past, past); // well before the index is written: not racily clean
-    git(dir, 'add', file);
+    write(path.join(dir, file), big('old'));
+    write(path.join(dir, 'app/Models/Small.php'), '<?php // small\n');
+    for (const f of [file, 'app/Models/Small.php']) utimesSync(path.join(dir, f), past, past); // well before the index is written: not racily clean
+    git(dir, 'add', '-A');
     const fs = new GitIndexFs(dir, readGitIndex(dir, ENV));
-    expect(fs.read(file)).toEqual({ ok: true, text: '<?php // old\n' });
+    expect(fs.read(file)).toEqual({ ok: true, text: big('old') });
     expect(fs.reads).toEqual({ statClean: 1, hashed: 0, fromGit: 0 });
+    expect(fs.read('app/Models/Small.php')).toEqual({ ok: true, text: '<?php // small\n' });
+    expect(fs.reads).toEqual({ statClean: 1, hashed: 1, fromGit: 0 });
   });
 
   it('a file edited after staging, to the same size and even the same mtime, is read from git', () => {
     const dir = repo();
     const file = 'app/Models/Edited.php';
-    write(path.join(dir, file), '<?php // staged\n');
+    write(path.join(dir, file), big('staged'));
     utimesSync(path.join(dir, file), past, past);
     git(dir, 'add', file);
-    write(path.join(dir, file), '<?php // edited\n');
+    write(path.join(dir, file), big('edited'));
     const fs = new GitIndexFs(dir, readGitIndex(dir, ENV));
-    expect(fs.read(file)).toEqual({ ok: true, text: '<?php // staged\n' });
+    expect(fs.read(file)).toEqual({ ok: true, text: big('staged') });
     expect(fs.reads).toEqual({ statClean: 0, hashed: 0, fromGit: 1 });
     // Same size, mtime put back: the change time still differs (git checks it too).
     utimesSync(path.join(dir, file), past, past);
     const again = new GitIndexFs(dir, readGitIndex(dir, ENV));
-    expect(again.read(file)).toEqual({ ok: true, text: '<?php // staged\n' });
+    expect(again.read(file)).toEqual({ ok: true, text: big('staged') });
     expect(again.reads).toEqual({ statClean: 0, hashed: 0, fromGit: 1 });
   });
 
   it('a racily clean file (changed in or after the second the index was written) is hashed', () => {
     const dir = repo();
     const file = 'app/Models/Racy.php';
-    write(path.join(dir, file), '<?php // racy\n');
+    write(path.join(dir, file), big('racy'));
     const future = new Date(Date.now() + 3600_000);
     utimesSync(path.join(dir, file), future, future);
     git(dir, 'add', file);
     const fs = new GitIndexFs(dir, readGitIndex(dir, ENV));
-    expect(fs.read(file)).toEqual({ ok: true, text: '<?php // racy\n' });
+    expect(fs.read(file)).toEqual({ ok: true, text: big('racy') });
     expect(fs.reads).toEqual({ statClean: 0, hashed: 1, fromGit: 0 });
   });
 
