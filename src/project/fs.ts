@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import type { GitIndex, IndexFiles } from './git-index.js';
 import { decodeSource, readRegularFile, readSource, DEFAULT_MAX_FILE_BYTES, type ReadResult } from './read-source.js';
 
 export type { ReadResult };
@@ -88,69 +89,237 @@ export class DiskFs implements ProjectFs {
 
 /**
  * The staged content of a git repository (what `git commit` would record), for pre-commit hooks.
- * One `git ls-files --stage` (run in the audited folder, so it lists that folder with paths relative to it)
- * lists the index. A file is read from the work tree when its bytes hash to the staged blob (most files, in
- * a hook); otherwise its blob is read with `git cat-file`. Each git process costs a hook ~10-30 ms, and a
+ * Built from the index file's entries (src/project/git-index.ts), or from `git ls-files --stage` run in the
+ * audited folder when that reader is not sure; either way paths are relative to that folder. A file is read
+ * from the work tree when git's stat data says git would take it as unchanged (files of 32 KB or more: below,
+ * hashing is cheaper than the check), or when its bytes hash to the staged blob; otherwise its blob is read
+ * with `git cat-file`. Each git process costs a hook ~10-30 ms, and a
  * 6,000-file app must not pay two per file.
  */
 export class GitIndexFs implements ProjectFs {
-  private readonly blobs = new Map<string, string>();
-  private readonly dirs = new Map<string, Map<string, EntryKind>>();
+  /**
+   * Every file's path, sorted, with at the same position its object id (from `git ls-files`) or its row in
+   * the index file. Lookups are binary searches and a folder's files are one run of `paths`: nothing (no
+   * map, no folder tree) is built per file when a hook starts.
+   */
+  private paths: string[] = [];
+  private oids: string[] = [];
+  private rows: number[] = [];
+  private readonly index: GitIndex | undefined;
+  /** How reads were answered: stat data trusted, work tree hashed, blob from git (for tests and timing). */
+  readonly reads = { statClean: 0, hashed: 0, fromGit: 0 };
   static readonly LIST = ['ls-files', '--stage', '-z'];
 
-  /** `listing`: the output of `git ls-files --stage -z` run in `root` (read here when not given). */
+  /** `source`: the index file's entries, or the output of `git ls-files --stage -z` run in `root` (run here when not given). */
   constructor(
     readonly root: string,
-    listing: Buffer = execFileSync('git', GitIndexFs.LIST, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
+    source: Buffer | GitIndex = execFileSync('git', GitIndexFs.LIST, { cwd: root, maxBuffer: 256 * 1024 * 1024 }),
   ) {
-    // Records are `<mode> <object id> <stage>\t<path>`, NUL-terminated; cut by position (6,000 of them in a hook's time).
-    for (const record of listing.toString('utf8').split('\0')) {
-      const tab = record.indexOf('\t');
-      const idEnd = record.lastIndexOf(' ', tab);
-      if (tab < 0 || idEnd < 8 || record[6] !== ' ') continue;
-      const mode = record.slice(0, 6);
-      if (mode === '120000' || mode === '160000') continue; // symbolic links and submodules are not files here
-      const rel = record.slice(tab + 1);
-      this.blobs.set(rel, record.slice(7, idEnd));
-      // Enter the file in its folder, and each new folder in its parent, up to the first folder already known.
-      let entry = rel;
-      let kind: EntryKind = 'file';
-      for (;;) {
-        const slash = entry.lastIndexOf('/');
-        const dir = slash < 0 ? '.' : entry.slice(0, slash);
-        const known = this.dirs.get(dir);
-        const entries = known ?? new Map<string, EntryKind>();
-        if (!known) this.dirs.set(dir, entries);
-        entries.set(entry.slice(slash + 1), kind);
-        if (known || slash < 0) break;
-        entry = dir;
-        kind = 'dir';
+    if (Buffer.isBuffer(source)) {
+      // Records are `<mode> <object id> <stage>\t<path>`, NUL-terminated; cut by position.
+      for (const record of source.toString('utf8').split('\0')) {
+        const tab = record.indexOf('\t');
+        const idEnd = record.lastIndexOf(' ', tab);
+        if (tab < 0 || idEnd < 8 || record[6] !== ' ') continue;
+        const mode = record.slice(0, 6);
+        if (mode === '120000' || mode === '160000') continue; // symbolic links and submodules are not files here
+        this.add(record.slice(tab + 1), record.slice(7, idEnd), -1);
+      }
+    } else {
+      this.index = source;
+      const all = source.paths;
+      if (source.plain) {
+        // The usual case: files only, no conflict. Shared as they are (rows stay empty: a path's row is its position).
+        this.paths = all;
+      } else {
+        for (let i = 0; i < all.length; i++) {
+          // Symbolic links and submodules are not files here.
+          if ((source.mode(i) & 0o170000) === 0o100000) this.add(all[i], '', i);
+        }
+      }
+    }
+    // The index is sorted by bytes: string order too, but for some non-ASCII names (and U+FFFD). Then sort.
+    for (let i = 1; i < this.paths.length; i++) {
+      if (this.paths[i - 1] >= this.paths[i]) {
+        this.sortUnique();
+        break;
       }
     }
   }
 
+  private add(file: string, oid: string, row: number): void {
+    // Stages of a conflicted path are adjacent: the last one wins.
+    const last = this.paths.length - 1;
+    if (last >= 0 && this.paths[last] === file) {
+      this.oids[last] = oid;
+      this.rows[last] = row;
+    } else {
+      this.paths.push(file);
+      this.oids.push(oid);
+      this.rows.push(row);
+    }
+  }
+
+  private sortUnique(): void {
+    const { paths, oids } = this;
+    const rows = paths.map((_, i) => this.rowOf(i));
+    const order = paths.map((_, i) => i).sort((a, b) => (paths[a] < paths[b] ? -1 : paths[a] > paths[b] ? 1 : a - b));
+    this.paths = [];
+    this.oids = [];
+    this.rows = [];
+    for (const i of order) this.add(paths[i], oids[i], rows[i]);
+  }
+
+  /** The index file's row of the path at `i` (-1 when from the listing). */
+  private rowOf(i: number): number {
+    return this.index && this.rows.length === 0 ? i : this.rows[i];
+  }
+
+  /** Position of `file` in `paths`, or -1. */
+  private find(file: string): number {
+    const i = this.lowerBound(file);
+    return this.paths[i] === file ? i : -1;
+  }
+
   read(file: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
     if (path.isAbsolute(file)) return readSource(file, maxBytes);
-    const blob = this.blobs.get(file);
-    if (!blob) return { ok: false, reason: 'not in the git index' };
-    const disk = readRegularFile(path.join(this.root, file), maxBytes);
+    const i = this.find(file);
+    if (i < 0) return { ok: false, reason: 'not in the git index' };
+    const abs = path.join(this.root, file);
+    const row = this.rowOf(i);
+    const index = this.index;
+    const before = index && row >= 0 ? statClean(abs, index, row) : undefined;
+    const disk = readRegularFile(abs, maxBytes);
+    if (disk.ok && before && sameStat(before, lstatIfAny(abs))) {
+      // git itself would take this file as unchanged since it was staged (and it did not change while read).
+      this.reads.statClean++;
+      return decodeSource(disk.bytes);
+    }
     // The work-tree copy is the staged one when it hashes to the staged blob (git's object id, SHA-1 or SHA-256).
-    if (disk.ok && gitBlobId(disk.bytes, blob.length) === blob) return decodeSource(disk.bytes);
-    const size = Number(execFileSync('git', ['cat-file', '-s', blob], { cwd: this.root, encoding: 'utf8' }).trim());
+    const oid = index && row >= 0 ? index.oid(row) : this.oids[i];
+    if (disk.ok && gitBlobId(disk.bytes, oid.length) === oid) {
+      this.reads.hashed++;
+      return decodeSource(disk.bytes);
+    }
+    this.reads.fromGit++;
+    const size = Number(execFileSync('git', ['cat-file', '-s', oid], { cwd: this.root, encoding: 'utf8' }).trim());
     if (size > maxBytes) return { ok: false, reason: `larger than ${Math.round(maxBytes / 1024)} KiB (${Math.round(size / 1024)} KiB); raise --max-file-size to analyse it` };
-    return decodeSource(execFileSync('git', ['cat-file', 'blob', blob], { cwd: this.root, maxBuffer: maxBytes + 1 }));
+    return decodeSource(execFileSync('git', ['cat-file', 'blob', oid], { cwd: this.root, maxBuffer: maxBytes + 1 }));
   }
 
   exists(file: string): EntryKind | undefined {
-    if (this.blobs.has(file)) return 'file';
-    return this.dirs.has(file) ? 'dir' : undefined;
+    if (this.find(file) >= 0) return 'file';
+    if (file === '.') return this.paths.length ? 'dir' : undefined;
+    const inside = `${file}/`;
+    return this.paths[this.lowerBound(inside)]?.startsWith(inside) ? 'dir' : undefined;
   }
 
   list(dir: string): DirEntry[] | undefined {
-    const entries = this.dirs.get(dir === '' ? '.' : dir);
-    return entries ? [...entries].map(([name, kind]) => ({ name, kind })) : undefined;
+    const prefix = dir === '' || dir === '.' ? '' : `${dir}/`;
+    const paths = this.paths;
+    const entries: DirEntry[] = [];
+    let i = this.lowerBound(prefix);
+    while (i < paths.length && paths[i].startsWith(prefix)) {
+      const slash = paths[i].indexOf('/', prefix.length);
+      if (slash < 0) {
+        entries.push({ name: paths[i].slice(prefix.length), kind: 'file' });
+        i++;
+      } else {
+        // A folder: skip past everything under it ('0' is the character after '/').
+        entries.push({ name: paths[i].slice(prefix.length, slash), kind: 'dir' });
+        i = this.lowerBound(`${paths[i].slice(0, slash)}0`, i);
+      }
+    }
+    return entries.length ? entries : undefined;
+  }
+
+  /** The first path not less than `key`. */
+  private lowerBound(key: string, lo = 0): number {
+    let hi = this.paths.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.paths[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
+
+/**
+ * Below this size hashing is the cheaper proof: the two lstat calls of the stat check cost about what SHA-1 of
+ * ~30 KB does (measured: 4,900 small controllers read 20-40% slower through the stat check than hashed).
+ */
+const TRUST_STAT_FROM_BYTES = 32 * 1024;
+
+/**
+ * The work-tree file's stat when it matches what git recorded at staging (mtime, ctime, size, inode: as
+ * `git status` decides, with core.trustctime) and the entry is not "racily clean" (changed in the second the
+ * index was written, when a later edit could leave the same stat). Otherwise undefined: hash the bytes.
+ */
+function statClean(abs: string, index: GitIndex, row: number): BigIntStats | undefined {
+  if (index.flagged(row)) return undefined;
+  const s = index.stat(row);
+  if (s.size < TRUST_STAT_FROM_BYTES || s.mtimeS >= index.indexMtimeS) return undefined;
+  const st = lstatIfAny(abs);
+  if (!st?.isFile()) return undefined;
+  const low = (n: bigint) => Number(n & 0xffffffffn);
+  const ns = (t: bigint) => Number(t % 1_000_000_000n);
+  const sec = (t: bigint) => low(t / 1_000_000_000n);
+  const ok =
+    low(st.size) === s.size &&
+    low(st.ino) === s.ino &&
+    sec(st.mtimeNs) === s.mtimeS &&
+    ns(st.mtimeNs) === s.mtimeNs &&
+    sec(st.ctimeNs) === s.ctimeS &&
+    ns(st.ctimeNs) === s.ctimeNs;
+  return ok ? st : undefined;
+}
+
+function lstatIfAny(abs: string): BigIntStats | undefined {
+  try {
+    return lstatSync(abs, { bigint: true });
+  } catch {
+    return undefined;
+  }
+}
+
+const sameStat = (a: BigIntStats, b: BigIntStats | undefined) =>
+  !!b && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+
+/** The disk as the git index reader (src/project/git-index.ts) sees it: git's own files, not the project's. */
+export const diskIndexFiles: IndexFiles = {
+  kind(file) {
+    const st = statSync(file, { throwIfNoEntry: false });
+    return st === undefined ? undefined : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other';
+  },
+  text(file) {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  realpath(file) {
+    try {
+      return realpathSync.native(file);
+    } catch {
+      return undefined;
+    }
+  },
+  bytes(file) {
+    // fstat the descriptor read: the mtime must be that of these bytes (git replaces the index, never edits it).
+    let fd: number | undefined;
+    try {
+      fd = openSync(file, 'r');
+      const st = fstatSync(fd);
+      return st.isFile() ? { bytes: readFileSync(fd), mtimeS: Math.floor(st.mtimeMs / 1000) } : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  },
+};
 
 /** Changes held in memory over another file system: fix passes and `--diff` read their own edits. */
 export class OverlayFs implements ProjectFs {

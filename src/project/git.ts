@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { GitIndexFs } from './fs.js';
+import { diskIndexFiles, GitIndexFs } from './fs.js';
+import { readGitIndex } from './git-index.js';
 
 /** git plumbing for partial runs (--staged, --changed); paths come back relative to `cwd`. */
 function git(cwd: string, args: string[]): string {
@@ -21,13 +22,17 @@ const STAGED = ['diff', '--cached', '--name-only', '-z', '--diff-filter=ACMR', '
 
 /**
  * A --staged run's inputs: the index as a file system, and the files added, copied, modified or renamed in
- * it (what the next commit changes, under cwd). Two git processes run at once: a hook's time is mostly
- * process start-up. Rejects outside a work tree (the caller says so).
+ * it (what the next commit changes, under cwd). The index file is read directly when its reader is sure
+ * (src/project/git-index.ts), else listed by `git ls-files` in a second process started at the same time: a
+ * hook's time is mostly process start-up. Rejects outside a work tree (the diff fails; the caller says so).
  */
-export async function stagedSnapshot(cwd: string): Promise<{ fs: GitIndexFs; staged: string[] }> {
-  const run = (args: string[]) => promisify(execFile)('git', args, { cwd, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
-  const [listing, staged] = await Promise.all([run(GitIndexFs.LIST), run(STAGED)]);
-  return { fs: new GitIndexFs(cwd, listing.stdout), staged: list(staged.stdout.toString('utf8')) };
+export async function stagedSnapshot(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ fs: GitIndexFs; staged: string[] }> {
+  const run = (args: string[]) => promisify(execFile)('git', args, { cwd, env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  const diff = run(STAGED);
+  // Read while git starts: the diff's promise is awaited below, so its failure still rejects.
+  const index = readGitIndex(cwd, diskIndexFiles, env);
+  const [listing, staged] = await Promise.all([index ?? run(GitIndexFs.LIST).then((r) => r.stdout), diff]);
+  return { fs: new GitIndexFs(cwd, listing), staged: list(staged.stdout.toString('utf8')) };
 }
 
 /** Files changed since `base` in the work tree, plus untracked files that are not ignored, under cwd. */
