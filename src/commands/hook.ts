@@ -1,13 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliIO, FailOn } from './output.js';
-import type { Change, HookName } from './hooks/systems.js';
-
-/** What each installed hook runs after `statelint` (one place for all hook systems). */
-export const HOOK_AUDIT: Record<HookName, readonly string[]> = {
-  // A commit is judged by what it records (the index); a push by everything changed on the branch.
-  'pre-commit': ['audit', '--staged'],
-  'pre-push': ['audit', '--changed'],
-};
+import type { Change } from './hooks/systems.js';
 
 export interface HookFlags {
   preCommit?: boolean;
@@ -16,9 +9,10 @@ export interface HookFlags {
   failOn?: FailOn;
 }
 
-export const hookArgs = (hook: HookName, failOn: FailOn): string[] => [...HOOK_AUDIT[hook], '--fail-on', failOn];
-
-/** `statelint hook install|uninstall`: the hook systems' code (./hooks/) loads only when the command runs. */
+/**
+ * `statelint hook install|uninstall`: the options are declared here (help, usage errors); what the commands do
+ * (./hooks/install.ts and the hook systems) loads only when one runs.
+ */
 export function registerHookCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const hook = program.command('hook').description('install or remove the git hook that runs statelint (git hooks, husky, lefthook; the pre-commit framework gets its entry printed)');
   const print = (changes: Change[]) => {

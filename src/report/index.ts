@@ -3,8 +3,10 @@
  * come from here. Adding a format is one entry; nothing else switches on format names. Each entry names its
  * module's loader rather than importing it: a run loads only the format it prints (`-f json` never loads
  * the HTML page or SARIF), while the ids and descriptions stay here for `--format` validation and help.
+ * JSON (a dozen lines, what hooks and CI print) is imported here: its own module would be one more file to load.
  */
 import type { ChalkInstance } from 'chalk';
+import { formatJson } from './json.js';
 import type { FormatInput } from './model.js';
 
 export interface Formatter {
@@ -26,7 +28,7 @@ export type FormatEntry = Omit<Formatter, 'render'> & { load(): Promise<Formatte
 
 export const FORMATS = {
   pretty: { description: 'grouped by file with excerpts, the checklist and a summary (default)', colored: true, terminal: true, repositoryPaths: false, extension: 'txt', load: async () => (await import('./pretty.js')).formatPretty },
-  json: { description: 'the report, schemaVersion 1 (schemas/report-v1.schema.json)', colored: false, terminal: false, repositoryPaths: false, extension: 'json', load: async () => (await import('./json.js')).formatJson },
+  json: { description: 'the report, schemaVersion 1 (schemas/report-v1.schema.json)', colored: false, terminal: false, repositoryPaths: false, extension: 'json', load: async () => formatJson },
   sarif: { description: 'SARIF 2.1.0 for GitHub code scanning and other SARIF viewers', colored: false, terminal: false, repositoryPaths: true, extension: 'sarif', load: async () => (await import('./sarif.js')).formatSarif },
   github: { description: 'GitHub Actions workflow commands: annotations on the changed files', colored: false, terminal: false, repositoryPaths: true, extension: 'txt', load: async () => (await import('./github.js')).formatGithub },
   junit: { description: 'JUnit XML for CI test views (one suite per rule, plus the checklist)', colored: false, terminal: false, repositoryPaths: true, extension: 'xml', load: async () => (await import('./junit.js')).formatJunit },

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { hookArgs, type HookFlags } from '../hook.js';
+import type { HookFlags } from '../hook.js';
+import type { FailOn } from '../output.js';
 import {
   huskyDir,
   installGitHook,
@@ -15,6 +16,15 @@ import {
   type Change,
   type HookName,
 } from './systems.js';
+
+/** What each installed hook runs after `statelint` (one place for all hook systems). */
+export const HOOK_AUDIT: Record<HookName, readonly string[]> = {
+  // A commit is judged by what it records (the index); a push by everything changed on the branch.
+  'pre-commit': ['audit', '--staged'],
+  'pre-push': ['audit', '--changed'],
+};
+
+export const hookArgs = (hook: HookName, failOn: FailOn): string[] => [...HOOK_AUDIT[hook], '--fail-on', failOn];
 
 const hooksOf = (flags: HookFlags, fallback: HookName[]): HookName[] => {
   const named: HookName[] = [...(flags.preCommit ? (['pre-commit'] as const) : []), ...(flags.prePush ? (['pre-push'] as const) : [])];
