@@ -104,7 +104,7 @@ describe('what a run loads', () => {
         const diff = run(build, ['--diff', '--unsafe-fixes'], /^statelint: would apply \d+ fixes/);
         expect(diff.code).toBe(1);
         expect(diff.loaded.has('src/engine/fix/apply.ts')).toBe(true);
-        expect(diff.loaded.has('src/report/json.ts')).toBe(false);
+        expect(diff.loaded.has('src/report/pretty.ts')).toBe(false); // --diff prints the diff, no report
       });
     });
   }
