@@ -103,6 +103,8 @@ for (const [file, text] of texts) {
 const empty = [...texts].filter(([, t]) => t.trim() === '').map(([f]) => f);
 for (const [file, text] of texts) {
   const kept = empty.reduce((t, e) => t.split(`import "./${e}";\n`).join(''), text);
+  const still = empty.find((e) => kept.includes(`./${e}`));
+  if (still) throw new Error(`${file} still names the empty chunk ${still}`);
   if (empty.includes(file)) rmSync(path.join(outdir, file));
   else writeFileSync(path.join(outdir, file), kept);
 }
