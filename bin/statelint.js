@@ -10,8 +10,13 @@
 // - NODE_OPTIONS is dropped: npm passes a project's .npmrc `node-options` to `npx statelint`;
 // - NODE_EXTRA_CA_CERTS is dropped unless `live` is on the command line: Node reads that file at start-up
 //   (~40 ms on a CI image that sets it), and only live mode opens TLS connections.
-import { statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
+
+// Node's modules by require(): an ES import of a built-in first builds a module record of all its exports (~1-3 ms
+// for node:fs); the bundle loads them the same way (scripts/bundle.mjs) and imports node:module anyway.
+const require = createRequire(import.meta.url);
+const { statSync } = require('node:fs');
+const { setFlagsFromString } = require('node:v8');
 
 // A one-shot run parses a few dozen files: compiling the 1 MB PHP grammar with WebAssembly's
 // optimizing tier costs more CPU than it saves, so stay on the baseline compiler. Only on Node

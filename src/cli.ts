@@ -1,13 +1,10 @@
-import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { knownRuleIds, resolveRoot, TOOL_VERSION } from './api/index.js';
 import { describeConfig, resolverOptions, runAuditCommand, type AuditFlags } from './commands/audit.js';
-import { runEnvCommand } from './commands/env.js';
 import { registerHookCommand } from './commands/hook.js';
 import { CONFIG_FILE_NAME, loadConfigFile } from './commands/config-file.js';
 import { UsageError } from './commands/errors.js';
 import { colorLevel, defaultIO, stdoutFailed, withSafeStderr, type CliIO, type Format } from './commands/output.js';
-import { explainRule, listRules } from './commands/rules.js';
 import { RuleFailure } from './engine/errors.js';
 import { timing } from './engine/timing.js';
 import { FORMAT_IDS } from './report/index.js';
@@ -87,10 +84,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .option('--no-color', 'disable colours')
     .option('--config <file>', `settings file (default: ${CONFIG_FILE_NAME} in the project, if present)`)
     .action(async (target: string, flags: { format: Format; dotenv?: string[]; env?: string[]; configDir?: string; color?: boolean; config?: string }) => {
-      const chalk = new Chalk({ level: colorLevel(flags.color, io.env, io.stdoutIsTTY) });
       const root = resolveRoot(target);
       const { config } = loadConfigFile(root, knownRuleIds(), flags.config);
-      io.stdout(await describeConfig(resolverOptions(target, root, config, flags), flags.format, chalk));
+      io.stdout(await describeConfig(resolverOptions(target, root, config, flags), flags.format, colorLevel(flags.color, io.env, io.stdoutIsTTY)));
       setExit(0);
     });
 
@@ -106,6 +102,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .action(async (target: string, flags: { format: 'pretty' | 'json'; dotenv?: string[]; env?: string[]; configDir?: string; config?: string }) => {
       const root = resolveRoot(target);
       const { config } = loadConfigFile(root, knownRuleIds(), flags.config);
+      const { runEnvCommand } = await import('./commands/env.js');
       io.stdout(await runEnvCommand(resolverOptions(target, root, config, flags), flags.format));
       setExit(0);
     });
@@ -115,7 +112,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .description('list every rule')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .action(async (flags: { format: 'pretty' | 'json' }) => {
-      io.stdout(await listRules(flags.format));
+      io.stdout(await (await import('./commands/rules.js')).listRules(flags.format));
       setExit(0);
     });
 
@@ -124,7 +121,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void, extensi
     .description('print a rule\'s documentation')
     .argument('<rule-id>', 'e.g. laravel/session-store-local')
     .action(async (id: string) => {
-      io.stdout(await explainRule(id));
+      io.stdout(await (await import('./commands/rules.js')).explainRule(id));
       setExit(0);
     });
 

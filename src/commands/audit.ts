@@ -1,4 +1,3 @@
-import { Chalk } from 'chalk';
 import path from 'node:path';
 import { audit, fix, loadProject, resolveRoot, writeBaseline, type AuditOptions, type AuditResult, type FixResult } from '../api/index.js';
 import { failsAt, type SeverityOrOff } from '../engine/finding.js';
@@ -9,7 +8,7 @@ import { UsageError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
 import { timing } from '../engine/timing.js';
 import { cacheLocation } from '../project/cache-file.js';
-import { colorLevel, emit, render, type CliIO, type FailOn, type Format } from './output.js';
+import { chalkAt, colorLevel, emit, render, type CliIO, type ColorLevel, type FailOn, type Format } from './output.js';
 
 export interface AuditFlags {
   format: Format;
@@ -235,11 +234,11 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
     reportUnusedSuppressions: flags.reportUnusedSuppressions,
     onProgress: progress.update,
   };
-  const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
+  const level = flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY);
   if (flags.showConfig) {
     if (flags.writeBaseline) throw new UsageError('--show-config prints the configuration and writes no baseline: drop one of --show-config and --write-baseline');
     if (flags.format !== 'pretty' && flags.format !== 'json') throw new UsageError(`--show-config prints pretty or json, not ${flags.format}`);
-    emit(await describeConfig(options, flags.format, chalk), flags.output, io);
+    emit(await describeConfig(options, flags.format, level), flags.output, io);
     return 0;
   }
   if (flags.writeBaseline) {
@@ -282,7 +281,7 @@ async function auditWithProgress(paths: string[], flags: AuditFlags, fromCli: (n
   }
   progress.finish();
   const columns = flags.output ? undefined : io.columns;
-  const text = timing.time('report rendering', () => render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, chalk));
+  const text = await timing.timeAsync('report rendering', () => render(flags.format, { report: result.report, rules: result.rules, lineText: result.lineText, rootAbsolute: result.rootAbsolute, cwd: io.cwd, columns }, level));
   emit(text, flags.output, io);
   if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
   const warnings = result.report.findings.filter((f) => f.severity === 'warning').length;
@@ -308,8 +307,9 @@ function describeFixes(fixes: FixResult['fixes'], verb: string): string {
 }
 
 /** `statelint config` / `--show-config`: each detected ecosystem describes its deciding values. */
-export async function describeConfig(options: AuditOptions, format: Format, chalk: InstanceType<typeof Chalk>): Promise<string> {
+export async function describeConfig(options: AuditOptions, format: Format, level: ColorLevel): Promise<string> {
   const root = resolveRoot(options.path);
   const { loaded } = await loadProject(options, new DiskFs(root));
+  const chalk = await chalkAt(level);
   return [...loaded.values()].map((l) => l.describeConfig(format === 'json' ? 'json' : 'pretty', chalk)).join('\n');
 }

@@ -1,5 +1,5 @@
-import { envPlan, type EnvPlan } from '../api/index.js';
-import type { AuditOptions } from '../api/index.js';
+import type { AuditOptions } from '../api/audit.js';
+import { envPlan, type EnvPlan } from '../api/env.js';
 
 /** `statelint env`: the env lines a stateless production needs, as a file one can paste (pretty) or data (json). */
 export async function runEnvCommand(options: AuditOptions, format: 'pretty' | 'json'): Promise<string> {

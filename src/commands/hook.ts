@@ -1,32 +1,6 @@
 import { Command, Option } from 'commander';
-import path from 'node:path';
 import type { CliIO, FailOn } from './output.js';
-import {
-  huskyDir,
-  installGitHook,
-  installHusky,
-  installLefthook,
-  lefthookFile,
-  openRepo,
-  preCommitConfig,
-  preCommitSnippet,
-  uninstallGitHook,
-  uninstallHusky,
-  uninstallLefthook,
-  type Change,
-  type HookName,
-} from './hooks/systems.js';
-
-/**
- * What each installed hook runs after `statelint` (one place for all hook systems).
- * TODO(issue 8): when `audit --staged` and `audit --changed` land, these become
- * ['audit', '--staged'] and ['audit', '--changed']. Until then a hook audits the project folder.
- */
-export const HOOK_AUDIT: Record<HookName, readonly string[]> = {
-  // A commit is judged by what it records (the index); a push by everything changed on the branch.
-  'pre-commit': ['audit', '--staged'],
-  'pre-push': ['audit', '--changed'],
-};
+import type { Change } from './hooks/systems.js';
 
 export interface HookFlags {
   preCommit?: boolean;
@@ -35,49 +9,10 @@ export interface HookFlags {
   failOn?: FailOn;
 }
 
-const hooksOf = (flags: HookFlags, fallback: HookName[]): HookName[] => {
-  const named: HookName[] = [...(flags.preCommit ? (['pre-commit'] as const) : []), ...(flags.prePush ? (['pre-push'] as const) : [])];
-  return named.length ? named : fallback;
-};
-
-export const hookArgs = (hook: HookName, failOn: FailOn): string[] => [...HOOK_AUDIT[hook], '--fail-on', failOn];
-
-/** Installs the hook(s) into the hook system the repository uses; returns the lines to print. */
-export function installHooks(target: string, flags: HookFlags): Change[] {
-  const repo = openRepo(target);
-  const hooks = hooksOf(flags, ['pre-commit']);
-  const failOn = flags.failOn ?? 'warning';
-  const husky = huskyDir(repo);
-  if (husky) return hooks.map((h) => installHusky(repo, husky, h, hookArgs(h, failOn)));
-  const lefthook = lefthookFile(repo);
-  if (lefthook) return hooks.map((h) => installLefthook(repo, lefthook, h, hookArgs(h, failOn)));
-  const framework = preCommitConfig(repo);
-  if (framework) {
-    const shown = path.relative(process.cwd(), framework) || framework;
-    return [{ noop: true, message: `${shown}: this repository runs its hooks with the pre-commit framework, which owns .git/hooks; statelint wrote nothing. Add this to ${shown}, then run pre-commit install${hooks.includes('pre-push') ? ' --hook-type pre-push' : ''}:\n${preCommitSnippet(repo, hooks)}` }];
-  }
-  return hooks.map((h) => installGitHook(repo, h, hookArgs(h, failOn), !!flags.force));
-}
-
-/** Removes what install wrote, from every hook system (the repository may have changed since), and restores what was there. */
-export function uninstallHooks(target: string, flags: HookFlags): Change[] {
-  const repo = openRepo(target);
-  const hooks = hooksOf(flags, ['pre-commit', 'pre-push']);
-  const out: Change[] = [];
-  const husky = huskyDir(repo);
-  const lefthook = lefthookFile(repo);
-  for (const h of hooks) {
-    const git = uninstallGitHook(repo, h);
-    if (git) out.push(git);
-    const hu = husky && uninstallHusky(repo, husky, h);
-    if (hu) out.push(hu);
-    const lh = lefthook && uninstallLefthook(repo, lefthook, h);
-    if (lh) out.push(lh);
-  }
-  if (out.length === 0) out.push({ noop: true, message: `no statelint ${hooks.join(' or ')} hook is installed here; nothing removed` });
-  return out;
-}
-
+/**
+ * `statelint hook install|uninstall`: the options are declared here (help, usage errors); what the commands do
+ * (./hooks/install.ts and the hook systems) loads only when one runs.
+ */
 export function registerHookCommand(program: Command, io: CliIO, setExit: (code: number) => void): void {
   const hook = program.command('hook').description('install or remove the git hook that runs statelint (git hooks, husky, lefthook; the pre-commit framework gets its entry printed)');
   const print = (changes: Change[]) => {
@@ -92,12 +27,12 @@ export function registerHookCommand(program: Command, io: CliIO, setExit: (code:
     .option('--pre-push', 'install the pre-push hook')
     .addOption(new Option('--fail-on <level>', 'the hook fails at or above this level').choices(['error', 'warning', 'info', 'never']).default('warning'))
     .option('--force', 'replace an existing hook that cannot be chained (it is kept and restored by uninstall)')
-    .action((target: string, flags: HookFlags) => print(installHooks(target, flags)));
+    .action(async (target: string, flags: HookFlags) => print((await import('./hooks/install.js')).installHooks(target, flags)));
   hook
     .command('uninstall')
     .description('remove what hook install added and restore the hook that was there before')
     .argument('[path]', 'project folder inside the git repository', '.')
     .option('--pre-commit', 'only the pre-commit hook')
     .option('--pre-push', 'only the pre-push hook')
-    .action((target: string, flags: HookFlags) => print(uninstallHooks(target, flags)));
+    .action(async (target: string, flags: HookFlags) => print((await import('./hooks/install.js')).uninstallHooks(target, flags)));
 }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { Chalk } from 'chalk';
 import { Option, type Command } from 'commander';
 import { live, type LiveOptions } from '../api/live.js';
 import { colorLevel, emit, render, type CliIO, type Format } from './output.js';
@@ -112,12 +111,12 @@ export function registerLiveCommand(program: Command, io: CliIO, setExit: (code:
         return;
       }
       if (result.load) io.stderr(`statelint: load mode: ${result.redactor.apply(describeLoad(result.load))}\n`);
-      const chalk = new Chalk({ level: flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY) });
+      const level = flags.output ? 0 : colorLevel(flags.color, io.env, io.stdoutIsTTY);
       // Redact the report itself before rendering: formats that escape text (html, junit, markdown, github)
       // would otherwise hide a secret with & < ' % , from a redaction of the rendered text. The rendered text
       // is redacted again for anything a formatter adds.
       const report = result.redactor.applyDeep(result.report);
-      const text = render(flags.format, { report, rules: LIVE_CHECKS, lineText: () => undefined, rootAbsolute: path.resolve(projectPath ?? '.') }, chalk);
+      const text = await render(flags.format, { report, rules: LIVE_CHECKS, lineText: () => undefined, rootAbsolute: path.resolve(projectPath ?? '.') }, level);
       emit(result.redactor.apply(text), flags.output, io);
       if (flags.output) io.stderr(`statelint: report written to ${flags.output}\n`);
       setExit(result.exitCode);

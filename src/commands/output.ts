@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Severity } from '../engine/finding.js';
 import { terminalSafe } from '../lang/source-text.js';
 import { writeUserFile } from '../project/fix-files.js';
@@ -67,9 +67,16 @@ export const defaultIO: CliIO = {
 
 export type { Format };
 export type FailOn = Severity | 'never';
+export type ColorLevel = 0 | 1 | 2 | 3;
+
+/** A chalk at this colour level; chalk (and the node:tty and node:process it imports) loads only for output that colours. */
+export async function chalkAt(level: ColorLevel): Promise<ChalkInstance> {
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level });
+}
 
 /** --color/--no-color, then NO_COLOR, then FORCE_COLOR, then TTY (chalk 5 ignores NO_COLOR itself). */
-export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+export function colorLevel(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): ColorLevel {
   if (flag === false) return 0;
   if (flag === true) return 1;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
@@ -96,12 +103,16 @@ export function repositoryOf(rootAbsolute: string): NonNullable<FormatInput['rep
   return { root: rootAbsolute, prefix: '', git: false };
 }
 
-/** Renders with the registered formatter (src/report/index.ts); colours only for formats that use them. */
-export function render(format: Format, input: FormatInput, chalk: ChalkInstance): string {
-  const entry = formatter(format);
+/**
+ * Renders with the registered formatter (src/report/index.ts), loading only that format's module; colours (at
+ * `level`) only for formats that use them.
+ */
+export async function render(format: Format, input: FormatInput, level: ColorLevel): Promise<string> {
+  const entry = await formatter(format);
   const repository = entry.repositoryPaths ? (input.repository ?? repositoryOf(input.rootAbsolute)) : input.repository;
   // Every format renders the same masked view: secrets never reach any of them (src/report/secrets.ts).
-  return entry.render(maskFormatInput({ ...input, repository }), entry.colored ? chalk : new Chalk({ level: 0 }));
+  const masked = maskFormatInput({ ...input, repository });
+  return entry.colored ? entry.render(masked, await chalkAt(level)) : entry.render(masked);
 }
 
 /** Writes the report to -o FILE or stdout; stdout carries only the report. */

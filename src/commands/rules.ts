@@ -1,4 +1,4 @@
-import { loadRules } from '../api/index.js';
+import { loadRules } from '../api/audit.js';
 import type { RuleMeta } from '../engine/rule.js';
 import { LIVE_CHECKS } from '../live/checks.js';
 import { UsageError } from './errors.js';
