@@ -16,13 +16,6 @@ import { createRequire } from 'node:module';
 // for node:fs); the bundle loads them the same way (scripts/bundle.mjs) and imports node:module anyway.
 const require = createRequire(import.meta.url);
 const { statSync } = require('node:fs');
-const { setFlagsFromString } = require('node:v8');
-
-// A one-shot run parses a few dozen files: compiling the 1 MB PHP grammar with WebAssembly's
-// optimizing tier costs more CPU than it saves, so stay on the baseline compiler. Only on Node
-// versions whose V8 is known to have the flag: an unknown flag makes V8 print to stdout.
-const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor >= 20 && nodeMajor <= 24) setFlagsFromString('--liftoff-only');
 
 // The bundled build (scripts/bundle.mjs) loads ~200 fewer modules; it is used only when it is at least
 // as new as the per-file build, so a bare `tsc` after it never runs stale code.
@@ -44,4 +37,6 @@ try {
   process.stderr.write(`statelint: this install has not been built (no dist/ in ${root}); run \`npm run build\` there, or install from the npm tarball\n`);
   process.exit(2);
 }
+// One-shot: the PHP grammar is compiled on WebAssembly's baseline tier (src/lang/wasm-tier.ts).
+cli.preferBaselineWasm();
 process.exitCode = await cli.main(process.argv.slice(2));

@@ -11,6 +11,8 @@ import { FORMAT_IDS } from './report/index.js';
 import { ECOSYSTEMS } from './ecosystems/registry.js';
 
 export type { CliIO };
+/** For the process shell (bin/statelint.js): a CLI process compiles WebAssembly on the baseline tier only. */
+export { preferBaselineWasm } from './lang/wasm-tier.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -64,6 +64,44 @@ describe('what a run loads', () => {
     const files = readFileSync(out, 'utf8').split('\n').filter(Boolean);
     return { code: r.status ?? -1, stdout: r.stdout, loaded: sourcesOf(files), files };
   }
+
+  it('the binary, a staged file that gives nothing to report: no rule module, no node:crypto, node:v8 or perf_hooks; a finding loads them (the control)', () => {
+    const quiet = path.join(work, 'quiet');
+    cpSync(path.join(ROOT, 'fixtures/projects/laravel-10'), quiet, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: quiet, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    // Built-ins are not ES module loads: a preloaded script writes Node's own list of them at exit.
+    const builtinsHook = path.join(work, 'builtins.cjs');
+    writeFileSync(builtinsHook, `process.on('exit', () => require('node:fs').writeFileSync(process.env.STATELINT_BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n`);
+    const stage = (file: string, text: string) => {
+      writeFileSync(path.join(quiet, file), text);
+      // Older than the index git writes next: not "racily clean", so its stat data proves it is the staged copy.
+      const past = new Date(Date.now() - 5_000);
+      utimesSync(path.join(quiet, file), past, past);
+      git('add', file);
+    };
+    const runQuiet = () => {
+      const loadedOut = path.join(work, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+      const builtinsOut = `${loadedOut}.builtins`;
+      writeFileSync(loadedOut, '');
+      const r = spawnSync(process.execPath, ['--require', builtinsHook, '--import', pathToFileURL(register).href, BIN, '--staged', '-f', 'json', '--fail-on', 'never'], { cwd: quiet, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: process.env.HOME, STATELINT_LOADED_OUT: loadedOut, STATELINT_BUILTINS_OUT: builtinsOut } });
+      expect(r.stderr).toBe('');
+      const builtins = readFileSync(builtinsOut, 'utf8').split('\n').filter((m) => /^NativeModule (?:crypto|v8|perf_hooks)$/.test(m));
+      return { findings: JSON.parse(r.stdout).findings.length, builtins, loaded: sourcesOf(readFileSync(loadedOut, 'utf8').split('\n').filter(Boolean)) };
+    };
+    stage('app/Http/Controllers/PlainController.php', "<?php\nclass PlainController { public function show() { return view('welcome'); } }\n");
+    const clean = runQuiet();
+    expect(clean.findings).toBe(0);
+    expect(clean.builtins).toEqual([]);
+    expect([...clean.loaded].filter((m) => m.startsWith('rules/'))).toEqual([]);
+    stage('app/Http/Controllers/EnvController.php', "<?php\nclass EnvController { public function show() { return env('FLAG'); } }\n");
+    const finding = runQuiet();
+    expect(finding.findings).toBe(1);
+    expect(finding.builtins).toContain('NativeModule crypto'); // the finding's fingerprint
+    expect([...finding.loaded].some((m) => m.startsWith('rules/laravel/'))).toBe(true);
+  });
 
   for (const build of ['bundle', 'src'] as const) {
     describe(build === 'bundle' ? 'the binary (bundled build)' : 'dist/src (per-file build)', () => {

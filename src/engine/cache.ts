@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash } from '../lang/crypto.js';
 import type { FileError } from './finding.js';
 
 /**

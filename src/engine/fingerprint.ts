@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash } from '../lang/crypto.js';
 
 /**
  * Stable across line shifts: rule + file + the finding line's text with whitespace folded + the

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Language as LanguageT, Node, Parser as ParserT, Tree } from 'web-tree-sitter';
 import { formatBytes, LIMITS } from './budget.js';
+import { applyWasmTier } from './wasm-tier.js';
 
 export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
@@ -33,6 +34,7 @@ const graveyard: Runtime[] = [];
  */
 function currentRuntime(): Runtime {
   if (!runtime) {
+    applyWasmTier();
     // The ESM build sits beside the CommonJS one that require.resolve names.
     const fresh = () => `${pathToFileURL(require.resolve('web-tree-sitter').replace(/\.cjs$/, '.js')).href}?runtime=${restarts}`;
     const module = (restarts === 0 ? import('web-tree-sitter') : import(fresh())) as Promise<typeof import('web-tree-sitter')>;

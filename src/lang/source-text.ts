@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash } from './crypto.js';
 import { LIMITS } from './budget.js';
 
 /** 1-based line and column; endColumn is the column after the last character. */

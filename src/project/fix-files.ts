@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../lang/crypto.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileChange, FixFileAccess, FixReadResult, MemoryFixFiles } from '../engine/fix/index.js';

@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 
 /**
  * A reader of git's binary index file (gitformat-index: versions 2, 3 and 4), so that a --staged run need
  * not start `git ls-files --stage` and parse its text. It answers only when it is sure that it lists exactly
  * what that command would list in the audited folder; anything else (a split or sparse index, an index or
- * repository named by the environment, an unknown version, a damaged file) is `undefined`, and the caller
- * runs git as before.
+ * repository named by the environment, an unknown version, a file that does not parse) is `undefined`, and the
+ * caller runs git as before. Like git's own reads (only fsck verifies it), the trailing checksum is not verified:
+ * hashing the file would cost a hook run the load of node:crypto and a pass over the file, and git writes the
+ * index by renaming a complete file over it.
  */
 
 /** The stat data git recorded when it last saw the work-tree file (each field truncated to 32 bits, as stored). */
@@ -126,29 +127,17 @@ export function readGitIndex(cwd: string, files: IndexFiles, env: NodeJS.Process
     const read = files.bytes(repo.index);
     if (!read) return undefined;
     const { bytes: buf, mtimeS } = read;
-    // The id length follows the repository's object format; the checksum and the layout confirm it (a wrong
-    // length cannot parse to the trailer exactly), and the other length is tried if the configuration misled.
+    // The id length follows the repository's object format; the layout confirms it (a wrong length cannot parse to
+    // the trailer exactly), and the other length is tried if the configuration misled.
     const lengths = repo.idLength === 32 ? [32, 20] : [20, 32];
     for (const idLength of lengths) {
-      const index = checksummed(buf, idLength) ? parseIndex(buf, idLength, repo.prefix, mtimeS) : undefined;
+      const index = parseIndex(buf, idLength, repo.prefix, mtimeS);
       if (index) return index;
     }
     return undefined;
   } catch {
     return undefined;
   }
-}
-
-/**
- * The file ends with the hash of everything before it (all zeros when written with index.skipHash). A file cut
- * short can still parse (the start of an extension taken for the checksum), so the hash is checked, as git does.
- */
-function checksummed(buf: Buffer, idLength: number): boolean {
-  if (buf.length < 12 + idLength) return false;
-  const body = buf.length - idLength;
-  const trailer = buf.subarray(body);
-  if (trailer.every((b) => b === 0)) return true;
-  return createHash(idLength === 32 ? 'sha256' : 'sha1').update(buf.subarray(0, body)).digest().equals(trailer);
 }
 
 interface Repo {
