@@ -41,12 +41,11 @@ export function discoverRuleIds(ecosystemId: string): string[] {
 
 /**
  * The outlines of an ecosystem's rules (metadata, languages, prefilter), in file-name order. The bundled build lists
- * them at build time, from the compiled rules, in a chunk of data: a partial run that can report nothing decides
+ * them at build time, from the compiled rules, as data: a partial run that can report nothing decides
  * without compiling ~150 KB of rule code. Everywhere else they are taken from the loaded rules.
  */
 export async function ruleOutlines(ecosystemId: string): Promise<RuleOutline[]> {
-  const bundled = bundledRuleOutlines()?.[ecosystemId];
-  return bundled ? await bundled() : (await discoverRules(ecosystemId)).map(outlineOf);
+  return bundledRuleOutlines()?.[ecosystemId] ?? (await discoverRules(ecosystemId)).map(outlineOf);
 }
 
 /** A rule's id is its file name under its ecosystem: rules/laravel/env-outside-config.ts -> laravel/env-outside-config. */
@@ -61,9 +60,9 @@ function bundledRules(): Record<string, { names: string[]; load(): Promise<Recor
 }
 
 /**
- * In the bundled build (scripts/bundle.mjs): per ecosystem, a loader of its rules' outlines, written at build time
- * from the compiled rules (dist/rules) with outlineOf. Everywhere else undefined.
+ * In the bundled build (scripts/bundle.mjs): per ecosystem, its rules' outlines, written at build time from the
+ * compiled rules (dist/rules) with outlineOf. Everywhere else undefined.
  */
-function bundledRuleOutlines(): Record<string, () => Promise<RuleOutline[]>> | undefined {
+function bundledRuleOutlines(): Record<string, RuleOutline[]> | undefined {
   return undefined; // statelint:bundled-rule-outlines
 }
