@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -68,6 +68,16 @@ describe('what a run loads', () => {
   it('the binary, a staged file that gives nothing to report: no rule module, no node:crypto, node:v8 or perf_hooks; a finding loads them (the control)', () => {
     const quiet = path.join(work, 'quiet');
     cpSync(path.join(ROOT, 'fixtures/projects/laravel-10'), quiet, { recursive: true });
+    // Every file older than the index git writes next: not "racily clean" (git would then keep a smudged size for
+    // it), so its stat data proves it is the staged copy, as for a developer's files edited before `git add`.
+    const past = new Date(Date.now() - 5_000);
+    const age = (dir: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) age(path.join(dir, e.name));
+        else utimesSync(path.join(dir, e.name), past, past);
+      }
+    };
+    age(quiet);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: quiet, stdio: 'pipe', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
     git('init', '-q', '-b', 'main');
     git('add', '-A');
@@ -77,8 +87,6 @@ describe('what a run loads', () => {
     writeFileSync(builtinsHook, `process.on('exit', () => require('node:fs').writeFileSync(process.env.STATELINT_BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n`);
     const stage = (file: string, text: string) => {
       writeFileSync(path.join(quiet, file), text);
-      // Older than the index git writes next: not "racily clean", so its stat data proves it is the staged copy.
-      const past = new Date(Date.now() - 5_000);
       utimesSync(path.join(quiet, file), past, past);
       git('add', file);
     };
