@@ -140,14 +140,18 @@ export async function loadProject(
 
 /** Every rule of the given ecosystems (all of them when none is named). */
 export async function loadRules(ecosystemIds?: string[]): Promise<Rule[]> {
-  const ecosystems = ecosystemIds ? ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id)) : ECOSYSTEMS;
-  return (await Promise.all(ecosystems.map((e) => e.rules()))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+  return byRuleId(ecosystemIds, (e) => e.rules());
 }
 
 /** The outlines of the given ecosystems' rules, in loadRules' order, without loading rule modules in the bundled build. */
-async function loadRuleOutlines(ecosystemIds: string[]): Promise<RuleOutline[]> {
-  const ecosystems = ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id));
-  return (await Promise.all(ecosystems.map((e) => ruleOutlines(e.id)))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
+function loadRuleOutlines(ecosystemIds: string[]): Promise<RuleOutline[]> {
+  return byRuleId(ecosystemIds, (e) => ruleOutlines(e.id));
+}
+
+/** What `load` gives for each of the given ecosystems (all when none is named), in rule id order. */
+async function byRuleId<T extends { meta: RuleMeta }>(ecosystemIds: string[] | undefined, load: (e: Ecosystem) => Promise<T[]>): Promise<T[]> {
+  const ecosystems = ecosystemIds ? ECOSYSTEMS.filter((e) => ecosystemIds.includes(e.id)) : ECOSYSTEMS;
+  return (await Promise.all(ecosystems.map(load))).flat().sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
 }
 
 /** Every rule id of every ecosystem, without loading the rules (for checking `--rule` and settings files). */
