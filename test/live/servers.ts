@@ -149,9 +149,11 @@ export class Servers {
     const nodes: Running[] = [];
     for (let i = 0; i < masters; i++) {
       const port = await freePort();
+      // The cluster bus gets a free port of its own: the default, port + 10000, may be taken or past 65535.
+      const busPort = await freePort();
       const dir = this.tmpDir();
       const child = this.track(
-        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '3600 1', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] }),
+        spawn('redis-server', ['--port', String(port), '--cluster-port', String(busPort), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000', '--save', '3600 1', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...auth], { stdio: ['ignore', 'pipe', 'pipe'] }),
       );
       await waitFor(async () => spawnSync('redis-cli', [...cliAuth, '-p', String(port), 'ping'], { encoding: 'utf8', timeout: 2000 }).stdout?.trim() === 'PONG', `cluster node ${port}`, child);
       nodes.push(this.running(child, port, `redis://127.0.0.1:${port}`));
